@@ -216,10 +216,10 @@ Test(topology_errors, duplicate_apic_id)
 	expect_error("APIC ID 3 used twice");
 }
 
-Test(topology_errors, bad_memory_reg)
+/* A tree with CPU 0 and one memory node whose reg is `reg`. */
+static void one_cpu_and_memory(const fdt32_t *reg, int len)
 {
 	fdt32_t id = cpu_to_fdt32(0);
-	fdt32_t reg[3] = { 0, 0, cpu_to_fdt32(4096) };
 
 	begin();
 	cpus_begin();
@@ -227,27 +227,25 @@ Test(topology_errors, bad_memory_reg)
 	cpus_end();
 	cr_assert_eq(fdt_begin_node(blob, "memory@0"), 0);
 	cr_assert_eq(fdt_property_string(blob, "device_type", "memory"), 0);
-	cr_assert_eq(fdt_property(blob, "reg", reg, sizeof(reg)), 0);
+	cr_assert_eq(fdt_property(blob, "reg", reg, len), 0);
 	cr_assert_eq(fdt_end_node(blob), 0);
 	finish();
+}
+
+Test(topology_errors, bad_memory_reg)
+{
+	fdt32_t reg[3] = { 0, 0, cpu_to_fdt32(4096) };
+
+	one_cpu_and_memory(reg, sizeof(reg));
 	expect_error("not a multiple of 16");
 }
 
 Test(topology_errors, wrapping_memory_range)
 {
-	fdt32_t id = cpu_to_fdt32(0);
 	fdt32_t reg[4] = { cpu_to_fdt32(0xFFFFFFFF), cpu_to_fdt32(0xFFFFF000), 0,
 			   cpu_to_fdt32(0x2000) };
 
-	begin();
-	cpus_begin();
-	cpu("cpu@0", &id, 4);
-	cpus_end();
-	cr_assert_eq(fdt_begin_node(blob, "memory@0"), 0);
-	cr_assert_eq(fdt_property_string(blob, "device_type", "memory"), 0);
-	cr_assert_eq(fdt_property(blob, "reg", reg, sizeof(reg)), 0);
-	cr_assert_eq(fdt_end_node(blob), 0);
-	finish();
+	one_cpu_and_memory(reg, sizeof(reg));
 	expect_error("invalid memory range");
 }
 
