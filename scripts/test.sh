@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite: builds and runs every Meson test suite.
+# The whole test suite: the user-space units once more under
+# ThreadSanitizer (build-tsan/, hosted parts only), then every Meson suite
+# of the main build (build/). Ends with Meson's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build.sh build
+
+echo "== unit tests under ThreadSanitizer (build-tsan/)"
+if [ -f build-tsan/build.ninja ]; then
+	meson setup --reconfigure build-tsan >/dev/null
+else
+	meson setup build-tsan -Db_sanitize=thread -Db_lundef=false >/dev/null
+fi
+meson compile -C build-tsan >/dev/null
+meson test -C build-tsan --suite unit --print-errorlogs
+
+echo "== all suites (build/)"
 meson test -C build --print-errorlogs

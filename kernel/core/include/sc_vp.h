@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sidecar core: what one sidecar CPU is to the dispatch loop and the
+ * command handlers. The core is plain C11 that builds twice: into the
+ * freestanding kernel over kernel/arch/x86_64, and into a hosted library
+ * over kernel/hosted, where Criterion runs it with threads for CPUs.
+ */
+#ifndef SC_VP_H
+#define SC_VP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sidecar_defs.h>
+
+struct sc_vp;
+
+/* What one attempt to run the guest ended with. */
+enum sc_run_result {
+	SC_RUN_CONTINUE, /* nothing for the VMM (e.g. a physical interrupt): run again */
+	SC_RUN_INTERCEPT, /* intercept_message written: the VMM must see it */
+	SC_RUN_FAILED, /* the command failed; the error is set */
+};
+
+/*
+ * A VP backend runs the guest and reaches its state: SVM, a Hyper-V VTL
+ * return, ... Every hook is optional; a missing one answers its commands
+ * with a "not supported by this backend" error.
+ */
+struct sc_vp_backend {
+	const char *name;
+	/* Prepares per-VP state; returns false and sets *why on failure. */
+	bool (*init_vp)(struct sc_vp *vp, const char **why);
+	/* Releases per-VP state before the CPU leaves the sidecar. */
+	void (*teardown_vp)(struct sc_vp *vp);
+	/* Runs the guest once with cpu_context from `cp`. */
+	enum sc_run_result (*run_once)(struct sc_vp *vp, struct sidecar_command_page *cp);
+	/* Architectural registers of the guest, by Hyper-V name. */
+	hv_status_t (*get_register)(struct sc_vp *vp, hv_register_name_t name,
+				    union hv_register_value *value);
+	hv_status_t (*set_register)(struct sc_vp *vp, hv_register_name_t name,
+				    const union hv_register_value *value);
+	/* Translates guest virtual page `gvn`; fills `out` on success. */
+	hv_status_t (*translate_gva)(struct sc_vp *vp, uint64_t gvn, uint64_t control_flags,
+				     struct hv_translate_virtual_address_ex_output_x64 *out);
+};
+
+struct sc_vp {
+	/* The node's control page and this CPU's command page. */
+	struct sidecar_control_page *control;
+	struct sidecar_command_page *command;
+	/* Index of this CPU in the node (cpu_status slot), and its VP index. */
+	uint32_t node_cpu_index;
+	uint32_t vp_index;
+	/* The guest backend, or NULL when there is none. */
+	const struct sc_vp_backend *backend;
+	void *backend_state;
+	/* The platform layer's own per-CPU data. */
+	void *platform;
+	/* Statistics. */
+	uint64_t commands;
+	uint64_t unexpected_status;
+};
+
+#endif /* SC_VP_H */

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sc_platform.h for user space (see sc_hosted.h). MSRs are emulated for
+ * the MTRR set with the architectural reserved-bit rules, so the #GP path
+ * of the kernel (a bad value from the VMM) is tested too.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sc_dispatch.h"
+#include "sc_format.h"
+#include "sc_hosted.h"
+#include "sc_platform.h"
+
+static struct sc_hosted_cpu *cpu_of(struct sc_vp *vp)
+{
+	return vp->platform;
+}
+
+/* The MSRs a CPU implements, as QEMU's -cpu max has them. */
+static const uint32_t implemented_msrs[] = {
+	0xFE,  0x2FF, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D,
+	0x26E, 0x26F, 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208,
+	0x209, 0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F,
+};
+
+/* Memory types a range may hold: UC WC WT WP WB (SDM Vol. 3A, 12.11.2). */
+static bool valid_type(uint64_t t)
+{
+	return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
+/* Would WRMSR raise #GP? Physical address width 40 bits. */
+static bool write_faults(uint32_t msr, uint64_t v)
+{
+	if (msr == 0xFE)
+		return true; /* read-only */
+	if (msr == 0x2FF)
+		return (v & ~0xCFFull) || !valid_type(v & 0xFF);
+	if (msr >= 0x250 && msr <= 0x26F) {
+		for (int i = 0; i < 8; i++) {
+			if (!valid_type((v >> (8 * i)) & 0xFF))
+				return true;
+		}
+		return false;
+	}
+	if (msr >= 0x200 && msr <= 0x20F) {
+		if (msr & 1) /* mask: valid bit 11, mask bits 39:12 */
+			return v & ~0xFFFFFFF800ull;
+		return (v & ~0xFFFFFFF0FFull) || !valid_type(v & 0xFF);
+	}
+	return true;
+}
+
+void sc_hosted_cpu_init(struct sc_hosted_cpu *cpu, struct sc_hosted_host *host,
+			struct sidecar_control_page *control, struct sidecar_command_page *command,
+			uint32_t node_cpu_index, uint32_t vp_index)
+{
+	memset(cpu, 0, sizeof(*cpu));
+	cpu->host = host;
+	cpu->vp.control = control;
+	cpu->vp.command = command;
+	cpu->vp.node_cpu_index = node_cpu_index;
+	cpu->vp.vp_index = vp_index;
+	cpu->vp.platform = cpu;
+	pthread_mutex_init(&cpu->lock, NULL);
+	pthread_cond_init(&cpu->cond, NULL);
+	for (size_t i = 0; i < sizeof(implemented_msrs) / sizeof(implemented_msrs[0]); i++) {
+		cpu->msrs[i].index = implemented_msrs[i];
+		cpu->msrs[i].value = implemented_msrs[i] == 0xFE ? 0x508 : 0;
+	}
+}
+
+void sc_hosted_cpu_destroy(struct sc_hosted_cpu *cpu)
+{
+	pthread_mutex_destroy(&cpu->lock);
+	pthread_cond_destroy(&cpu->cond);
+}
+
+static void *cpu_thread(void *arg)
+{
+	struct sc_hosted_cpu *cpu = arg;
+
+	sc_dispatch_announce(&cpu->vp, NULL);
+	sc_dispatch_loop(&cpu->vp);
+	sc_plat_park(&cpu->vp);
+	return NULL;
+}
+
+void sc_hosted_cpu_start(struct sc_hosted_cpu *cpu)
+{
+	pthread_create(&cpu->thread, NULL, cpu_thread, cpu);
+}
+
+void sc_hosted_cpu_join(struct sc_hosted_cpu *cpu)
+{
+	pthread_join(cpu->thread, NULL);
+}
+
+void sc_hosted_kick(struct sc_hosted_cpu *cpu)
+{
+	pthread_mutex_lock(&cpu->lock);
+	cpu->kicks++;
+	pthread_cond_signal(&cpu->cond);
+	pthread_mutex_unlock(&cpu->lock);
+}
+
+void sc_hosted_host_init(struct sc_hosted_host *host)
+{
+	memset(host, 0, sizeof(*host));
+	pthread_mutex_init(&host->lock, NULL);
+	pthread_cond_init(&host->cond, NULL);
+}
+
+void sc_hosted_host_destroy(struct sc_hosted_host *host)
+{
+	pthread_mutex_destroy(&host->lock);
+	pthread_cond_destroy(&host->cond);
+}
+
+uint64_t sc_hosted_host_wait(struct sc_hosted_host *host, uint64_t seen, unsigned int timeout_ms)
+{
+	struct timespec deadline;
+	uint64_t n;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&host->lock);
+	while (host->ipis <= seen) {
+		if (pthread_cond_timedwait(&host->cond, &host->lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	n = host->ipis;
+	pthread_mutex_unlock(&host->lock);
+	return n;
+}
+
+void sc_hosted_host_last_ipi(struct sc_hosted_host *host, uint32_t *apic_id, uint8_t *vector)
+{
+	pthread_mutex_lock(&host->lock);
+	*apic_id = host->last_apic_id;
+	*vector = host->last_vector;
+	pthread_mutex_unlock(&host->lock);
+}
+
+void sc_plat_wait_for_request(struct sc_vp *vp)
+{
+	struct sc_hosted_cpu *cpu = cpu_of(vp);
+
+	/* Like STI;HLT with a latched interrupt: a kick sent after the status
+	 * check but before this point is still pending here. */
+	pthread_mutex_lock(&cpu->lock);
+	cpu->waits++;
+	while (cpu->kicks == 0)
+		pthread_cond_wait(&cpu->cond, &cpu->lock);
+	cpu->kicks = 0;
+	pthread_mutex_unlock(&cpu->lock);
+}
+
+void sc_plat_send_ipi(struct sc_vp *vp, uint32_t apic_id, uint8_t vector)
+{
+	struct sc_hosted_host *host = cpu_of(vp)->host;
+
+	pthread_mutex_lock(&host->lock);
+	host->ipis++;
+	host->last_apic_id = apic_id;
+	host->last_vector = vector;
+	pthread_cond_broadcast(&host->cond);
+	pthread_mutex_unlock(&host->lock);
+}
+
+static uint64_t *find_msr(struct sc_hosted_cpu *cpu, uint32_t msr)
+{
+	for (size_t i = 0; i < SC_HOSTED_MSR_COUNT; i++) {
+		if (cpu->msrs[i].index == msr && msr != 0)
+			return &cpu->msrs[i].value;
+	}
+	return NULL;
+}
+
+bool sc_plat_read_msr(struct sc_vp *vp, uint32_t msr, uint64_t *value)
+{
+	uint64_t *slot = find_msr(cpu_of(vp), msr);
+
+	if (!slot) {
+		cpu_of(vp)->msr_faults++;
+		return false;
+	}
+	*value = *slot;
+	return true;
+}
+
+bool sc_plat_write_msr(struct sc_vp *vp, uint32_t msr, uint64_t value)
+{
+	uint64_t *slot = find_msr(cpu_of(vp), msr);
+
+	if (!slot || write_faults(msr, value)) {
+		cpu_of(vp)->msr_faults++;
+		return false;
+	}
+	*slot = value;
+	return true;
+}
+
+uint64_t sc_plat_read_dr(struct sc_vp *vp, unsigned int n)
+{
+	return cpu_of(vp)->dr[n & 7];
+}
+
+void sc_plat_write_dr(struct sc_vp *vp, unsigned int n, uint64_t value)
+{
+	cpu_of(vp)->dr[n & 7] = value;
+}
+
+void sc_plat_park(struct sc_vp *vp)
+{
+	cpu_of(vp)->parked = true;
+}
+
+void sc_plat_log(struct sc_vp *vp, const char *fmt, ...)
+{
+	struct sc_hosted_cpu *cpu = cpu_of(vp);
+	va_list ap;
+
+	va_start(ap, fmt);
+	sc_vsnprintf(cpu->last_log, sizeof(cpu->last_log), fmt, ap);
+	va_end(ap);
+	cpu->log_lines++;
+}
