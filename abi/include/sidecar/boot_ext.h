@@ -99,15 +99,16 @@ struct sidecar_node_boot_stats {
 	uint32_t fanout_depth;
 	uint32_t started; /* CPUs that reached IDLE */
 	uint32_t skipped; /* CPUs left REMOVED (base VP, initial_state) */
-	uint32_t failed; /* CPUs that did not check in in time */
+	uint32_t failed; /* CPUs that failed to start or crashed */
 };
 SIDECAR_ASSERT_SIZE(struct sidecar_node_boot_stats, 24);
 
 /* Per-VP boot record, indexed by VP index. */
-#define SIDECAR_VP_BOOT_NOT_SIDECAR 0u /* not in any node, or a base VP */
-#define SIDECAR_VP_BOOT_STARTED 1u
-#define SIDECAR_VP_BOOT_SKIPPED 2u
-#define SIDECAR_VP_BOOT_FAILED 3u
+#define SIDECAR_VP_BOOT_NOT_SIDECAR 0u /* in no node */
+#define SIDECAR_VP_BOOT_STARTED 1u /* reached IDLE */
+#define SIDECAR_VP_BOOT_SKIPPED 2u /* left REMOVED for Linux: base VP, initial_state */
+#define SIDECAR_VP_BOOT_FAILED 3u /* did not check in; sent INIT, left REMOVED */
+#define SIDECAR_VP_BOOT_CRASHED 4u /* took an exception; see its crash record */
 
 struct sidecar_vp_boot_info {
 	uint32_t apic_id;

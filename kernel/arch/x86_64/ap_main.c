@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A sidecar CPU's life after the trampoline: its own descriptors and APIC,
+ * helping start other CPUs, announcing itself IDLE, then the dispatch loop
+ * until REMOVE, then parked for INIT-SIPI.
+ */
+#include "cpu.h"
+#include "kernel.h"
+#include "sc_dispatch.h"
+#include "sc_platform.h"
+
+void ap_main(uint32_t slot)
+{
+	struct percpu *cpu = this_cpu();
+	struct boot_slot *s = &sc_boot.slots[slot];
+	uint32_t expected = SLOT_STARTING;
+
+	descriptors_load(cpu);
+	/* Check in. If the starter gave up on us, it owns the slot now and
+	 * has marked us REMOVED: stay out of the way. */
+	if (!atomic_compare_exchange_strong_explicit(&s->state, &expected, SLOT_ALIVE,
+						     memory_order_acq_rel, memory_order_acquire))
+		halt_forever();
+
+	cpu->vp.control = slot_va(SLOT_CONTROL);
+	cpu->vp.command = slot_va(SLOT_COMMAND);
+	cpu->vp.node_cpu_index = cpu->node_cpu_index;
+	cpu->vp.vp_index = cpu->vp_index;
+	cpu->vp.platform = cpu;
+	cpu->vp.backend = NULL;
+	apic_init_this_cpu();
+	log_line("up: APIC ID %u, node %u, started by VP %u at depth %u", cpu->apic_id, cpu->node,
+		 s->started_by, s->depth);
+
+	if ((sc_boot.flags & SIDECAR_EXT_FLAG_FAULT_INJECT) &&
+	    cpu->vp_index == sc_boot.fault_inject_vp) {
+		log_line("fault injection: writing to the stack guard page");
+		*(volatile uint64_t *)slot_va(SLOT_STACK_GUARD) = 0;
+	}
+
+	start_aps(cpu->vp_index, s->depth);
+
+	s->idle_tsc = rdtsc() - sc_boot.entry_tsc;
+	atomic_store_explicit(&s->state, SLOT_IDLE, memory_order_release);
+	sc_dispatch_announce(&cpu->vp, slot_va(SLOT_REGISTER));
+	sc_dispatch_loop(&cpu->vp);
+	sc_plat_park(&cpu->vp);
+	halt_forever();
+}

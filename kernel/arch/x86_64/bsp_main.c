@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sidecar_entry() on the BSP, after entry.asm switched to the boot page
+ * tables: read and check the loader's input, set up the nodes, start every
+ * sidecar CPU, wait until none is still starting, report, return.
+ */
+#include <sidecar/control_ops.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "kernel.h"
+#include "sc_boot.h"
+#include "sc_format.h"
+
+struct sc_boot sc_boot;
+uint32_t sc_ap_apic_ids[SIDECAR_EXT_MAX_VPS];
+uint64_t sc_ap_cr3[SIDECAR_EXT_MAX_VPS];
+uint32_t sc_ap_count;
+const uint64_t sc_stack_top = SC_STACK_TOP;
+
+uint64_t tsc_khz_from_cpuid(void);
+
+extern char __image_start[], __image_end[];
+extern const char sc_trampoline_start[], sc_trampoline_end[];
+extern uint32_t sc_trampoline_gdtr_base, sc_trampoline_cr3;
+extern uint64_t sc_trampoline_entry64;
+extern const uint32_t sc_trampoline_pm32, sc_trampoline_lm64, sc_trampoline_jmp32,
+	sc_trampoline_jmp64, sc_trampoline_gdt;
+extern char sc_ap_entry64[];
+
+#define DEFAULT_INIT_DELAY_US 10000 /* MP spec B.4: 10 ms after INIT */
+#define DEFAULT_SIPI_DELAY_US 200 /* and 200 us after the first SIPI */
+#define DEFAULT_AP_TIMEOUT_US 1000000
+
+struct error_writer {
+	struct sidecar_command_error *error;
+};
+
+static void emit_error(void *ctx, const char *text, size_t len)
+{
+	struct sidecar_command_error *e = ((struct error_writer *)ctx)->error;
+
+	for (size_t i = 0; i < len && e->len < sizeof(e->buf); i++)
+		e->buf[e->len++] = (uint8_t)text[i];
+}
+
+static bool fail(struct sidecar_output *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static bool fail(struct sidecar_output *out, const char *fmt, ...)
+{
+	struct error_writer w = { &out->error };
+	va_list ap;
+
+	out->error.len = 0;
+	va_start(ap, fmt);
+	sc_vformat(emit_error, &w, fmt, ap);
+	va_end(ap);
+	log_line("failed: %.*s", out->error.len, (const char *)out->error.buf);
+	return false;
+}
+
+static uint32_t cpuid_apic_id(void)
+{
+	struct cpuid_regs r = cpuid(1, 0);
+
+	if ((r.ecx & (1u << 21)) && cpuid(0, 0).eax >= 0xB)
+		return cpuid(0xB, 0).edx;
+	return r.ebx >> 24;
+}
+
+/* Copies the loader's params and extension into sc_boot: everything is
+ * read once, from our own copy, so the loader cannot change it under us. */
+static bool read_params(uint64_t params_pa, struct sidecar_output *out, char *err, size_t size)
+{
+	const char *src;
+	uint64_t ids_pa = params_pa + SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext);
+	uint64_t ids_size;
+
+	if (params_pa & (SIDECAR_PAGE_SIZE - 1))
+		return fail(out, "params at %#llx are not page aligned",
+			    (unsigned long long)params_pa);
+	src = temp_map(TEMP_PARAMS, params_pa,
+		       SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext));
+	if (!src)
+		return fail(out, "cannot map the params");
+	memcpy(&sc_boot.params, src, sizeof(sc_boot.params));
+	memcpy(&sc_boot.ext, src + SIDECAR_PAGE_SIZE, sizeof(sc_boot.ext));
+	temp_unmap(TEMP_PARAMS, params_pa, SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext));
+	if (!sc_boot_check_ext(&sc_boot.ext, err, size))
+		return fail(out, "%s", err);
+
+	ids_size = (uint64_t)sc_boot.ext.vp_count * sizeof(uint32_t);
+	src = temp_map(TEMP_PARAMS, ids_pa, ids_size);
+	if (!src)
+		return fail(out, "cannot map the APIC ID list");
+	memcpy(sc_boot.apic_ids, src, ids_size);
+	temp_unmap(TEMP_PARAMS, ids_pa, ids_size);
+	return true;
+}
+
+static void setup_trampoline(void)
+{
+	uint64_t pa = sc_boot.trampoline_page;
+	size_t size = (size_t)(sc_trampoline_end - sc_trampoline_start);
+	char *t = temp_map(TEMP_TRAMPOLINE, pa, SIDECAR_PAGE_SIZE);
+	size_t gdtr = (size_t)((const char *)&sc_trampoline_gdtr_base - sc_trampoline_start);
+	size_t cr3 = (size_t)((const char *)&sc_trampoline_cr3 - sc_trampoline_start);
+	size_t entry = (size_t)((const char *)&sc_trampoline_entry64 - sc_trampoline_start);
+	uint32_t v32;
+	uint64_t v64;
+
+	memcpy(t, sc_trampoline_start, size);
+	v32 = (uint32_t)pa + sc_trampoline_gdt;
+	memcpy(t + gdtr, &v32, 4);
+	v32 = (uint32_t)pa + sc_trampoline_pm32;
+	memcpy(t + sc_trampoline_jmp32, &v32, 4);
+	v32 = (uint32_t)pa + sc_trampoline_lm64;
+	memcpy(t + sc_trampoline_jmp64, &v32, 4);
+	v32 = (uint32_t)sc_boot.boot_pml4_pa;
+	memcpy(t + cr3, &v32, 4);
+	v64 = (uint64_t)(uintptr_t)sc_ap_entry64;
+	memcpy(t + entry, &v64, 8);
+	temp_unmap(TEMP_TRAMPOLINE, pa, SIDECAR_PAGE_SIZE);
+}
+
+/* Control pages, output nodes and start-up slots, node by node. */
+static void setup_nodes(struct sidecar_output *out)
+{
+	const struct sidecar_params *p = &sc_boot.params;
+	uint32_t slot = 0;
+
+	sc_boot.node_count = p->node_count;
+	for (uint32_t i = 0; i < p->node_count; i++) {
+		const struct sidecar_node_params *np = &p->nodes[i];
+		struct node_state *n = &sc_boot.nodes[i];
+		struct sidecar_control_page *cp;
+
+		n->memory_base = np->memory_base;
+		n->base_vp = np->base_vp;
+		n->vp_count = np->vp_count;
+		n->first_slot = slot;
+		atomic_store_explicit(&n->next_vp, 1, memory_order_relaxed);
+
+		cp = temp_map(TEMP_CONTROL, np->memory_base, SIDECAR_PAGE_SIZE);
+		sc_control_page_init(cp, i, np, &p->initial_state, SC_REQUEST_VECTOR);
+		temp_unmap(TEMP_CONTROL, np->memory_base, SIDECAR_PAGE_SIZE);
+
+		out->nodes[i].control_page = np->memory_base;
+		out->nodes[i].shmem_pages_base = np->memory_base + SIDECAR_PAGE_SIZE;
+		out->nodes[i].shmem_pages_size =
+			(uint64_t)np->vp_count * SIDECAR_PER_VP_SHMEM_PAGES * SIDECAR_PAGE_SIZE;
+
+		for (uint32_t cpu = 0; cpu < np->vp_count; cpu++, slot++) {
+			struct boot_slot *s = &sc_boot.slots[slot];
+
+			s->node = i;
+			s->cpu = cpu;
+			atomic_store_explicit(&s->state,
+					      sc_boot_starts_cpu(np, &p->initial_state, cpu)
+						      ? SLOT_PENDING
+						      : SLOT_SKIP,
+					      memory_order_relaxed);
+			sc_ap_apic_ids[slot] = sc_boot.apic_ids[np->base_vp + cpu];
+		}
+	}
+	sc_ap_count = slot;
+	sc_boot.slot_count = slot;
+}
+
+/*
+ * Waits until no CPU of any node is still RUN. Each CPU either checks in
+ * or is given up by its starter within ap_timeout, and then starts others
+ * under the same bound, so the wait is bounded; the deadline is a last
+ * resort against a CPU that hangs after checking in.
+ */
+static void wait_for_aps(void)
+{
+	uint64_t deadline = rdtsc() + tsc_from_us((uint64_t)sc_boot.ap_timeout_us *
+						   (sc_boot.slot_count + 1));
+
+	for (uint32_t i = 0; i < sc_boot.node_count; i++) {
+		const struct node_state *n = &sc_boot.nodes[i];
+		struct sidecar_control_page *cp =
+			temp_map(TEMP_CONTROL, n->memory_base, SIDECAR_PAGE_SIZE);
+
+		for (uint32_t cpu = 0; cpu < n->vp_count; cpu++) {
+			while (sidecar_cpu_status(cp, cpu) == SIDECAR_CPU_STATUS_RUN) {
+				if (rdtsc() > deadline) {
+					log_force_line("VP %u never reached IDLE", n->base_vp + cpu);
+					break;
+				}
+				cpu_relax();
+			}
+		}
+		temp_unmap(TEMP_CONTROL, n->memory_base, SIDECAR_PAGE_SIZE);
+	}
+}
+
+static uint8_t boot_result(uint32_t state)
+{
+	switch (state) {
+	case SLOT_IDLE:
+		return SIDECAR_VP_BOOT_STARTED;
+	case SLOT_SKIP:
+		return SIDECAR_VP_BOOT_SKIPPED;
+	case SLOT_CRASHED:
+		return SIDECAR_VP_BOOT_CRASHED;
+	default:
+		return SIDECAR_VP_BOOT_FAILED;
+	}
+}
+
+static void write_output_ext(uint64_t return_tsc_hint)
+{
+	uint32_t vp_count = sc_boot.ext.vp_count;
+	uint64_t size = sidecar_output_ext_size(vp_count);
+	struct sidecar_output_ext *x;
+
+	if (!sc_boot.ext.output_ext)
+		return;
+	x = temp_map(TEMP_OUTPUT_EXT, sc_boot.ext.output_ext, size);
+	if (!x) {
+		log_force_line("output extension of %llu bytes too large to map; not written",
+			       (unsigned long long)size);
+		return;
+	}
+	memset(x, 0, size);
+	x->magic = SIDECAR_OUTPUT_EXT_MAGIC;
+	x->version = SIDECAR_OUTPUT_EXT_VERSION;
+	x->size = (uint32_t)size;
+	x->entry_tsc = sc_boot.entry_tsc;
+	x->flags = sc_boot.x2apic ? SIDECAR_OUTPUT_EXT_X2APIC : 0;
+	x->node_count = sc_boot.node_count;
+	x->vp_count = vp_count;
+	for (uint32_t vp = 0; vp < vp_count; vp++)
+		x->vps[vp].apic_id = sc_boot.apic_ids[vp];
+	for (uint32_t slot = 0; slot < sc_boot.slot_count; slot++) {
+		const struct boot_slot *s = &sc_boot.slots[slot];
+		uint32_t state = atomic_load_explicit(&s->state, memory_order_acquire);
+		struct sidecar_node_boot_stats *ns = &x->nodes[s->node];
+		struct sidecar_vp_boot_info *v = &x->vps[sc_boot.nodes[s->node].base_vp + s->cpu];
+
+		v->node = (uint16_t)s->node;
+		v->result = boot_result(state);
+		if (state == SLOT_SKIP) {
+			ns->skipped++;
+			continue;
+		}
+		v->depth = (uint8_t)s->depth;
+		v->started_by = s->started_by;
+		if (state != SLOT_IDLE) {
+			ns->failed++;
+			continue;
+		}
+		v->idle_tsc = s->idle_tsc;
+		ns->started++;
+		if (s->idle_tsc > ns->bringup_tsc)
+			ns->bringup_tsc = s->idle_tsc;
+		if (s->depth > ns->fanout_depth)
+			ns->fanout_depth = s->depth;
+		if (s->depth > x->max_fanout_depth)
+			x->max_fanout_depth = s->depth;
+	}
+	x->return_tsc = return_tsc_hint;
+	temp_unmap(TEMP_OUTPUT_EXT, sc_boot.ext.output_ext, size);
+}
+
+bool bsp_main(uint64_t params_pa, uint64_t output_pa)
+{
+	uint64_t entry_tsc = rdtsc();
+	struct percpu *cpu = this_cpu();
+	struct sidecar_output *out;
+	struct sc_boot_env env;
+	char err[256];
+	uint32_t bsp_apic = cpuid_apic_id(), bsp_vp = UINT32_MAX;
+	uint64_t image_size = (uint64_t)(__image_end - __image_start);
+	uint64_t apic_base = rdmsr(MSR_APIC_BASE);
+
+	memset(cpu, 0, SIDECAR_PAGE_SIZE);
+	cpu->is_bsp = true;
+	cpu->x2apic = (apic_base & APIC_BASE_EXTD) != 0;
+	cpu->apic_id = bsp_apic;
+	descriptors_init_idt();
+	descriptors_load_bsp();
+	sc_boot.entry_tsc = entry_tsc;
+	sc_boot.apic_base_pa = apic_base & APIC_BASE_ADDR_MASK;
+	if (!cpu->x2apic)
+		map_slot(SLOT_APIC, sc_boot.apic_base_pa, PTE_P | PTE_RW | PTE_NX | PTE_PCD | PTE_PWT);
+
+	out = temp_map(TEMP_OUTPUT, output_pa, sizeof(*out));
+	if (!out || (output_pa & 7))
+		return false; /* nowhere to say why */
+	out->error.len = 0;
+
+	if (!read_params(params_pa, out, err, sizeof(err)))
+		return false;
+	sc_boot.log_enabled = sc_boot.params.enable_logging == 1;
+	log_line("%u nodes, %u CPUs listed, BSP APIC ID %u", sc_boot.params.node_count,
+		 sc_boot.ext.vp_count, bsp_apic);
+
+	/* The APs use x2APIC when CPUID offers it, xAPIC MMIO otherwise. */
+	sc_boot.x2apic = (cpuid(1, 0).ecx & (1u << 21)) != 0;
+	env = (struct sc_boot_env){
+		.image_start = sc_boot.image_pa,
+		.image_end = sc_boot.image_pa + image_size,
+		.params_start = params_pa,
+		.params_end = params_pa + SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext) +
+			      (uint64_t)sc_boot.ext.vp_count * sizeof(uint32_t),
+		.output_start = output_pa,
+		.output_end = output_pa + sizeof(*out),
+		.output_ext_start = sc_boot.ext.output_ext,
+		.output_ext_end = sc_boot.ext.output_ext
+					  ? sc_boot.ext.output_ext +
+						    sidecar_output_ext_size(sc_boot.ext.vp_count)
+					  : 0,
+		.bsp_apic_id = bsp_apic,
+		.x2apic = sc_boot.x2apic,
+	};
+	if (sc_boot.image_pa + image_size > 0x100000000ull)
+		return fail(out, "the image must lie below 4 GiB: APs load its page tables in "
+				 "32-bit mode");
+	if (!sc_boot_check(&sc_boot.params, &sc_boot.ext, sc_boot.apic_ids, &env, err,
+			   sizeof(err)))
+		return fail(out, "%s", err);
+	if (sc_boot.params.hypercall_page)
+		log_line("ignoring hypercall page %#llx: no Hyper-V on this platform",
+			 (unsigned long long)sc_boot.params.hypercall_page);
+
+	sc_boot.tsc_khz = sc_boot.ext.tsc_khz ? sc_boot.ext.tsc_khz : tsc_khz_from_cpuid();
+	sc_boot.init_delay_us = sc_boot.ext.init_delay_us == SIDECAR_EXT_DELAY_DEFAULT
+					? DEFAULT_INIT_DELAY_US
+					: sc_boot.ext.init_delay_us;
+	sc_boot.sipi_delay_us = sc_boot.ext.sipi_delay_us == SIDECAR_EXT_DELAY_DEFAULT
+					? DEFAULT_SIPI_DELAY_US
+					: sc_boot.ext.sipi_delay_us;
+	sc_boot.ap_timeout_us = sc_boot.ext.ap_timeout_us ? sc_boot.ext.ap_timeout_us
+							  : DEFAULT_AP_TIMEOUT_US;
+	sc_boot.trampoline_page = (uint32_t)sc_boot.ext.trampoline_page;
+	sc_boot.flags = sc_boot.ext.flags;
+	sc_boot.fault_inject_vp = sc_boot.ext.fault_inject_vp;
+	for (uint32_t vp = 0; vp < sc_boot.ext.vp_count; vp++) {
+		if (sc_boot.apic_ids[vp] == bsp_apic)
+			bsp_vp = vp;
+	}
+
+	setup_nodes(out);
+	setup_trampoline();
+	start_aps(bsp_vp, 0);
+	wait_for_aps();
+
+	/* The trampoline page goes back to the loader clean. */
+	memset(temp_map(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE), 0,
+	       SIDECAR_PAGE_SIZE);
+	temp_unmap(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE);
+	write_output_ext(rdtsc());
+	log_line("all CPUs started in %llu TSC ticks",
+		 (unsigned long long)(rdtsc() - sc_boot.entry_tsc));
+	temp_unmap(TEMP_OUTPUT, output_pa, sizeof(*out));
+	return true;
+}

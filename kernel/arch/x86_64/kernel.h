@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86-64 sidecar kernel's own declarations: its virtual address space,
+ * the per-CPU state, and the state the BSP prepares for the APs.
+ *
+ * Address space (identical layout on every CPU, different pages behind it):
+ *
+ *   SC_IMAGE_VA            the image, 4 KiB pages: text RX, rodata R, data RW
+ *                          (one page table shared by all CPUs)
+ *   SC_PERCPU_VA           this CPU's window, one page table per CPU:
+ *     slot 0               the window's own page table (to edit it)
+ *     slot 1               globals (struct percpu, IST stack, crash record)
+ *     slot 2, 3            command page, register page
+ *     slot 4               the node's control page
+ *     slot 5               the local APIC, in xAPIC mode (uncached)
+ *     slots 6-8            the VP backend's pages
+ *     slots 16-79          temporary mappings (starting other CPUs)
+ *     slot 508             unmapped: stack guard
+ *     slots 509-511        the stack
+ * Nothing else is mapped: no identity map, no other CPU's pages.
+ */
+#ifndef SC_KERNEL_H
+#define SC_KERNEL_H
+
+#include <sidecar/boot_ext.h>
+#include <sidecar/vp_pages.h>
+#include <sidecar_defs.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+
+#include "sc_vp.h"
+
+/* SC_IMAGE_VA and the selectors come from kernel/arch/x86_64/meson.build,
+ * which passes the same values to nasm. SC_IMAGE_VA is PML4[511], PDPT[0],
+ * PD[0]. */
+#if !defined(SC_IMAGE_VA) || !defined(SEL_CODE) || !defined(SEL_DATA) || !defined(SEL_TSS)
+#error "SC_IMAGE_VA and SEL_* must be defined by the build"
+#endif
+#define SC_PERCPU_VA (SC_IMAGE_VA + 0x200000ull) /* PD[1] */
+#define SC_IMAGE_MAX_SIZE 0x200000ull
+
+enum sc_slot {
+	SLOT_PT_SELF = 0,
+	SLOT_GLOBALS = 1,
+	SLOT_COMMAND = 2,
+	SLOT_REGISTER = 3,
+	SLOT_CONTROL = 4,
+	SLOT_APIC = 5,
+	SLOT_BACKEND = 6, /* three slots */
+	SLOT_TEMP = 16,
+	SLOT_TEMP_COUNT = 64,
+	SLOT_STACK_GUARD = 508,
+	SLOT_STACK = 509,
+};
+
+/* Who uses which temporary slots (indexes from SLOT_TEMP). */
+enum temp_index {
+	TEMP_OUTPUT = 0, /* BSP: struct sidecar_output, 2 pages */
+	TEMP_CONTROL = 2, /* BSP: a node's control page */
+	TEMP_TRAMPOLINE = 3, /* BSP: the trampoline page */
+	TEMP_PARAMS = 4, /* BSP: params and extension, 6 pages */
+	TEMP_OUTPUT_EXT = 10, /* BSP: the output extension, 48 pages */
+	TEMP_BUILD = 58, /* any starter: another CPU's 5 pages */
+	TEMP_FAILED_CONTROL = 63, /* any starter: control page of a failed CPU */
+};
+
+static inline void *slot_va(unsigned int slot)
+{
+	return (void *)(uintptr_t)(SC_PERCPU_VA + (uint64_t)slot * SIDECAR_PAGE_SIZE);
+}
+
+#define SC_STACK_TOP (SC_PERCPU_VA + 512ull * SIDECAR_PAGE_SIZE)
+
+/* Page-table entry bits (SDM Vol. 3A, 4.5). */
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
+
+/* The vector the driver sends to wake a sidecar CPU (OpenHCL's 0x20). */
+#define SC_REQUEST_VECTOR 0x20
+#define SC_SPURIOUS_VECTOR 0xFF
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+/* State of one CPU, at the start of its globals page. */
+struct percpu {
+	struct sc_vp vp;
+	uint32_t vp_index;
+	uint32_t node;
+	uint32_t node_cpu_index;
+	uint32_t apic_id;
+	uint32_t slot; /* index into sc_boot.slots */
+	bool is_bsp;
+	bool x2apic;
+	uint64_t gdt[5]; /* null, code, data, TSS (two entries) */
+	struct tss64 tss;
+};
+
+#define PERCPU_IST_BOTTOM 0x400u
+#define PERCPU_IST_TOP SIDECAR_CRASH_RECORD_OFFSET
+_Static_assert(sizeof(struct percpu) <= PERCPU_IST_BOTTOM, "struct percpu fits below the IST");
+
+static inline struct percpu *this_cpu(void)
+{
+	return slot_va(SLOT_GLOBALS);
+}
+
+/* AP start-up slot states. */
+enum slot_state {
+	SLOT_SKIP, /* not started by the sidecar (REMOVED at boot) */
+	SLOT_PENDING, /* to be started */
+	SLOT_STARTING, /* INIT-SIPI sent */
+	SLOT_ALIVE, /* running its own code */
+	SLOT_IDLE, /* announced IDLE */
+	SLOT_FAILED, /* did not check in */
+	SLOT_CRASHED, /* took an exception */
+};
+
+struct node_state {
+	uint64_t memory_base;
+	uint32_t base_vp;
+	uint32_t vp_count;
+	uint32_t first_slot;
+	_Atomic uint32_t next_vp;
+};
+
+struct boot_slot {
+	_Atomic uint32_t state;
+	uint32_t node;
+	uint32_t cpu;
+	uint32_t depth;
+	uint32_t started_by;
+	uint64_t idle_tsc;
+};
+
+/*
+ * Everything the BSP prepares during sidecar_entry() and the APs read.
+ * The slot of a CPU is node.first_slot + its index in the node.
+ */
+struct sc_boot {
+	uint64_t image_pa;
+	uint64_t image_pt_pa;
+	uint64_t boot_pml4_pa;
+	uint64_t apic_base_pa;
+	uint64_t tsc_khz;
+	uint64_t entry_tsc;
+	uint32_t init_delay_us;
+	uint32_t sipi_delay_us;
+	uint32_t ap_timeout_us;
+	uint32_t trampoline_page;
+	uint32_t flags;
+	uint32_t fault_inject_vp;
+	bool x2apic; /* APs use x2APIC */
+	bool log_enabled;
+	uint32_t node_count;
+	uint32_t slot_count;
+	struct node_state nodes[SIDECAR_MAX_NODES];
+	struct boot_slot slots[SIDECAR_EXT_MAX_VPS];
+	/* Copies of the loader's input, read once. */
+	struct sidecar_params params;
+	struct sidecar_params_ext ext;
+	uint32_t apic_ids[SIDECAR_EXT_MAX_VPS];
+};
+
+extern struct sc_boot sc_boot;
+
+/* What an AP needs before it has a stack (entry.asm): it finds its slot by
+ * APIC ID in sc_ap_apic_ids and switches to sc_ap_cr3[slot]. */
+extern uint32_t sc_ap_apic_ids[SIDECAR_EXT_MAX_VPS];
+extern uint64_t sc_ap_cr3[SIDECAR_EXT_MAX_VPS];
+extern uint32_t sc_ap_count;
+extern const uint64_t sc_stack_top;
+
+/* addr_space.c */
+void *temp_map(unsigned int index, uint64_t pa, uint64_t size);
+void temp_unmap(unsigned int index, uint64_t pa, uint64_t size);
+void map_slot(unsigned int slot, uint64_t pa, uint64_t flags);
+bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3);
+
+/* apic.c */
+void apic_init_this_cpu(void);
+void apic_disable_this_cpu(void);
+void apic_send_fixed(uint32_t apic_id, uint8_t vector);
+void apic_send_init(uint32_t apic_id);
+void apic_send_sipi(uint32_t apic_id, uint32_t page);
+void apic_eoi(void);
+uint32_t apic_current_id(void);
+
+/* descriptors.c */
+void descriptors_init_idt(void);
+void descriptors_load(struct percpu *cpu);
+void descriptors_load_bsp(void);
+
+/* tsc.c */
+uint64_t tsc_from_us(uint64_t us);
+void udelay(uint64_t us);
+
+/* serial.c */
+void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_vline(const char *fmt, va_list ap);
+void log_force_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ap_start.c */
+void start_aps(uint32_t my_vp, uint32_t my_depth);
+
+/* ap_main.c */
+void ap_main(uint32_t slot) __attribute__((noreturn));
+
+/* trap.c */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+void sc_trap(struct trap_frame *frame);
+
+/* bsp_main.c */
+bool bsp_main(uint64_t params_pa, uint64_t output_pa);
+
+#endif /* SC_KERNEL_H */

@@ -1,0 +1,47 @@
+; SPDX-License-Identifier: MIT
+;
+; RDMSR and WRMSR that report a #GP instead of taking the CPU down: an
+; unimplemented MSR, or a value with reserved bits set, makes them fault
+; (SDM Vol. 2B, RDMSR/WRMSR). sc_trap() finds the faulting instruction in
+; .ex_table and resumes at its fixup, which returns false.
+
+bits 64
+default rel
+
+section .text
+
+; bool sc_rdmsr_safe(uint32_t msr, uint64_t *value)
+global sc_rdmsr_safe
+sc_rdmsr_safe:
+	mov ecx, edi
+.insn:
+	rdmsr
+	shl rdx, 32
+	or rax, rdx
+	mov [rsi], rax
+	mov eax, 1
+	ret
+.fault:
+	xor eax, eax
+	ret
+
+; bool sc_wrmsr_safe(uint32_t msr, uint64_t value)
+global sc_wrmsr_safe
+sc_wrmsr_safe:
+	mov ecx, edi
+	mov eax, esi
+	mov rdx, rsi
+	shr rdx, 32
+.insn:
+	wrmsr
+	mov eax, 1
+	ret
+.fault:
+	xor eax, eax
+	ret
+
+; Writable as far as the linker knows, so that it may hold relocations; the
+; image page table maps it read-only once early.c has relocated it.
+section .ex_table progbits alloc noexec write align=8
+	dq sc_rdmsr_safe.insn, sc_rdmsr_safe.fault
+	dq sc_wrmsr_safe.insn, sc_wrmsr_safe.fault

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interrupts and exceptions. The request vector only wakes the CPU from
+ * HLT; a #GP in one of the safe MSR accessors resumes at its fixup; any
+ * other exception on a sidecar CPU is a crash: the CPU writes a crash
+ * record into its globals page (vp_pages.h), reports on the serial port,
+ * marks itself REMOVED (so nothing waits for it, and Linux may restart it
+ * with INIT-SIPI) and parks. The other CPUs are unaffected.
+ */
+#include <sidecar/control_ops.h>
+
+#include "cpu.h"
+#include "kernel.h"
+#include "sc_dispatch.h"
+#include "sc_format.h"
+
+struct ex_entry {
+	uint64_t insn;
+	uint64_t fixup;
+};
+
+extern const struct ex_entry __ex_table_start[], __ex_table_end[];
+
+static const char *const exception_names[32] = {
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor segment overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD exception",
+	"#VE virtualization exception",
+	"#CP control protection",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"#HV hypervisor injection",
+	"#VC VMM communication",
+	"#SX security exception",
+	"reserved 31",
+};
+
+static bool fixup(struct trap_frame *f)
+{
+	for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++) {
+		if (e->insn == f->rip) {
+			f->rip = e->fixup;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct record_writer {
+	struct sidecar_crash_record *rec;
+};
+
+static void emit_record(void *ctx, const char *text, size_t len)
+{
+	struct sidecar_crash_record *r = ((struct record_writer *)ctx)->rec;
+
+	for (size_t i = 0; i < len && r->message_len < sizeof(r->message); i++)
+		r->message[r->message_len++] = (uint8_t)text[i];
+}
+
+static void __attribute__((noreturn)) crash(struct trap_frame *f)
+{
+	struct percpu *cpu = this_cpu();
+	struct sidecar_crash_record *rec =
+		(struct sidecar_crash_record *)((char *)cpu + SIDECAR_CRASH_RECORD_OFFSET);
+	struct sidecar_control_page *control = slot_va(SLOT_CONTROL);
+	struct record_writer w = { rec };
+	uint64_t cr2 = read_cr2();
+	const char *name = exception_names[f->vector & 31];
+
+	if (cpu->is_bsp) {
+		/* A kernel bug while sidecar_entry() runs: nothing is started
+		 * yet that could be handed back safely. */
+		log_force_line("BSP: %s (error %#llx) at %#llx, cr2 %#llx; halting", name,
+			       (unsigned long long)f->error_code, (unsigned long long)f->rip,
+			       (unsigned long long)cr2);
+		halt_forever();
+	}
+
+	*rec = (struct sidecar_crash_record){
+		.version = SIDECAR_CRASH_RECORD_VERSION,
+		.vp_index = cpu->vp_index,
+		.vector = f->vector,
+		.error_code = f->error_code,
+		.rip = f->rip,
+		.cs = f->cs,
+		.rflags = f->rflags,
+		.rsp = f->rsp,
+		.ss = f->ss,
+		.cr2 = cr2,
+		.cr3 = read_cr3(),
+		.gps = { f->rax, f->rcx, f->rdx, f->rbx, f->rsp, f->rbp, f->rsi, f->rdi, f->r8, f->r9,
+			 f->r10, f->r11, f->r12, f->r13, f->r14, f->r15 },
+	};
+	sc_format(emit_record, &w, "%s at %#llx (error %#llx, cr2 %#llx)", name,
+		  (unsigned long long)f->rip, (unsigned long long)f->error_code,
+		  (unsigned long long)cr2);
+	/* The magic last: a reader that sees it sees the whole record. */
+	__atomic_store_n(&rec->magic, SIDECAR_CRASH_RECORD_MAGIC, __ATOMIC_RELEASE);
+
+	log_force_line("crashed: %.*s; parking", rec->message_len, (const char *)rec->message);
+	atomic_store_explicit(&sc_boot.slots[cpu->slot].state, SLOT_CRASHED, memory_order_release);
+
+	sidecar_cpu_status_publish(control, cpu->node_cpu_index, SIDECAR_CPU_STATUS_REMOVED);
+	if (cpu->vp.control)
+		sc_raise_attention(&cpu->vp);
+	else
+		sidecar_raise_attention(control);
+	apic_disable_this_cpu();
+	halt_forever();
+}
+
+void sc_trap(struct trap_frame *f)
+{
+	if (f->vector == SC_REQUEST_VECTOR) {
+		apic_eoi();
+		return;
+	}
+	/* Spurious interrupts take no EOI (SDM Vol. 3A 10.9). */
+	if (f->vector == SC_SPURIOUS_VECTOR)
+		return;
+	if (f->vector >= 32) {
+		apic_eoi();
+		log_line("ignoring unexpected interrupt vector %llu", (unsigned long long)f->vector);
+		return;
+	}
+	if (f->vector == 13 && fixup(f))
+		return;
+	crash(f);
+}
