@@ -107,6 +107,8 @@ sidecar_entry:
 .early_failed:
 	xor r15d, r15d
 .restore:
+	; The loader's stack first: ours is not mapped in its page tables.
+	mov rsp, [rel ls_rsp]
 	lgdt [rel ls_gdtr]
 	lidt [rel ls_idtr]
 	mov ax, [rel ls_ds]

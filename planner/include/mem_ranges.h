@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Range arithmetic for the planner: sort, merge, and subtract [start, end) ranges. */
+/* Range arithmetic for the planner and the boot shim: sort, merge, and
+ * subtract [start, end) ranges, without allocation or libc. */
 #ifndef SIDECAR_PLANNER_MEM_RANGES_H
 #define SIDECAR_PLANNER_MEM_RANGES_H
 

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shim's IDT: every exception prints the vector, error code, RIP and
+ * CR2 and exits with the boot-error code (a shim bug never becomes a silent
+ * triple fault); interrupt vectors go to handlers registered here.
+ */
+#ifndef SHIM_IDT_H
+#define SHIM_IDT_H
+
+#include <stdint.h>
+
+/* Saved by isr.asm, lowest address first. */
+struct isr_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	/* Pushed by the CPU (SDM Vol. 3A 7.14.2, 64-bit mode). */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+typedef void (*irq_handler_fn)(uint8_t vector);
+
+void idt_init(void);
+
+/* Installs `fn` for interrupt vector `vector` (32..255). */
+void idt_set_handler(uint8_t vector, irq_handler_fn fn);
+
+/* Interrupts that arrived on a vector without a handler. */
+uint64_t idt_unexpected_count(void);
+
+#endif /* SHIM_IDT_H */

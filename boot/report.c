@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+#include <sidecar/control_ops.h>
+
+#include "report.h"
+#include "serial.h"
+#include "tsc.h"
+
+#define ULL(x) ((unsigned long long)(x))
+
+const char *report_status_name(uint8_t status)
+{
+	switch (status) {
+	case SIDECAR_CPU_STATUS_REMOVED:
+		return "REMOVED";
+	case SIDECAR_CPU_STATUS_IDLE:
+		return "IDLE";
+	case SIDECAR_CPU_STATUS_RUN:
+		return "RUN";
+	case SIDECAR_CPU_STATUS_STOP:
+		return "STOP";
+	case SIDECAR_CPU_STATUS_REMOVE:
+		return "REMOVE";
+	default:
+		return "invalid";
+	}
+}
+
+/* output_ext->vps[].result; an unknown value shows as its number. */
+static const char *result_name(uint8_t result, char *buf, size_t size)
+{
+	switch (result) {
+	case SIDECAR_VP_BOOT_NOT_SIDECAR:
+		return "no-node";
+	case SIDECAR_VP_BOOT_STARTED:
+		return "started";
+	case SIDECAR_VP_BOOT_SKIPPED:
+		return "skipped";
+	case SIDECAR_VP_BOOT_FAILED:
+		return "failed";
+	case SIDECAR_VP_BOOT_CRASHED:
+		return "crashed";
+	default:
+		sc_snprintf(buf, size, "?%u", result);
+		return buf;
+	}
+}
+
+static void report_cpus(const struct shim_boot *b)
+{
+	const struct sidecar_output_ext *ext = b->output_ext;
+
+	shim_print("%5s %6s %5s %-8s %-8s %6s %5s %10s\n", "VP", "APIC", "node", "status", "boot",
+		   "depth", "by", "idle_us");
+	for (uint32_t vp = 0; vp < b->topo->cpu_count; vp++) {
+		int node = shim_node_of_vp(b, vp);
+		const char *status = "-";
+		char depth[12] = "-", by[12] = "-", idle[24] = "-", unknown[8];
+		const char *result = "-";
+
+		if (node >= 0) {
+			uint32_t i = vp - b->plan->nodes[node].base_vp;
+
+			status = report_status_name(sidecar_cpu_status(b->control[node], i));
+		}
+		if (ext) {
+			const struct sidecar_vp_boot_info *v = &ext->vps[vp];
+
+			result = result_name(v->result, unknown, sizeof(unknown));
+			if (v->result == SIDECAR_VP_BOOT_STARTED) {
+				sc_snprintf(depth, sizeof(depth), "%u", v->depth);
+				sc_snprintf(by, sizeof(by), "%u", v->started_by);
+				sc_snprintf(idle, sizeof(idle), "%llu",
+					    ULL(tsc_ticks_to_us(v->idle_tsc)));
+			}
+		}
+		shim_print("%5u %6u %5d %-8s %-8s %6s %5s %10s\n", vp, b->topo->cpus[vp].apic_id,
+			   node, status, result, depth, by, idle);
+	}
+}
+
+static void report_nodes(const struct shim_boot *b)
+{
+	const struct sidecar_output_ext *ext = b->output_ext;
+	uint64_t slowest = 0;
+	uint32_t deepest = 0;
+
+	shim_print("%4s %7s %8s %7s %7s %6s %5s %14s %11s\n", "node", "base_vp", "vp_count",
+		   "started", "skipped", "failed", "depth", "bringup_tsc", "bringup_us");
+	for (uint32_t i = 0; i < b->plan->node_count; i++) {
+		const struct sidecar_node_boot_stats *s = &ext->nodes[i];
+
+		shim_print("%4u %7u %8u %7u %7u %6u %5u %14llu %11llu\n", i,
+			   b->plan->nodes[i].base_vp, b->plan->nodes[i].vp_count, s->started,
+			   s->skipped, s->failed, s->fanout_depth, ULL(s->bringup_tsc),
+			   ULL(tsc_ticks_to_us(s->bringup_tsc)));
+		if (s->bringup_tsc > slowest)
+			slowest = s->bringup_tsc;
+		if (s->fanout_depth > deepest)
+			deepest = s->fanout_depth;
+	}
+	shim_print("total bring-up: %llu TSC ticks, %llu us (the slowest node); "
+		   "max fan-out depth %u\n",
+		   ULL(slowest), ULL(tsc_ticks_to_us(slowest)), deepest);
+	if (deepest != ext->max_fanout_depth)
+		shim_print("warning: output_ext.max_fanout_depth is %u, the nodes' maximum is %u\n",
+			   ext->max_fanout_depth, deepest);
+	shim_print("sidecar_entry(): %llu us from the shim's view, %llu us from entry to return "
+		   "in the kernel's%s\n",
+		   ULL(tsc_ticks_to_us(b->entry_ticks)),
+		   ULL(tsc_ticks_to_us(ext->return_tsc - ext->entry_tsc)),
+		   ext->flags & SIDECAR_OUTPUT_EXT_X2APIC ? "; APs in x2APIC mode" : "");
+}
+
+void report_boot(const struct shim_boot *b)
+{
+	shim_print("\n== sidecar CPUs\n");
+	report_cpus(b);
+	if (!b->output_ext) {
+		shim_print("(no bring-up figures: the kernel's output_ext is not valid)\n");
+		return;
+	}
+	shim_print("\n== bring-up per node (TSC at %llu kHz)\n", ULL(tsc_khz()));
+	report_nodes(b);
+}
