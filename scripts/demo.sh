@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job: builds Sidecar and shows what it does. For now that is the
-# boot plan for an example topology (33 CPUs on one NUMA node).
+# The main job: builds Sidecar and boots it in QEMU (TCG) on 12 CPUs in two
+# NUMA nodes (APIC IDs 0-5 and 8-13). The reference boot shim plans the
+# nodes, starts the sidecar kernel on every CPU but each node's base CPU,
+# and prints the per-CPU table (VP, APIC ID, node, status) and the bring-up
+# timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/build.sh build >/dev/null
-echo "== boot plan for tests/dts/33cpu-1vnode.dts"
-build/tools/sidecar-plan build/tests/33cpu-1vnode.dtb
+exec scripts/sidecar-qemu --cpus 12 --numa 6,6
