@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "apic.h"
+#include "bad_params.h"
 #include "boot_plan.h"
 #include "exit.h"
 #include "idt.h"
@@ -308,6 +309,8 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 	boot.params = params;
 	boot.params_ext = params_ext;
 	boot.output = output;
+	if (selftest)
+		bad_params_run(&boot, &image, params, params_ext, output);
 	shim_print("calling sidecar_entry(%#llx, %#llx) at %#llx\n", ULL((uintptr_t)params),
 		   ULL((uintptr_t)output), ULL(image.entry_pa));
 	t0 = rdtsc();

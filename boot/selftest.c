@@ -825,6 +825,16 @@ static void run_removed_ignores(void)
 	group_end(&g);
 }
 
+/* The refusals of broken inputs, run before the real sidecar_entry(). */
+static void check_bad_params(void)
+{
+	struct group g = { .name = "bad-params", .ok = boot->bad_params_ok,
+			   .bad = boot->bad_params_bad };
+
+	memcpy(g.first, boot->bad_params_first, sizeof(g.first));
+	group_end(&g);
+}
+
 /* ---- setup ---- */
 
 static void setup_interrupts(void)
@@ -860,6 +870,7 @@ _Noreturn void selftest_run(struct shim_boot *b)
 	boot = b;
 	shim_print("\n== self-test\n");
 	setup_interrupts();
+	check_bad_params();
 	check_boot_figures();
 	check_boot_state();
 	if (b->fault_inject)

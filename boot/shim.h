@@ -26,6 +26,10 @@ struct shim_boot {
 	bool fault_inject;
 	uint32_t fault_vp;
 	uint64_t entry_ticks; /* TSC ticks sidecar_entry() took, seen from the shim */
+	/* Results of bad_params_run(), reported by the self-test. */
+	uint32_t bad_params_ok;
+	uint32_t bad_params_bad;
+	char bad_params_first[240];
 };
 
 /* The node holding VP `vp`, or -1. */
