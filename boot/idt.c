@@ -8,91 +8,26 @@
 #include "serial.h"
 #include "x86.h"
 
-#define IDT_ENTRIES   256
-#define ISR_STUB_SIZE 16
-#define SEL_CODE64    0x08
-/* Present, DPL 0, 64-bit interrupt gate: IF is cleared on entry, so the
- * handlers never nest (SDM Vol. 3A 7.12.1.3, 7.14.1). */
-#define GATE_INTERRUPT 0x8E
+#define IDT_ENTRIES 256
+#define SEL_CODE64 0x08
 /* More stray interrupts than this means a storm: stop instead of looping. */
 #define UNEXPECTED_LIMIT 64
 
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-};
-_Static_assert(sizeof(struct idt_gate) == 16, "an IDT gate is 16 bytes in long mode");
-
-struct __attribute__((packed)) idt_descriptor {
-	uint16_t limit;
-	uint64_t base;
-};
-
 extern const char isr_stubs[];
 
-static struct idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
+/* Interrupt gates clear IF on entry, so the handlers never nest (SDM Vol.
+ * 3A 7.12.1.3). */
+static struct sc_idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
 static irq_handler_fn handlers[IDT_ENTRIES];
 static uint64_t unexpected;
 
-static const char *const exception_names[32] = {
-	"#DE divide error",
-	"#DB debug",
-	"NMI",
-	"#BP breakpoint",
-	"#OF overflow",
-	"#BR bound range",
-	"#UD invalid opcode",
-	"#NM device not available",
-	"#DF double fault",
-	"coprocessor segment overrun",
-	"#TS invalid TSS",
-	"#NP segment not present",
-	"#SS stack fault",
-	"#GP general protection",
-	"#PF page fault",
-	"reserved (15)",
-	"#MF x87 error",
-	"#AC alignment check",
-	"#MC machine check",
-	"#XM SIMD error",
-	"#VE virtualization exception",
-	"#CP control protection",
-	"reserved (22)",
-	"reserved (23)",
-	"reserved (24)",
-	"reserved (25)",
-	"reserved (26)",
-	"reserved (27)",
-	"#HV hypervisor injection",
-	"#VC VMM communication",
-	"#SX security exception",
-	"reserved (31)",
-};
-
 void idt_init(void)
 {
-	struct idt_descriptor desc;
-
-	for (int v = 0; v < IDT_ENTRIES; v++) {
-		uint64_t addr = (uint64_t)(uintptr_t)isr_stubs + (uint64_t)v * ISR_STUB_SIZE;
-
-		idt[v] = (struct idt_gate){
-			.offset_low = (uint16_t)addr,
-			.selector = SEL_CODE64,
-			.ist = 0,
-			.type_attr = GATE_INTERRUPT,
-			.offset_mid = (uint16_t)(addr >> 16),
-			.offset_high = (uint32_t)(addr >> 32),
-		};
-	}
-	desc.limit = sizeof(idt) - 1;
-	desc.base = (uint64_t)(uintptr_t)idt;
-	__asm__ volatile("lidt %0" : : "m"(desc) : "memory");
+	for (int v = 0; v < IDT_ENTRIES; v++)
+		sc_idt_gate_set(&idt[v],
+				(uint64_t)(uintptr_t)isr_stubs + (uint64_t)v * SC_ISR_STUB_SIZE,
+				SEL_CODE64, 0);
+	sc_lidt(idt, sizeof(idt));
 }
 
 void idt_set_handler(uint8_t vector, irq_handler_fn fn)
@@ -105,10 +40,10 @@ uint64_t idt_unexpected_count(void)
 	return unexpected;
 }
 
-static _Noreturn void report_exception(const struct isr_frame *f)
+static _Noreturn void report_exception(const struct sc_trap_frame *f)
 {
 	shim_print("\nsidecar-shim: exception %llu (%s), error code %#llx\n",
-		   (unsigned long long)f->vector, exception_names[f->vector & 31],
+		   (unsigned long long)f->vector, sc_x86_exception_name(f->vector),
 		   (unsigned long long)f->error_code);
 	shim_print("  RIP %#018llx  CS %#llx  RFLAGS %#llx  RSP %#018llx  SS %#llx\n",
 		   (unsigned long long)f->rip, (unsigned long long)f->cs,
@@ -128,9 +63,9 @@ static _Noreturn void report_exception(const struct isr_frame *f)
 						       : "the boot shim");
 }
 
-void shim_interrupt(struct isr_frame *f);
+void shim_interrupt(struct sc_trap_frame *f);
 
-void shim_interrupt(struct isr_frame *f)
+void shim_interrupt(struct sc_trap_frame *f)
 {
 	uint8_t vector = (uint8_t)f->vector;
 

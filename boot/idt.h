@@ -9,15 +9,6 @@
 
 #include <stdint.h>
 
-/* Saved by isr.asm, lowest address first. */
-struct isr_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error_code;
-	/* Pushed by the CPU (SDM Vol. 3A 7.14.2, 64-bit mode). */
-	uint64_t rip, cs, rflags, rsp, ss;
-};
-
 typedef void (*irq_handler_fn)(uint8_t vector);
 
 void idt_init(void);

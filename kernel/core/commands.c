@@ -10,33 +10,19 @@
 #include <stdarg.h>
 
 #include "sc_dispatch.h"
-#include "sc_format.h"
+#include "sc_error.h"
 #include "sc_platform.h"
 
 /* Reads a request field once. */
 #define READ_ONCE_FIELD(x) (*(const volatile __typeof__(x) *)&(x))
 
-struct error_writer {
-	struct sidecar_command_error *error;
-};
-
-static void emit_error(void *ctx, const char *text, size_t len)
-{
-	struct sidecar_command_error *e = ((struct error_writer *)ctx)->error;
-
-	for (size_t i = 0; i < len && e->len < sizeof(e->buf); i++)
-		e->buf[e->len++] = (uint8_t)text[i];
-}
-
 void sc_command_error(struct sidecar_command_page *cp, const char *fmt, ...)
 {
-	struct error_writer w = { &cp->error };
 	va_list ap;
 
 	cp->has_error = 1;
-	cp->error.len = 0;
 	va_start(ap, fmt);
-	sc_vformat(emit_error, &w, fmt, ap);
+	sc_error_vformat(&cp->error, fmt, ap);
 	va_end(ap);
 }
 

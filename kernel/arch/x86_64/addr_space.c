@@ -18,7 +18,7 @@ static uint64_t *this_pt(void)
 void map_slot(unsigned int slot, uint64_t pa, uint64_t flags)
 {
 	this_pt()[slot] = pa ? (pa & PTE_ADDR_MASK) | flags : 0;
-	invlpg(slot_va(slot));
+	invlpg((uintptr_t)slot_va(slot));
 }
 
 /*

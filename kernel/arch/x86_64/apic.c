@@ -75,15 +75,15 @@ static void send_icr(uint32_t apic_id, uint32_t low)
 void apic_init_this_cpu(void)
 {
 	struct percpu *cpu = this_cpu();
-	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
 
 	if (cpu->x2apic) {
 		/* xAPIC -> x2APIC: set EXTD with EN already set (10.12.5). */
 		if (!(base & APIC_BASE_EN))
-			wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+			wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 	} else if (!(base & APIC_BASE_EN)) {
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	}
 	apic_write(APIC_TPR, 0);
 	/* Software-enable with the spurious vector; clear stale errors. */

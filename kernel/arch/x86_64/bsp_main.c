@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "kernel.h"
 #include "sc_boot.h"
+#include "sc_error.h"
 #include "sc_format.h"
 
 struct sc_boot sc_boot;
@@ -33,29 +34,15 @@ extern char sc_ap_entry64[];
 #define DEFAULT_SIPI_DELAY_US 200 /* and 200 us after the first SIPI */
 #define DEFAULT_AP_TIMEOUT_US 1000000
 
-struct error_writer {
-	struct sidecar_command_error *error;
-};
-
-static void emit_error(void *ctx, const char *text, size_t len)
-{
-	struct sidecar_command_error *e = ((struct error_writer *)ctx)->error;
-
-	for (size_t i = 0; i < len && e->len < sizeof(e->buf); i++)
-		e->buf[e->len++] = (uint8_t)text[i];
-}
-
 static bool fail(struct sidecar_output *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 static bool fail(struct sidecar_output *out, const char *fmt, ...)
 {
-	struct error_writer w = { &out->error };
 	va_list ap;
 
-	out->error.len = 0;
 	va_start(ap, fmt);
-	sc_vformat(emit_error, &w, fmt, ap);
+	sc_error_vformat(&out->error, fmt, ap);
 	va_end(ap);
 	log_line("failed: %.*s", out->error.len, (const char *)out->error.buf);
 	return false;
@@ -276,7 +263,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	char err[256];
 	uint32_t bsp_apic = cpuid_apic_id(), bsp_vp = UINT32_MAX;
 	uint64_t image_size = (uint64_t)(__image_end - __image_start);
-	uint64_t apic_base = rdmsr(MSR_APIC_BASE);
+	uint64_t apic_base = rdmsr(MSR_IA32_APIC_BASE);
 
 	memset(cpu, 0, SIDECAR_PAGE_SIZE);
 	cpu->is_bsp = true;

@@ -10,69 +10,35 @@
  * task register untouched, so it loads no TSS and uses an IDT copy without
  * IST.
  */
+#include "cpu.h"
 #include "kernel.h"
 
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-};
-_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gates are 16 bytes");
+extern const char sc_isr_stubs[];
 
-struct table_pointer {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-extern const uint64_t sc_isr_table[256];
-
-static struct idt_gate ap_idt[256] __attribute__((aligned(16)));
-static struct idt_gate bsp_idt[256] __attribute__((aligned(16)));
-
-#define GATE_INTERRUPT 0x8E /* present, DPL 0, 64-bit interrupt gate */
-
-static void set_gate(struct idt_gate *g, uint64_t handler, uint8_t ist)
-{
-	g->offset_low = (uint16_t)handler;
-	g->selector = SEL_CODE;
-	g->ist = ist;
-	g->type_attr = GATE_INTERRUPT;
-	g->offset_mid = (uint16_t)(handler >> 16);
-	g->offset_high = (uint32_t)(handler >> 32);
-	g->reserved = 0;
-}
+static struct sc_idt_gate ap_idt[256] __attribute__((aligned(16)));
+static struct sc_idt_gate bsp_idt[256] __attribute__((aligned(16)));
 
 void descriptors_init_idt(void)
 {
 	for (int v = 0; v < 256; v++) {
+		uint64_t stub = (uint64_t)(uintptr_t)sc_isr_stubs + (uint64_t)v * SC_ISR_STUB_SIZE;
 		bool ist = v == 2 || v == 8 || v == 18; /* NMI, #DF, #MC */
 
-		set_gate(&ap_idt[v], sc_isr_table[v], ist ? 1 : 0);
-		set_gate(&bsp_idt[v], sc_isr_table[v], 0);
+		sc_idt_gate_set(&ap_idt[v], stub, SEL_CODE, ist ? 1 : 0);
+		sc_idt_gate_set(&bsp_idt[v], stub, SEL_CODE, 0);
 	}
-}
-
-static void load_idt(struct idt_gate *idt)
-{
-	struct table_pointer p = { sizeof(ap_idt) - 1, (uint64_t)(uintptr_t)idt };
-
-	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
 void descriptors_load_bsp(void)
 {
-	load_idt(bsp_idt);
+	sc_lidt(bsp_idt, sizeof(bsp_idt));
 }
 
 void descriptors_load(struct percpu *cpu)
 {
 	uint64_t tss = (uint64_t)(uintptr_t)&cpu->tss;
 	uint64_t limit = sizeof(cpu->tss) - 1;
-	struct table_pointer gdtr = { sizeof(cpu->gdt) - 1, (uint64_t)(uintptr_t)cpu->gdt };
+	struct sc_table_pointer gdtr = { sizeof(cpu->gdt) - 1, (uint64_t)(uintptr_t)cpu->gdt };
 
 	cpu->tss = (struct tss64){ .iomap_base = sizeof(cpu->tss) };
 	/* IST stacks grow down from the crash record; 16-byte aligned. */
@@ -100,5 +66,5 @@ void descriptors_load(struct percpu *cpu)
 			 :
 			 : "m"(gdtr), "i"(SEL_CODE), "i"(SEL_DATA), "r"((uint16_t)SEL_TSS)
 			 : "rax", "memory");
-	load_idt(ap_idt);
+	sc_lidt(ap_idt, sizeof(ap_idt));
 }

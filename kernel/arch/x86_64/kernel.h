@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 
 #include "sc_vp.h"
+#include "sc_x86.h"
 
 /* SC_IMAGE_VA and the selectors come from kernel/arch/x86_64/meson.build,
  * which passes the same values to nasm. SC_IMAGE_VA is PML4[511], PDPT[0],
@@ -218,14 +219,8 @@ void start_aps(uint32_t my_vp, uint32_t my_depth);
 /* ap_main.c */
 void ap_main(uint32_t slot) __attribute__((noreturn));
 
-/* trap.c */
-struct trap_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
-	uint64_t vector, error_code;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
-void sc_trap(struct trap_frame *frame);
+/* trap.c: the handler of lib/x86/isr_stubs.inc */
+void sc_trap(struct sc_trap_frame *frame);
 
 /* bsp_main.c */
 bool bsp_main(uint64_t params_pa, uint64_t output_pa);

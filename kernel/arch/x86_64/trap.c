@@ -21,42 +21,7 @@ struct ex_entry {
 
 extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 
-static const char *const exception_names[32] = {
-	"#DE divide error",
-	"#DB debug",
-	"NMI",
-	"#BP breakpoint",
-	"#OF overflow",
-	"#BR bound range",
-	"#UD invalid opcode",
-	"#NM device not available",
-	"#DF double fault",
-	"coprocessor segment overrun",
-	"#TS invalid TSS",
-	"#NP segment not present",
-	"#SS stack fault",
-	"#GP general protection",
-	"#PF page fault",
-	"reserved 15",
-	"#MF x87 error",
-	"#AC alignment check",
-	"#MC machine check",
-	"#XM SIMD exception",
-	"#VE virtualization exception",
-	"#CP control protection",
-	"reserved 22",
-	"reserved 23",
-	"reserved 24",
-	"reserved 25",
-	"reserved 26",
-	"reserved 27",
-	"#HV hypervisor injection",
-	"#VC VMM communication",
-	"#SX security exception",
-	"reserved 31",
-};
-
-static bool fixup(struct trap_frame *f)
+static bool fixup(struct sc_trap_frame *f)
 {
 	for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++) {
 		if (e->insn == f->rip) {
@@ -79,7 +44,7 @@ static void emit_record(void *ctx, const char *text, size_t len)
 		r->message[r->message_len++] = (uint8_t)text[i];
 }
 
-static void __attribute__((noreturn)) crash(struct trap_frame *f)
+static void __attribute__((noreturn)) crash(struct sc_trap_frame *f)
 {
 	struct percpu *cpu = this_cpu();
 	struct sidecar_crash_record *rec =
@@ -87,7 +52,7 @@ static void __attribute__((noreturn)) crash(struct trap_frame *f)
 	struct sidecar_control_page *control = slot_va(SLOT_CONTROL);
 	struct record_writer w = { rec };
 	uint64_t cr2 = read_cr2();
-	const char *name = exception_names[f->vector & 31];
+	const char *name = sc_x86_exception_name(f->vector);
 
 	if (cpu->is_bsp) {
 		/* A kernel bug while sidecar_entry() runs: nothing is started
@@ -131,7 +96,7 @@ static void __attribute__((noreturn)) crash(struct trap_frame *f)
 	halt_forever();
 }
 
-void sc_trap(struct trap_frame *f)
+void sc_trap(struct sc_trap_frame *f)
 {
 	if (f->vector == SC_REQUEST_VECTOR) {
 		apic_eoi();
