@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The user-space interface of the sidecar driver (sidecar.ko): one misc
+ * device per sidecar node, /dev/sidecarN (or /dev/mshv_vtl_sidecarN with
+ * the module parameter mshv_names=1, for OpenHCL's user space). The ioctl
+ * numbers and semantics are OpenHCL's (mshv_vtl sidecar ioctls).
+ *
+ * CPU numbers are Linux CPU numbers, which equal VP indexes: the driver
+ * refuses to load when the firmware's CPU order and the VP order differ.
+ *
+ *   mmap(offset 0, length <= cpu_count * per_cpu_shmem)
+ *       the node's shared pages: for CPU base_cpu + i, the command page at
+ *       i * per_cpu_shmem and the register page right after it.
+ *   ioctl(SIDECAR_IOCTL_INFO, struct sidecar_ioctl_info *)
+ *   ioctl(SIDECAR_IOCTL_RUN, cpu)    run the command in cpu's command page
+ *                                    and wait for it (interrupted by a
+ *                                    signal: the command is stopped first)
+ *   ioctl(SIDECAR_IOCTL_START, cpu)  start it and return at once
+ *   ioctl(SIDECAR_IOCTL_STOP, cpu)   ask a started command to stop
+ *   read(fd, &u32, 4)                the next CPU whose started command
+ *                                    finished (EAGAIN with O_NONBLOCK)
+ *   poll: POLLIN while such a CPU is waiting to be read
+ *
+ * Errors: EINVAL a CPU outside the node (or a bad argument), EBUSY the CPU
+ * is running a command, ENOENT the CPU was converted to Linux (or crashed
+ * and was removed), ENOTTY an unknown ioctl, EFAULT a bad pointer,
+ * EINTR/ERESTARTSYS only after a stopped RUN. Closing the file stops and
+ * waits for every command it started.
+ */
+#ifndef SIDECAR_UAPI_H
+#define SIDECAR_UAPI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define SIDECAR_IOCTL_TYPE 0xb8
+
+struct sidecar_ioctl_info {
+	__u32 base_cpu;
+	__u32 cpu_count;
+	__u32 per_cpu_shmem; /* bytes of shared pages per CPU */
+};
+
+#define SIDECAR_IOCTL_START _IO(SIDECAR_IOCTL_TYPE, 0xf0)
+#define SIDECAR_IOCTL_STOP _IO(SIDECAR_IOCTL_TYPE, 0xf1)
+#define SIDECAR_IOCTL_RUN _IO(SIDECAR_IOCTL_TYPE, 0xf2)
+#define SIDECAR_IOCTL_INFO _IOR(SIDECAR_IOCTL_TYPE, 0xf3, struct sidecar_ioctl_info)
+
+#endif /* SIDECAR_UAPI_H */
