@@ -26,6 +26,15 @@ void sc_command_error(struct sidecar_command_page *cp, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The guest is the only VTL on this platform: the current one, or VTL 0
+ * named explicitly, as VMMs written for OpenHCL do. */
+static bool target_vtl_ok(hv_input_vtl_t vtl)
+{
+	if (vtl & HV_INPUT_VTL_RESERVED_MASK)
+		return false;
+	return !(vtl & HV_INPUT_VTL_USE_TARGET_VTL) || (vtl & HV_INPUT_VTL_TARGET_VTL_MASK) == 0;
+}
+
 static hv_status_t get_one(struct sc_vp *vp, hv_register_name_t name,
 			   union hv_register_value *value)
 {
@@ -68,8 +77,7 @@ static void get_set_registers(struct sc_vp *vp, struct sidecar_command_page *cp,
 				 (unsigned int)SIDECAR_MAX_GET_SET_VP_REGISTERS);
 		return;
 	}
-	if ((vtl & HV_INPUT_VTL_RESERVED_MASK) ||
-	    ((vtl & HV_INPUT_VTL_USE_TARGET_VTL) && (vtl & HV_INPUT_VTL_TARGET_VTL_MASK) != 0)) {
+	if (!target_vtl_ok(vtl)) {
 		status = HV_STATUS_INVALID_PARAMETER;
 		count = 0;
 	}
@@ -134,7 +142,10 @@ static void translate_gva(struct sc_vp *vp, struct sidecar_command_page *cp)
 				 vp->backend ? vp->backend->name : "none configured");
 		return;
 	}
-	status = vp->backend->translate_gva(vp, gvn, flags, &out);
+	if (!target_vtl_ok((hv_input_vtl_t)(flags >> HV_TRANSLATE_GVA_INPUT_VTL_SHIFT)))
+		status = HV_STATUS_INVALID_PARAMETER;
+	else
+		status = vp->backend->translate_gva(vp, gvn, flags, &out);
 	/* The response overlays the request: write it only after the
 	 * request has been read. */
 	*resp = (struct sidecar_translate_gva_response){ .status = status };

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest virtual address translation for TRANSLATE_GVA: a walk of the
+ * guest's own page tables, in whatever paging mode the guest is in, through
+ * an accessor for guest-physical memory (the nested mapping). Pure C: the
+ * unit tests run it on synthetic page tables.
+ */
+#ifndef SC_GVA_H
+#define SC_GVA_H
+
+#include <sidecar_defs.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The guest state that decides how an address translates. */
+struct sc_gva_regs {
+	uint64_t cr0;
+	uint64_t cr3;
+	uint64_t cr4;
+	uint64_t efer;
+	uint64_t rflags;
+	uint8_t cpl; /* current privilege level, 0..3 */
+	uint8_t maxphyaddr; /* physical-address width the guest sees, 32..52 */
+};
+
+/* Guest-physical memory as the VP sees it. Each returns false when the
+ * guest-physical range is not backed (no nested mapping). */
+struct sc_guest_memory {
+	bool (*read)(void *ctx, uint64_t gpa, void *buf, uint32_t size);
+	bool (*write)(void *ctx, uint64_t gpa, const void *buf, uint32_t size);
+	void *ctx;
+};
+
+/*
+ * Translates the page of `gva` with the checks `control_flags` asks for
+ * (HV_TRANSLATE_GVA_*). Returns HV_STATUS_SUCCESS with the result code in
+ * out->translation_result (and the page in out->gpa_page on success, or the
+ * page fault the guest would take in event_info on a translation failure),
+ * or an HV_STATUS_* error for invalid flags.
+ */
+hv_status_t sc_translate_gva(const struct sc_gva_regs *regs, uint64_t gva, uint64_t control_flags,
+			     const struct sc_guest_memory *mem,
+			     struct hv_translate_virtual_address_ex_output_x64 *out);
+
+#endif /* SC_GVA_H */
