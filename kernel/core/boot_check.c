@@ -109,6 +109,9 @@ static bool check_node(const struct sidecar_params *p, const struct sidecar_para
 	if (overlaps(n->memory_base, end, ext->trampoline_page,
 		     ext->trampoline_page + SIDECAR_PAGE_SIZE))
 		return fail(err, size, "node %u: memory overlaps the trampoline page", i);
+	if (overlaps(n->memory_base, end, ext->guest_memory_base,
+		     ext->guest_memory_base + ext->guest_memory_size))
+		return fail(err, size, "node %u: memory overlaps the guest memory", i);
 
 	for (uint32_t j = 0; j < i; j++) {
 		const struct sidecar_node_params *m = &p->nodes[j];
@@ -180,6 +183,39 @@ static bool check_cpus(const struct sidecar_params *p, const uint32_t *apic_ids,
 	return true;
 }
 
+/* Guest memory: what the nested page tables can map, clear of the rest. */
+static bool check_guest_memory(const struct sidecar_params_ext *ext,
+			       const struct sc_boot_env *env, char *err, size_t size)
+{
+	uint64_t base = ext->guest_memory_base, len = ext->guest_memory_size;
+	const uint64_t align = SIDECAR_EXT_GUEST_MEMORY_ALIGN;
+
+	if (len == 0) {
+		if (base)
+			return fail(err, size, "guest memory at %#llx has size 0",
+				    (unsigned long long)base);
+		return true;
+	}
+	if ((base | len) & (align - 1))
+		return fail(err, size,
+			    "guest memory base %#llx or size %#llx not 2 MiB aligned (nested page "
+			    "tables map it with 2 MiB pages)",
+			    (unsigned long long)base, (unsigned long long)len);
+	if (len > SIDECAR_EXT_MAX_GUEST_MEMORY || base + len < base)
+		return fail(err, size, "guest memory size %#llx above the %#llx supported",
+			    (unsigned long long)len,
+			    (unsigned long long)SIDECAR_EXT_MAX_GUEST_MEMORY);
+	if (overlaps(base, base + len, env->image_start, env->image_end) ||
+	    overlaps(base, base + len, env->params_start, env->params_end) ||
+	    overlaps(base, base + len, env->output_start, env->output_end) ||
+	    overlaps(base, base + len, env->output_ext_start, env->output_ext_end) ||
+	    overlaps(base, base + len, ext->trampoline_page,
+		     ext->trampoline_page + SIDECAR_PAGE_SIZE))
+		return fail(err, size,
+			    "guest memory overlaps the image, params, output or trampoline page");
+	return true;
+}
+
 bool sc_boot_check(const struct sidecar_params *p, const struct sidecar_params_ext *ext,
 		   const uint32_t *apic_ids, const struct sc_boot_env *env, char *err,
 		   size_t size)
@@ -197,6 +233,8 @@ bool sc_boot_check(const struct sidecar_params *p, const struct sidecar_params_e
 				    "initial_state.sidecar_starts_cpu[%u] must be 0 or 1, not %u", i,
 				    p->initial_state.sidecar_starts_cpu[i]);
 	}
+	if (!check_guest_memory(ext, env, err, size))
+		return false;
 	for (uint32_t i = 0; i < p->node_count; i++) {
 		if (!check_node(p, ext, env, i, err, size))
 			return false;

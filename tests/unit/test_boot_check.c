@@ -83,7 +83,7 @@ Test(boot_check, extension_header)
 	expect_ext_error("params extension version 2 not supported (expected 1)");
 	baseline();
 	ext.size = 40;
-	expect_ext_error("params extension size 40 too small (at least 64)");
+	expect_ext_error("params extension size 40 too small (at least 80)");
 	baseline();
 	ext.vp_count = 0;
 	expect_ext_error("params extension vp_count 0 out of range (1..4096)");
@@ -171,6 +171,31 @@ Test(boot_check, node_memory_overlaps_boot_objects)
 	baseline();
 	params.nodes[1].memory_base = 0;
 	expect_error("node 1: memory overlaps the trampoline page");
+}
+
+Test(boot_check, guest_memory)
+{
+	ext.guest_memory_base = 256 * MiB;
+	ext.guest_memory_size = 64 * MiB;
+	expect_ok();
+	ext.guest_memory_base += 4096;
+	expect_error("guest memory base 0x10001000 or size 0x4000000 not 2 MiB aligned (nested "
+		     "page tables map it with 2 MiB pages)");
+	baseline();
+	ext.guest_memory_base = 256 * MiB;
+	ext.guest_memory_size = 8ull << 30;
+	expect_error("guest memory size 0x200000000 above the 0x100000000 supported");
+	baseline();
+	ext.guest_memory_base = 16 * MiB;
+	ext.guest_memory_size = 2 * MiB;
+	expect_error("guest memory overlaps the image, params, output or trampoline page");
+	baseline();
+	ext.guest_memory_base = 64 * MiB;
+	ext.guest_memory_size = 2 * MiB;
+	expect_error("node 0: memory overlaps the guest memory");
+	baseline();
+	ext.guest_memory_base = 2 * MiB;
+	expect_error("guest memory at 0x200000 has size 0");
 }
 
 Test(boot_check, vps_outside_the_cpu_list)

@@ -35,6 +35,9 @@ SIDECAR_EXTERN_C_BEGIN
 
 /* The largest VP index + 1 the extension (and the kernel) supports. */
 #define SIDECAR_EXT_MAX_VPS 4096u
+/* Guest memory alignment and the most the kernel maps (2 MiB pages, 4 GiB). */
+#define SIDECAR_EXT_GUEST_MEMORY_ALIGN 0x200000ull
+#define SIDECAR_EXT_MAX_GUEST_MEMORY 0x100000000ull
 
 /* Use the architectural delays of the MP specification / Intel SDM
  * (10 ms after INIT, 200 us after the first SIPI). */
@@ -71,10 +74,17 @@ struct sidecar_params_ext {
 	/* Number of entries in apic_ids: at least 1 + the highest VP index of
 	 * any node; at most SIDECAR_EXT_MAX_VPS. */
 	uint32_t vp_count;
+	/* Guest RAM for the VP backend: guest-physical [0, size) is host
+	 * [base, base + size), shared by every VP (one partition). Both 2 MiB
+	 * aligned, size at most SIDECAR_EXT_MAX_GUEST_MEMORY; 0 for none. The
+	 * loader reserves it; the sidecar never touches it except on the
+	 * guest's behalf. */
+	uint64_t guest_memory_base;
+	uint64_t guest_memory_size;
 	/* APIC ID of each VP, indexed by VP index. */
 	SIDECAR_FLEX_ARRAY(uint32_t, apic_ids);
 };
-SIDECAR_ASSERT_SIZE(struct sidecar_params_ext, 64);
+SIDECAR_ASSERT_SIZE(struct sidecar_params_ext, 80);
 SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, magic, 0);
 SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, version, 8);
 SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, size, 12);
@@ -87,7 +97,9 @@ SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, ap_timeout_us, 48);
 SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, flags, 52);
 SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, fault_inject_vp, 56);
 SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, vp_count, 60);
-SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, apic_ids, 64);
+SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, guest_memory_base, 64);
+SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, guest_memory_size, 72);
+SIDECAR_ASSERT_OFFSET(struct sidecar_params_ext, apic_ids, 80);
 
 /* Per-node boot figures. */
 struct sidecar_node_boot_stats {
