@@ -35,12 +35,18 @@ static bool target_vtl_ok(hv_input_vtl_t vtl)
 	return !(vtl & HV_INPUT_VTL_USE_TARGET_VTL) || (vtl & HV_INPUT_VTL_TARGET_VTL_MASK) == 0;
 }
 
+/* DR6 goes to the backend when the backend switches it with the guest. */
+static bool backend_owns(const struct sc_vp *vp, hv_register_name_t name)
+{
+	return name == HV_X64_REGISTER_DR6 && vp->backend && vp->backend->owns_dr6;
+}
+
 static hv_status_t get_one(struct sc_vp *vp, hv_register_name_t name,
 			   union hv_register_value *value)
 {
 	hv_status_t status;
 
-	if (sc_local_register_get(vp, name, value, &status))
+	if (!backend_owns(vp, name) && sc_local_register_get(vp, name, value, &status))
 		return status;
 	if (vp->backend && vp->backend->get_register)
 		return vp->backend->get_register(vp, name, value);
@@ -52,7 +58,7 @@ static hv_status_t set_one(struct sc_vp *vp, hv_register_name_t name,
 {
 	hv_status_t status;
 
-	if (sc_local_register_set(vp, name, value, &status))
+	if (!backend_owns(vp, name) && sc_local_register_set(vp, name, value, &status))
 		return status;
 	if (vp->backend && vp->backend->set_register)
 		return vp->backend->set_register(vp, name, value);
@@ -104,13 +110,20 @@ static void get_set_registers(struct sc_vp *vp, struct sidecar_command_page *cp,
 	req->status = status;
 }
 
+static const char *no_backend(const struct sc_vp *vp)
+{
+	if (vp->backend)
+		return vp->backend->name; /* it lacks this operation */
+	return vp->no_backend_reason ? vp->no_backend_reason : "none configured";
+}
+
 static void run_vp(struct sc_vp *vp, struct sidecar_command_page *cp)
 {
 	bool intercept = false;
 
 	if (!vp->backend || !vp->backend->run_once) {
 		sc_command_error(cp, "no VP backend: RUN_VP needs a guest backend (%s)",
-				 vp->backend ? vp->backend->name : "none configured");
+				 no_backend(vp));
 		return;
 	}
 	/* Run until an exit the VMM must see, or until the host asks for a
@@ -139,7 +152,7 @@ static void translate_gva(struct sc_vp *vp, struct sidecar_command_page *cp)
 
 	if (!vp->backend || !vp->backend->translate_gva) {
 		sc_command_error(cp, "no VP backend: TRANSLATE_GVA needs a guest backend (%s)",
-				 vp->backend ? vp->backend->name : "none configured");
+				 no_backend(vp));
 		return;
 	}
 	if (!target_vtl_ok((hv_input_vtl_t)(flags >> HV_TRANSLATE_GVA_INPUT_VTL_SHIFT)))

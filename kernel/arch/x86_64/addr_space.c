@@ -111,6 +111,8 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 	g->slot = n->first_slot + cpu;
 	g->apic_id = sc_boot.apic_ids[g->vp_index];
 	g->x2apic = sc_boot.x2apic;
+	for (uint32_t i = 0; i < 3; i++)
+		g->backend_pa[i] = page[SIDECAR_VP_PAGE_BACKEND + i];
 
 	for (unsigned int i = TEMP_PML4; i <= TEMP_GLOBALS; i++)
 		map_slot(SLOT_TEMP + i, 0, 0);

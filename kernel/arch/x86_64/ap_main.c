@@ -28,7 +28,16 @@ void ap_main(uint32_t slot)
 	cpu->vp.vp_index = cpu->vp_index;
 	cpu->vp.platform = cpu;
 	cpu->vp.backend = NULL;
+	cpu->vp.no_backend_reason = sc_boot.no_backend_reason;
 	apic_init_this_cpu();
+	if (sc_boot.backend) {
+		const char *why = NULL;
+
+		if (sc_boot.backend->init_vp(&cpu->vp, &why))
+			cpu->vp.backend = sc_boot.backend;
+		else
+			cpu->vp.no_backend_reason = why;
+	}
 	log_line("up: APIC ID %u, node %u, started by VP %u at depth %u", cpu->apic_id, cpu->node,
 		 s->started_by, s->depth);
 

@@ -315,6 +315,15 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 		log_line("ignoring hypercall page %#llx: no Hyper-V on this platform",
 			 (unsigned long long)sc_boot.params.hypercall_page);
 
+	/* The VP backend: SVM when the CPU has it with nested paging and the
+	 * loader gave guest memory. (A Hyper-V backend would be chosen here
+	 * from the hypercall page and CPUID.) */
+	sc_boot.no_backend_reason = svm_partition_init(sc_boot.ext.guest_memory_base,
+						       sc_boot.ext.guest_memory_size);
+	sc_boot.backend = sc_boot.no_backend_reason ? NULL : &svm_backend;
+	log_line("VP backend: %s", sc_boot.backend ? sc_boot.backend->name
+						   : sc_boot.no_backend_reason);
+
 	sc_boot.tsc_khz = sc_boot.ext.tsc_khz ? sc_boot.ext.tsc_khz : tsc_khz_from_cpuid();
 	sc_boot.init_delay_us = sc_boot.ext.init_delay_us == SIDECAR_EXT_DELAY_DEFAULT
 					? DEFAULT_INIT_DELAY_US

@@ -30,6 +30,7 @@
 
 #include "sc_vp.h"
 #include "sc_x86.h"
+#include "svm.h"
 
 /* SC_IMAGE_VA and the selectors come from kernel/arch/x86_64/meson.build,
  * which passes the same values to nasm. SC_IMAGE_VA is PML4[511], PDPT[0],
@@ -61,6 +62,7 @@ enum temp_index {
 	TEMP_TRAMPOLINE = 3, /* BSP: the trampoline page */
 	TEMP_PARAMS = 4, /* BSP: params and extension, 6 pages */
 	TEMP_OUTPUT_EXT = 10, /* BSP: the output extension, 48 pages */
+	TEMP_GUEST = 58 - 2, /* any CPU: a page of guest memory (2 slots) */
 	TEMP_BUILD = 58, /* any starter: another CPU's 5 pages */
 	TEMP_FAILED_CONTROL = 63, /* any starter: control page of a failed CPU */
 };
@@ -105,8 +107,10 @@ struct percpu {
 	uint32_t slot; /* index into sc_boot.slots */
 	bool is_bsp;
 	bool x2apic;
+	uint64_t backend_pa[3]; /* the three backend pages (vp_pages.h) */
 	uint64_t gdt[5]; /* null, code, data, TSS (two entries) */
 	struct tss64 tss;
+	struct svm_vp svm;
 };
 
 #define PERCPU_IST_BOTTOM 0x400u
@@ -165,6 +169,9 @@ struct sc_boot {
 	uint32_t fault_inject_vp;
 	bool x2apic; /* APs use x2APIC */
 	bool log_enabled;
+	/* The VP backend every sidecar CPU tries, or NULL and why not. */
+	const struct sc_vp_backend *backend;
+	const char *no_backend_reason;
 	uint32_t node_count;
 	uint32_t slot_count;
 	struct node_state nodes[SIDECAR_MAX_NODES];

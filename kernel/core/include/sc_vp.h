@@ -29,6 +29,9 @@ enum sc_run_result {
  */
 struct sc_vp_backend {
 	const char *name;
+	/* DR6 is part of the guest state the backend switches (SVM keeps it
+	 * in the VMCB); otherwise it is a register the sidecar CPU shares. */
+	bool owns_dr6;
 	/* Prepares per-VP state; returns false and sets *why on failure. */
 	bool (*init_vp)(struct sc_vp *vp, const char **why);
 	/* Releases per-VP state before the CPU leaves the sidecar. */
@@ -52,8 +55,9 @@ struct sc_vp {
 	/* Index of this CPU in the node (cpu_status slot), and its VP index. */
 	uint32_t node_cpu_index;
 	uint32_t vp_index;
-	/* The guest backend, or NULL when there is none. */
+	/* The guest backend, or NULL when there is none; then why. */
 	const struct sc_vp_backend *backend;
+	const char *no_backend_reason;
 	void *backend_state;
 	/* The platform layer's own per-CPU data. */
 	void *platform;
