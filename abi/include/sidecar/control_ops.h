@@ -2,8 +2,8 @@
 /*
  * The control-page accesses, each with the ordering control_page.h
  * prescribes, written once for every build: the Linux kernel's primitives
- * in sidecar.ko, GCC/Clang __atomic builtins elsewhere (they operate on the
- * _Atomic fields of C11 builds and on the plain fields of C++ builds alike).
+ * in sidecar.ko, C11 <stdatomic.h> on the _Atomic fields of C builds, and
+ * GCC/Clang __atomic builtins on the plain fields of C++ builds.
  */
 #ifndef SIDECAR_CONTROL_OPS_H
 #define SIDECAR_CONTROL_OPS_H
@@ -24,7 +24,8 @@ SIDECAR_EXTERN_C_BEGIN
 #define SIDECAR_STORE_RELAXED(p, v) WRITE_ONCE(*(p), v)
 #define SIDECAR_XCHG_ACQUIRE(p, v) xchg_acquire(p, v)
 #define SIDECAR_CMPXCHG_RELEASE(p, old, new) (cmpxchg_release(p, old, new) == (old))
-#else
+#elif defined(__cplusplus)
+/* C++: plain fields, GCC/Clang builtins (std::atomic_ref would need C++20). */
 #define SIDECAR_LOAD_ACQUIRE(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define SIDECAR_LOAD_RELAXED(p) __atomic_load_n(p, __ATOMIC_RELAXED)
 #define SIDECAR_STORE_RELEASE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
@@ -35,6 +36,20 @@ SIDECAR_EXTERN_C_BEGIN
 		__typeof__(old) sidecar_expected_ = (old);                               \
 		__atomic_compare_exchange_n(p, &sidecar_expected_, new, 0, __ATOMIC_RELEASE, \
 					    __ATOMIC_RELAXED);                           \
+	})
+#else
+/* C11: the fields are _Atomic; the standard generic functions. */
+#include <stdatomic.h>
+#define SIDECAR_LOAD_ACQUIRE(p) atomic_load_explicit(p, memory_order_acquire)
+#define SIDECAR_LOAD_RELAXED(p) atomic_load_explicit(p, memory_order_relaxed)
+#define SIDECAR_STORE_RELEASE(p, v) atomic_store_explicit(p, v, memory_order_release)
+#define SIDECAR_STORE_RELAXED(p, v) atomic_store_explicit(p, v, memory_order_relaxed)
+#define SIDECAR_XCHG_ACQUIRE(p, v) atomic_exchange_explicit(p, v, memory_order_acquire)
+#define SIDECAR_CMPXCHG_RELEASE(p, old, new)                                                \
+	__extension__({                                                                      \
+		__typeof__(old) sidecar_expected_ = (old);                                   \
+		atomic_compare_exchange_strong_explicit(p, &sidecar_expected_, new,          \
+							memory_order_release, memory_order_relaxed); \
 	})
 #endif
 
