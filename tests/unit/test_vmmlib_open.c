@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libsidecar-vmm discovery: nodes opened in order until one is missing,
+ * INFO and mmap checked, CPU ranges contiguous from 0; the errors of each
+ * step. Over the emulated driver (vmmlib/fake), and over the real
+ * transport on a directory without a driver behind it.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake_driver.h"
+#include "sidecar_vmm.h"
+#include "transport.h"
+
+static struct fake_driver *fake;
+static struct sidecar_vmm *vmm;
+static char error[256];
+
+static void cleanup(void)
+{
+	sidecar_vmm_close(vmm);
+	vmm = NULL;
+	fake_destroy(fake);
+	fake = NULL;
+}
+
+TestSuite(vmmlib_open, .fini = cleanup, .timeout = 60);
+
+static int open_fake(const struct fake_config *config)
+{
+	struct sc_vmm_transport t;
+
+	fake = fake_create(config);
+	cr_assert_not_null(fake);
+	t = fake_transport(fake);
+	return sc_vmm_open_transport(&t, &vmm, error, sizeof(error));
+}
+
+Test(vmmlib_open, two_nodes)
+{
+	struct fake_config config = { .node_count = 2, .cpus = { 4, 3 } };
+	struct sidecar_vmm_node_info info;
+
+	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_expect_str_eq(error, "");
+	cr_expect_eq(sidecar_vmm_node_count(vmm), 2);
+	cr_expect_eq(sidecar_vmm_cpu_count(vmm), 7);
+
+	cr_assert_eq(sidecar_vmm_node_info(vmm, 0, &info), 0);
+	cr_expect_eq(info.base_cpu, 0);
+	cr_expect_eq(info.cpu_count, 4);
+	cr_expect_eq(info.per_cpu_shmem, 2 * SIDECAR_PAGE_SIZE);
+	cr_expect_str_eq(info.device, "sidecar0");
+	cr_expect_geq(info.fd, 0);
+	cr_assert_eq(sidecar_vmm_node_info(vmm, 1, &info), 0);
+	cr_expect_eq(info.base_cpu, 4);
+	cr_expect_eq(info.cpu_count, 3);
+	cr_expect_str_eq(info.device, "sidecar1");
+	cr_expect_eq(sidecar_vmm_node_info(vmm, 2, &info), -EINVAL);
+	cr_expect_eq(sidecar_vmm_node_info(vmm, 0, NULL), -EINVAL);
+
+	cr_expect_eq(sidecar_vmm_node_of(vmm, 0), 0);
+	cr_expect_eq(sidecar_vmm_node_of(vmm, 3), 0);
+	cr_expect_eq(sidecar_vmm_node_of(vmm, 4), 1);
+	cr_expect_eq(sidecar_vmm_node_of(vmm, 6), 1);
+	cr_expect_eq(sidecar_vmm_node_of(vmm, 7), -EINVAL);
+	cr_expect_eq(sidecar_vmm_node_of(vmm, UINT32_MAX), -EINVAL);
+	cr_expect_geq(sidecar_vmm_poll_fd(vmm), 0);
+}
+
+Test(vmmlib_open, mshv_names_and_one_page_per_cpu)
+{
+	struct fake_config config = { .node_count = 3,
+				      .cpus = { 2, 2, 5 },
+				      .mshv_names = true,
+				      .per_cpu_shmem = SIDECAR_PAGE_SIZE };
+	struct sidecar_vmm_node_info info;
+	struct sidecar_vp *vp;
+
+	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_expect_eq(sidecar_vmm_node_count(vmm), 3);
+	cr_expect_eq(sidecar_vmm_cpu_count(vmm), 9);
+	cr_assert_eq(sidecar_vmm_node_info(vmm, 2, &info), 0);
+	cr_expect_str_eq(info.device, "mshv_vtl_sidecar2");
+	cr_expect_eq(info.base_cpu, 4);
+	cr_assert_eq(sidecar_vp_acquire(vmm, 5, &vp), 0);
+	cr_expect_null(sidecar_vp_register_page(vp), "one page per CPU: no register page");
+	cr_expect_eq(sidecar_vp_test(vp), 0, "%s", sidecar_vp_error_message(vp));
+	sidecar_vp_release(vp);
+}
+
+Test(vmmlib_open, no_devices_is_enoent)
+{
+	struct fake_config config = { .node_count = 0 };
+
+	cr_expect_eq(open_fake(&config), -ENOENT);
+	cr_expect_null(vmm);
+	cr_expect_neq(strstr(error, "no sidecar device"), NULL, "%s", error);
+}
+
+Test(vmmlib_open, gap_between_nodes_is_refused)
+{
+	struct fake_config config = {
+		.node_count = 3, .cpus = { 4, 4, 4 }, .base_skew = 1, .skew_node = 1
+	};
+
+	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_null(vmm);
+	cr_expect_str_eq(error, "sidecar1: CPUs 5-8 do not follow sidecar0, which ends at CPU 3 "
+				"(nodes must be contiguous)");
+}
+
+Test(vmmlib_open, overlapping_nodes_are_refused)
+{
+	struct fake_config config = {
+		.node_count = 2, .cpus = { 4, 4 }, .base_skew = -1, .skew_node = 1
+	};
+
+	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_neq(strstr(error, "CPUs 3-6 do not follow sidecar0"), NULL, "%s", error);
+}
+
+Test(vmmlib_open, first_node_must_start_at_cpu_0)
+{
+	struct fake_config config = {
+		.node_count = 1, .cpus = { 4 }, .base_skew = 2, .skew_node = 0
+	};
+
+	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_str_eq(error, "sidecar0: the first node starts at CPU 2, not at CPU 0");
+}
+
+Test(vmmlib_open, bad_shared_page_size_is_refused)
+{
+	struct fake_config config = { .node_count = 1, .cpus = { 2 }, .per_cpu_shmem = 6000 };
+
+	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_neq(strstr(error, "6000 bytes of shared pages per CPU"), NULL, "%s", error);
+}
+
+Test(vmmlib_open, step_errors_are_reported)
+{
+	static const struct {
+		enum fake_op op;
+		int err;
+		unsigned int skip;
+		const char *message;
+	} cases[] = {
+		{ FAKE_OP_OPEN, EACCES, 0, "sidecar0: open: Permission denied" },
+		{ FAKE_OP_OPEN, EPERM, 1, "sidecar1: open: Operation not permitted" },
+		{ FAKE_OP_INFO, ENOTTY, 0, "sidecar0: INFO: Inappropriate ioctl for device" },
+		{ FAKE_OP_INFO, EFAULT, 1, "sidecar1: INFO: Bad address" },
+		{ FAKE_OP_MMAP, ENOMEM, 1,
+		  "sidecar1: mmap of 24576 bytes: Cannot allocate memory" },
+	};
+	struct fake_config config = { .node_count = 2, .cpus = { 2, 3 } };
+	struct sc_vmm_transport t;
+
+	fake = fake_create(&config);
+	cr_assert_not_null(fake);
+	t = fake_transport(fake);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_inject(fake, cases[i].op, cases[i].err, cases[i].skip);
+		cr_expect_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), -cases[i].err);
+		cr_expect_null(vmm);
+		cr_expect_str_eq(error, cases[i].message);
+	}
+	/* Every file the failed attempts opened was closed again: the fake
+	 * has room for FAKE_MAX_FILES per node only. */
+	for (int i = 0; i < FAKE_MAX_FILES + 1; i++) {
+		cr_assert_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), 0, "%s", error);
+		sidecar_vmm_close(vmm);
+		vmm = NULL;
+	}
+}
+
+Test(vmmlib_open, null_arguments)
+{
+	struct fake_config config = { .node_count = 1, .cpus = { 2 } };
+	struct sc_vmm_transport t;
+
+	fake = fake_create(&config);
+	cr_assert_not_null(fake);
+	t = fake_transport(fake);
+	cr_expect_eq(sc_vmm_open_transport(&t, NULL, NULL, 0), -EINVAL);
+	cr_expect_eq(sidecar_vmm_node_count(NULL), 0);
+	cr_expect_eq(sidecar_vmm_cpu_count(NULL), 0);
+	cr_expect_eq(sidecar_vmm_node_of(NULL, 0), -EINVAL);
+	cr_expect_eq(sidecar_vmm_poll_fd(NULL), -EINVAL);
+	sidecar_vmm_close(NULL);
+}
+
+Test(vmmlib_open, cpu_status_from_sysfs)
+{
+	struct fake_config config = { .node_count = 2, .cpus = { 3, 4 } };
+	uint8_t status[SIDECAR_MAX_CPUS_PER_NODE];
+
+	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 1, status, 4), 4);
+	cr_expect_eq(status[0], SIDECAR_CPU_STATUS_REMOVED, "base CPU");
+	cr_expect_eq(status[1], SIDECAR_CPU_STATUS_IDLE);
+	cr_expect_eq(status[3], SIDECAR_CPU_STATUS_IDLE);
+	cr_assert_eq(fake_remove_cpu(fake, 4), 0);
+	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 1, status, 4), 4);
+	cr_expect_eq(status[1], SIDECAR_CPU_STATUS_REMOVED, "converted");
+
+	fake_set_status_text(fake, 0, "cpu0: removed\ncpu1: running\n");
+	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 0, status, 3), 2);
+	cr_expect_eq(status[1], SIDECAR_CPU_STATUS_RUN);
+	cr_expect_eq(status[2], SIDECAR_VMM_CPU_STATUS_UNKNOWN);
+	fake_set_status_text(fake, 0, "nonsense");
+	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 0, status, 3), -EINVAL);
+
+	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 0, status, 2), -EINVAL, "buffer too small");
+	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 2, status, 4), -EINVAL, "no node 2");
+}
+
+Test(vmmlib_open, cpu_status_without_sysfs)
+{
+	struct fake_config config = { .node_count = 1, .cpus = { 3 }, .no_sysfs = true };
+	uint8_t status[4];
+
+	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 0, status, 4), -ENOENT);
+}
+
+/* ---- The real transport, on a directory of plain files ---- */
+
+static char dir[64];
+
+static void make_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/vmmlib-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void touch(const char *name)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static void remove_dir(void)
+{
+	static const char *const names[] = { "sidecar0", "mshv_vtl_sidecar0" };
+	char path[128];
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+Test(vmmlib_open, real_transport_without_driver)
+{
+	struct sidecar_vmm_options options = { .dev_dir = dir,
+					       .error = error,
+					       .error_size = sizeof(error) };
+
+	make_dir();
+	/* Nothing there. */
+	cr_expect_eq(sidecar_vmm_open(&options, &vmm), -ENOENT);
+	cr_expect_neq(strstr(error, "no sidecar device"), NULL, "%s", error);
+	/* A file that is not the driver: INFO fails with ENOTTY. */
+	touch("mshv_vtl_sidecar0");
+	cr_expect_eq(sidecar_vmm_open(&options, &vmm), -ENOTTY);
+	cr_expect_str_eq(error, "mshv_vtl_sidecar0: INFO: Inappropriate ioctl for device");
+	touch("sidecar0");
+	cr_expect_eq(sidecar_vmm_open(&options, &vmm), -ENOTTY);
+	cr_expect_str_eq(error, "sidecar0: INFO: Inappropriate ioctl for device");
+	cr_expect_null(vmm);
+	remove_dir();
+}
+
+Test(vmmlib_open, real_transport_environment_override)
+{
+	struct sidecar_vmm_options options = { .error = error, .error_size = sizeof(error) };
+
+	make_dir();
+	touch("sidecar0");
+	setenv("SIDECAR_DEV_DIR", dir, 1);
+	cr_expect_eq(sidecar_vmm_open(&options, &vmm), -ENOTTY, "%s", error);
+	cr_expect_eq(sidecar_vmm_open(NULL, &vmm), -ENOTTY);
+	unsetenv("SIDECAR_DEV_DIR");
+	remove_dir();
+}

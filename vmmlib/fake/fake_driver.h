@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A user-space stand-in for sidecar.ko, for the library's unit tests. It
+ * plays the driver's part of the protocol on a real control page and real
+ * command pages, against the real sidecar core (kernel/core, built hosted:
+ * one thread per sidecar CPU, sc_hosted.h): IDLE->RUN and the request IPI
+ * for RUN and START, RUN->STOP for STOP, IDLE->REMOVE for a conversion, and
+ * an "interrupt thread" per node that takes the response IPIs, scans the
+ * CPUs and queues the stops that read() returns. The per-VP bookkeeping and
+ * the errno values are those of OpenHCL's driver (mshv_vtl sidecar):
+ * EINVAL outside the node, ENOENT for a removed CPU, EBUSY for a CPU in
+ * use, STOP of a stopped VP succeeds, a stop must be read before the VP
+ * can run again.
+ *
+ * A fake VP backend gives the guest a register file and a run loop whose
+ * behaviour the test chooses (fake_set_run_mode()).
+ */
+#ifndef SIDECAR_VMM_FAKE_DRIVER_H
+#define SIDECAR_VMM_FAKE_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+#define FAKE_MAX_NODES 4
+#define FAKE_MAX_CPUS  16 /* per node */
+#define FAKE_MAX_FILES 4  /* open files per node */
+#define FAKE_LOG_SIZE  64
+
+struct fake_config {
+	unsigned int node_count;       /* 0 .. FAKE_MAX_NODES (0: no devices) */
+	uint32_t cpus[FAKE_MAX_NODES]; /* CPUs per node, base CPU included */
+	/* 0: 2 pages per CPU. */
+	uint32_t per_cpu_shmem;
+	/* Device names of OpenHCL's driver (mshv_vtl_sidecarN). */
+	bool mshv_names;
+	/* Add this to base_cpu in INFO for node `skew_node` (to test the
+	 * contiguity checks); 0 for none. */
+	int32_t base_skew;
+	unsigned int skew_node;
+	/* Leave the sysfs cpu_status file out (read_attr gives ENOENT). */
+	bool no_sysfs;
+};
+
+/* What the test can make the guest of a CPU do on RUN_VP. */
+enum fake_run_mode {
+	FAKE_RUN_SPIN, /* run until stopped */
+	FAKE_RUN_IO,   /* after `after` runs, an I/O port intercept (port 0xE9, AL = RAX) */
+	FAKE_RUN_HALT, /* after `after` runs, a halt intercept */
+	FAKE_RUN_FAIL, /* fail: "guest state invalid on VP <n>" */
+};
+
+/* Operations whose next call can be made to fail. */
+enum fake_op {
+	FAKE_OP_OPEN,
+	FAKE_OP_INFO,
+	FAKE_OP_MMAP,
+	FAKE_OP_RUN,
+	FAKE_OP_START,
+	FAKE_OP_STOP,
+	FAKE_OP_READ,
+	FAKE_OP_COUNT
+};
+
+/* One command the driver was asked to run, as it found the page. */
+struct fake_log_entry {
+	uint32_t command;
+	uint16_t count; /* GET/SET: registers in the request */
+	bool async;
+};
+
+struct fake_driver;
+
+/* Creates the nodes and starts their CPUs (every CPU but each node's first,
+ * which is left to "Linux" as the real sidecar does). NULL on failure. */
+struct fake_driver *fake_create(const struct fake_config *config);
+/* Stops everything; the client must have been closed. */
+void fake_destroy(struct fake_driver *fake);
+
+/* A transport over the fake (its destroy hook does nothing). */
+struct sc_vmm_transport fake_transport(struct fake_driver *fake);
+
+/* The next call of `op` after `skip` successful ones fails with -err. */
+void fake_inject(struct fake_driver *fake, enum fake_op op, int err, unsigned int skip);
+
+void fake_set_run_mode(struct fake_driver *fake, uint32_t cpu, enum fake_run_mode mode,
+		       unsigned int after);
+/* Takes the VP backend away from `cpu` (commands that need one then fail
+ * with the core's "no VP backend" error), or gives it back. Only while
+ * the CPU is idle. */
+void fake_set_backend(struct fake_driver *fake, uint32_t cpu, bool present);
+
+/* RUN_VP attempts the backend made on `cpu` so far. */
+uint64_t fake_runs(struct fake_driver *fake, uint32_t cpu);
+
+/* Converts `cpu` to "Linux" as the driver's CPU hotplug callback does:
+ * claims it, IDLE->REMOVE, waits for REMOVED. 0 or a negative errno. */
+int fake_remove_cpu(struct fake_driver *fake, uint32_t cpu);
+
+/* Marks `cpu` as used by another file (the driver's EBUSY), or frees it. */
+void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy);
+
+/* The control page status of `cpu`. */
+uint8_t fake_cpu_status(struct fake_driver *fake, uint32_t cpu);
+
+/* Copies up to `max` log entries of `cpu` (oldest first); returns the
+ * total logged. fake_clear_log() empties it. */
+unsigned int fake_log(struct fake_driver *fake, uint32_t cpu, struct fake_log_entry *out,
+		      unsigned int max);
+void fake_clear_log(struct fake_driver *fake, uint32_t cpu);
+
+/* Replaces node `node`'s cpu_status file with `text` (NULL: generate it). */
+void fake_set_status_text(struct fake_driver *fake, unsigned int node, const char *text);
+
+/* Stops read for `cpu` that the driver never started (a stray report). */
+void fake_queue_stray_stop(struct fake_driver *fake, unsigned int node, uint32_t cpu);
+
+#endif /* SIDECAR_VMM_FAKE_DRIVER_H */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* The client's state (vmm.c, vp.c, run.c). */
+#ifndef SC_VMM_INTERNAL_H
+#define SC_VMM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sidecar_vmm.h"
+#include "transport.h"
+
+/* Where a VP is in the asynchronous run protocol (under node->lock). */
+enum sc_vp_run_state {
+	SC_VP_IDLE,	/* no run in progress: synchronous commands allowed */
+	SC_VP_RUNNING,	/* started; the driver has not reported the stop yet */
+	SC_VP_FINISHED, /* stop read from the driver; sidecar_vp_wait() not done */
+};
+
+struct sc_vmm_node;
+
+struct sidecar_vp {
+	struct sc_vmm_node *node;
+	uint32_t cpu;
+	uint32_t index; /* within the node */
+	struct sidecar_command_page *page;
+	void *register_page; /* NULL if per_cpu_shmem is one page */
+	atomic_bool owned;
+	/* Under node->lock. */
+	enum sc_vp_run_state state;
+	bool reported; /* the stop was reported by collect or wait */
+	/* The owner's. */
+	struct sidecar_vp_error error;
+};
+
+struct sc_vmm_node {
+	struct sidecar_vmm *vmm;
+	unsigned int index;
+	int fd;
+	char device[32];
+	uint32_t base_cpu;
+	uint32_t cpu_count;
+	uint32_t per_cpu_shmem;
+	void *map;
+	size_t map_size;
+	struct sidecar_vp *vps;
+	/*
+	 * Stops are read from fd by whichever thread needs them; the lock
+	 * covers the reads and every VP's state. At most one thread at a time
+	 * sleeps in poll() on fd (the poller); the others wait on cond. A
+	 * thread that reads a stop for the poller's VP wakes it via wake_fd.
+	 */
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	bool poller;
+	int wake_fd;		   /* eventfd */
+	uint64_t unexpected_stops; /* stops for VPs that were not running */
+	bool lock_ready;
+};
+
+struct sidecar_vmm {
+	struct sc_vmm_transport transport;
+	unsigned int node_count;
+	uint32_t cpu_count;
+	struct sc_vmm_node *nodes;
+	int epoll_fd;
+	/* In the epoll set: a waiter read stops of VPs it does not own, which
+	 * only sidecar_vmm_collect() reports. */
+	int notify_fd;
+};
+
+/* Transport shorthands. */
+#define SC_T(vmm)	      (&(vmm)->transport)
+#define SC_CALL(vmm, op, ...) ((vmm)->transport.ops->op((vmm)->transport.ctx, __VA_ARGS__))
+
+/* Errors of VP calls (vp.c). Each returns `err`. */
+void sc_vp_error_reset(struct sidecar_vp *vp, uint32_t command);
+int sc_vp_fail(struct sidecar_vp *vp, enum sidecar_vmm_error_source source, int err,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int sc_vp_fail_driver(struct sidecar_vp *vp, int err, const char *operation);
+int sc_vp_fail_sidecar(struct sidecar_vp *vp);
+
+/* Reads every stop queued on the node; node->lock held. `self` is the VP
+ * of the calling waiter (NULL for collect); `notify` says whether stops of
+ * other VPs should make the client's poll fd readable. Returns the number
+ * of stops or a negative errno. */
+int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_vp *self, bool notify);
+
+/* Increments an eventfd, resets one (ignoring EAGAIN). */
+void sc_eventfd_signal(int fd);
+void sc_eventfd_clear(int fd);
+
+/* Formats like snprintf, always terminating; never fails. */
+void sc_vmm_format(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* strerror_r into buf. */
+const char *sc_vmm_strerror(int err, char *buf, size_t size);
+
+#endif /* SC_VMM_INTERNAL_H */

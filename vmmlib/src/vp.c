@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VP ownership, the synchronous commands and their errors. A synchronous
+ * command is written into the VP's command page and run with
+ * SIDECAR_IOCTL_RUN, which returns when the sidecar CPU is idle again; its
+ * result is then read from the same page, as OpenHCL's client does:
+ * has_error first (the sidecar refused the command), then the command's
+ * HV status.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm_internal.h"
+
+/* ---- Errors ---- */
+
+void sc_vp_error_reset(struct sidecar_vp *vp, uint32_t command)
+{
+	vp->error.source = SIDECAR_VMM_ERROR_NONE;
+	vp->error.err = 0;
+	vp->error.command = command;
+	vp->error.hv_status = HV_STATUS_SUCCESS;
+	vp->error.first_register = 0;
+	vp->error.register_count = 0;
+	vp->error.message[0] = '\0';
+}
+
+int sc_vp_fail(struct sidecar_vp *vp, enum sidecar_vmm_error_source source, int err,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	vp->error.source = source;
+	vp->error.err = err;
+	va_start(ap, fmt);
+	if (vsnprintf(vp->error.message, sizeof(vp->error.message), fmt, ap) < 0)
+		vp->error.message[0] = '\0';
+	va_end(ap);
+	return err;
+}
+
+int sc_vp_fail_driver(struct sidecar_vp *vp, int err, const char *operation)
+{
+	char buf[128];
+
+	switch (err) {
+	case -EBUSY:
+		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
+				  "%s: cpu %u is busy with another command (another process?)",
+				  operation, vp->cpu);
+	case -ENOENT:
+		return sc_vp_fail(
+			vp, SIDECAR_VMM_ERROR_DRIVER, err,
+			"%s: cpu %u is not in the sidecar (converted to Linux, or removed)",
+			operation, vp->cpu);
+	case -EINTR:
+		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
+				  "%s: cpu %u: interrupted by a signal", operation, vp->cpu);
+	default:
+		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err, "%s: cpu %u: %s", operation,
+				  vp->cpu, sc_vmm_strerror(err, buf, sizeof(buf)));
+	}
+}
+
+int sc_vp_fail_sidecar(struct sidecar_vp *vp)
+{
+	const struct sidecar_command_error *e = &vp->page->error;
+	size_t len = e->len;
+	char text[sizeof(e->buf) + 1];
+
+	if (len > sizeof(e->buf))
+		len = sizeof(e->buf);
+	/* The text is the sidecar's (UTF-8, not terminated); keep it one line. */
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = e->buf[i];
+
+		text[i] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
+	}
+	text[len] = '\0';
+	return sc_vp_fail(vp, SIDECAR_VMM_ERROR_SIDECAR, -SIDECAR_VMM_ESIDECAR, "%s",
+			  len ? text : "the sidecar reported an error without a message");
+}
+
+static int fail_hv(struct sidecar_vp *vp, hv_status_t status)
+{
+	const char *name = sidecar_hv_status_name(status);
+
+	vp->error.hv_status = status;
+	return sc_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV, "%s: %s (0x%04x)",
+			  sidecar_command_name(vp->error.command), name ? name : "HV status",
+			  status);
+}
+
+int sidecar_vp_last_error(const struct sidecar_vp *vp, struct sidecar_vp_error *error)
+{
+	if (!vp)
+		return -EINVAL;
+	if (error)
+		*error = vp->error;
+	return vp->error.err;
+}
+
+const char *sidecar_vp_error_message(const struct sidecar_vp *vp)
+{
+	return vp ? vp->error.message : "no VP";
+}
+
+hv_status_t sidecar_vp_hv_status(const struct sidecar_vp *vp)
+{
+	return vp ? vp->error.hv_status : HV_STATUS_SUCCESS;
+}
+
+/* ---- Ownership ---- */
+
+int sidecar_vp_acquire(struct sidecar_vmm *vmm, uint32_t cpu, struct sidecar_vp **out)
+{
+	struct sc_vmm_node *node;
+	struct sidecar_vp *vp;
+	int n;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	n = sidecar_vmm_node_of(vmm, cpu);
+	if (n < 0)
+		return n;
+	node = &vmm->nodes[n];
+	vp = &node->vps[cpu - node->base_cpu];
+	/* Acquire pairs with the release in sidecar_vp_release(): what the
+	 * previous owner did to the VP happens before the new owner uses it. */
+	if (atomic_exchange_explicit(&vp->owned, true, memory_order_acquire))
+		return -EBUSY;
+	sc_vp_error_reset(vp, SIDECAR_COMMAND_NONE);
+	*out = vp;
+	return 0;
+}
+
+void sidecar_vp_release(struct sidecar_vp *vp)
+{
+	enum sc_vp_run_state state;
+
+	if (!vp)
+		return;
+	pthread_mutex_lock(&vp->node->lock);
+	state = vp->state;
+	pthread_mutex_unlock(&vp->node->lock);
+	if (state != SC_VP_IDLE) {
+		/* A run the owner did not wait for: stop it, and wait so that
+		 * the next owner finds the VP idle. */
+		sidecar_vp_cancel(vp);
+		while (sidecar_vp_wait(vp, -1) == -EINTR)
+			;
+	}
+	atomic_store_explicit(&vp->owned, false, memory_order_release);
+}
+
+uint32_t sidecar_vp_cpu(const struct sidecar_vp *vp)
+{
+	return vp ? vp->cpu : UINT32_MAX;
+}
+
+struct sidecar_cpu_context_x64 *sidecar_vp_cpu_context(struct sidecar_vp *vp)
+{
+	return vp ? &vp->page->cpu_context : NULL;
+}
+
+const struct hv_message *sidecar_vp_intercept_message(const struct sidecar_vp *vp)
+{
+	return vp ? &vp->page->intercept_message : NULL;
+}
+
+void *sidecar_vp_register_page(struct sidecar_vp *vp)
+{
+	return vp ? vp->register_page : NULL;
+}
+
+/* ---- Synchronous commands ---- */
+
+/* Synchronous commands need the VP stopped: no run of sidecar_vp_start()
+ * still unwaited. Only the owner starts runs, so the state cannot become
+ * RUNNING behind our back once seen IDLE. */
+static int check_stopped(struct sidecar_vp *vp)
+{
+	enum sc_vp_run_state state;
+
+	pthread_mutex_lock(&vp->node->lock);
+	state = vp->state;
+	pthread_mutex_unlock(&vp->node->lock);
+	if (state != SC_VP_IDLE)
+		return sc_vp_fail(
+			vp, SIDECAR_VMM_ERROR_ARGUMENT, -EBUSY,
+			"%s: cpu %u has a run in progress: sidecar_vp_wait() for it first",
+			sidecar_command_name(vp->error.command), vp->cpu);
+	return 0;
+}
+
+/* Runs the command already in the page; 0 or a recorded error. */
+static int run_sync(struct sidecar_vp *vp)
+{
+	struct sidecar_vmm *vmm = vp->node->vmm;
+	char op[40];
+	int r;
+
+	r = SC_CALL(vmm, ioctl_cpu, vp->node->fd, SIDECAR_IOCTL_RUN, vp->cpu);
+	if (r < 0) {
+		sc_vmm_format(op, sizeof(op), "%s", sidecar_command_name(vp->error.command));
+		return sc_vp_fail_driver(vp, r, op);
+	}
+	if (vp->page->has_error)
+		return sc_vp_fail_sidecar(vp);
+	return 0;
+}
+
+/* Starts a synchronous call: argument check and state. */
+static int begin(struct sidecar_vp *vp, uint32_t command)
+{
+	sc_vp_error_reset(vp, command);
+	return check_stopped(vp);
+}
+
+int sidecar_vp_test(struct sidecar_vp *vp)
+{
+	int r;
+
+	if (!vp)
+		return -EINVAL;
+	r = begin(vp, SIDECAR_COMMAND_NONE);
+	if (r < 0)
+		return r;
+	vp->page->command = SIDECAR_COMMAND_NONE;
+	return run_sync(vp);
+}
+
+/*
+ * GET/SET_VP_REGISTERS in commands of up to 31 registers, stopping at the
+ * first failing command (OpenHCL: regs.chunks(MAX_GET_SET_VP_REGISTERS)).
+ * `in` has names (and values for SET); `out` receives GET's values.
+ */
+static int get_set(struct sidecar_vp *vp, bool set, hv_input_vtl_t vtl,
+		   const struct hv_register_assoc *in, struct hv_register_assoc *out, size_t count)
+{
+	uint32_t command =
+		set ? SIDECAR_COMMAND_SET_VP_REGISTERS : SIDECAR_COMMAND_GET_VP_REGISTERS;
+	struct sidecar_get_set_vp_register_request *req;
+	int r;
+
+	if (!vp)
+		return -EINVAL;
+	sc_vp_error_reset(vp, command);
+	if (!in && count)
+		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				  "%s: NULL register array", sidecar_command_name(command));
+	r = check_stopped(vp);
+	if (r < 0)
+		return r;
+
+	req = sidecar_request_get_set(vp->page);
+	for (size_t first = 0; first < count; first += SIDECAR_MAX_GET_SET_VP_REGISTERS) {
+		size_t n = count - first;
+
+		if (n > SIDECAR_MAX_GET_SET_VP_REGISTERS)
+			n = SIDECAR_MAX_GET_SET_VP_REGISTERS;
+		vp->error.first_register = first;
+		vp->error.register_count = n;
+
+		memset(req, 0, sizeof(*req));
+		req->count = (uint16_t)n;
+		req->target_vtl = vtl;
+		for (size_t i = 0; i < n; i++) {
+			struct hv_register_assoc *a = &req->regs[i];
+
+			memset(a, 0, sizeof(*a));
+			a->name = in[first + i].name;
+			if (set)
+				a->value = in[first + i].value;
+		}
+		vp->page->command = command;
+		r = run_sync(vp);
+		if (r < 0)
+			return r;
+		if (req->status != HV_STATUS_SUCCESS) {
+			hv_status_t status = req->status;
+			const char *name = sidecar_hv_status_name(status);
+
+			vp->error.hv_status = status;
+			return sc_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV,
+					  "%s: %s (0x%04x) in registers %zu-%zu",
+					  sidecar_command_name(command), name ? name : "HV status",
+					  status, first, first + n - 1);
+		}
+		if (!set) {
+			for (size_t i = 0; i < n; i++)
+				out[first + i].value = req->regs[i].value;
+		}
+	}
+	vp->error.first_register = 0;
+	vp->error.register_count = 0;
+	return 0;
+}
+
+int sidecar_vp_get_registers(struct sidecar_vp *vp, hv_input_vtl_t target_vtl,
+			     struct hv_register_assoc *regs, size_t count)
+{
+	return get_set(vp, false, target_vtl, regs, regs, count);
+}
+
+int sidecar_vp_set_registers(struct sidecar_vp *vp, hv_input_vtl_t target_vtl,
+			     const struct hv_register_assoc *regs, size_t count)
+{
+	return get_set(vp, true, target_vtl, regs, NULL, count);
+}
+
+int sidecar_vp_get_register(struct sidecar_vp *vp, hv_register_name_t name,
+			    union hv_register_value *value)
+{
+	struct hv_register_assoc assoc = { .name = name };
+	int r;
+
+	if (vp && !value) {
+		sc_vp_error_reset(vp, SIDECAR_COMMAND_GET_VP_REGISTERS);
+		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				  "GET_VP_REGISTERS: NULL value");
+	}
+	r = get_set(vp, false, HV_INPUT_VTL_CURRENT, &assoc, &assoc, 1);
+	if (r == 0)
+		*value = assoc.value;
+	return r;
+}
+
+int sidecar_vp_set_register(struct sidecar_vp *vp, hv_register_name_t name,
+			    const union hv_register_value *value)
+{
+	struct hv_register_assoc assoc = { .name = name };
+
+	if (vp && !value) {
+		sc_vp_error_reset(vp, SIDECAR_COMMAND_SET_VP_REGISTERS);
+		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				  "SET_VP_REGISTERS: NULL value");
+	}
+	if (value)
+		assoc.value = *value;
+	return get_set(vp, true, HV_INPUT_VTL_CURRENT, &assoc, NULL, 1);
+}
+
+int sidecar_vp_translate_gva(struct sidecar_vp *vp, uint64_t gvn, uint64_t control_flags,
+			     struct hv_translate_virtual_address_ex_output_x64 *out)
+{
+	struct sidecar_translate_gva_request *req;
+	struct sidecar_translate_gva_response *resp;
+	int r;
+
+	if (!vp)
+		return -EINVAL;
+	r = begin(vp, SIDECAR_COMMAND_TRANSLATE_GVA);
+	if (r < 0)
+		return r;
+	if (!out)
+		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				  "TRANSLATE_GVA: NULL output");
+	req = sidecar_request_translate_gva(vp->page);
+	memset(vp->page->request_data, 0, sizeof(struct sidecar_translate_gva_response));
+	req->gvn = gvn;
+	req->control_flags = control_flags;
+	vp->page->command = SIDECAR_COMMAND_TRANSLATE_GVA;
+	r = run_sync(vp);
+	if (r < 0)
+		return r;
+	resp = sidecar_response_translate_gva(vp->page);
+	if (resp->status != HV_STATUS_SUCCESS)
+		return fail_hv(vp, resp->status);
+	*out = resp->output;
+	return 0;
+}
