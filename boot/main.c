@@ -7,6 +7,7 @@
  *   -> memory (allocations, identity map) -> sidecar image loaded
  *   -> plan (with every used range) -> params + params_ext -> TSC
  *   -> sidecar_entry() -> output checked -> report [-> self-test]
+ *   [-> Linux, with a "bzImage" module: docs/linux-boot.md]
  *
  * Every failure prints its reason and leaves QEMU with the boot-error code.
  */
@@ -19,6 +20,7 @@
 #include "boot_plan.h"
 #include "exit.h"
 #include "idt.h"
+#include "linux_boot.h"
 #include "load_sidecar.h"
 #include "multiboot.h"
 #include "output_check.h"
@@ -52,6 +54,8 @@ static char planner_cmdline[SIDECAR_TOPOLOGY_CMDLINE_SIZE + 32];
 static struct mb_range taken[MB_MAX_USED + 1];
 static size_t taken_count;
 static struct shim_boot boot;
+/* Words after "--" on the shim's command line: the Linux command line's tail. */
+static const char *linux_extra;
 
 static void print_memory_map(void)
 {
@@ -223,6 +227,24 @@ static void fill_params_ext(struct sidecar_params_ext *ext, uint64_t trampoline,
 		ext->apic_ids[vp] = topo.cpus[vp].apic_id;
 }
 
+/* Linux mode: the kernel (and initrd) checked and loaded, and Linux's
+ * memory allocated, before the plan places node memory around it. */
+static bool prepare_linux(void)
+{
+	struct linux_request req = { .extra_cmdline = linux_extra };
+	char why[200];
+
+	if (multiboot_count_modules(&bi, "bzImage") == 0)
+		return false;
+	req.kernel = find_module("bzImage");
+	if (multiboot_count_modules(&bi, "initrd"))
+		req.initrd = find_module("initrd");
+	if (!linux_guest_mem_option(bi.cmdline, &req.guest_mem_size, why, sizeof(why)))
+		shim_boot_error("guest_mem: %s", why);
+	linux_prepare(&req, (uint32_t)topo.cpu_count);
+	return true;
+}
+
 void shim_main(uint32_t magic, uint32_t mbi_pa)
 {
 	static struct sidecar_loaded_image image;
@@ -234,7 +256,7 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 	struct sidecar_output_ext *output_ext;
 	uint64_t params_size, trampoline, t0, t1;
 	const char *tsc_source;
-	bool selftest, ok;
+	bool selftest, boot_linux, ok;
 	char why[256];
 
 	serial_init();
@@ -244,10 +266,13 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 
 	if (!multiboot_parse(magic, mbi_pa, &bi))
 		shim_boot_error("%s", bi.error);
+	linux_extra = linux_split_cmdline(bi.cmdline);
 	selftest = sidecar_cmdline_has_token(bi.cmdline, "selftest");
 	shim_print("command line \"%s\": self-test %s, sidecar logging %s\n", bi.cmdline,
 		   selftest ? "on" : "off",
 		   sidecar_cmdline_has_token(bi.cmdline, "log") ? "forced on" : "as the DT says");
+	if (linux_extra[0])
+		shim_print("for the Linux command line: \"%s\"\n", linux_extra);
 	print_memory_map();
 
 	taken[0] = (struct mb_range){ (uintptr_t)__load_start, (uintptr_t)__bss_end, "shim" };
@@ -284,6 +309,7 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 	output = alloc_zeroed(sizeof(*output), "sidecar output");
 	output_ext = alloc_zeroed(sidecar_output_ext_size((uint32_t)topo.cpu_count),
 				  "sidecar output extension");
+	boot_linux = prepare_linux();
 	print_allocations();
 
 	make_plan();
@@ -334,8 +360,11 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 			   boot.output_ext_error);
 	report_boot(&boot);
 
-	if (selftest)
-		selftest_run(&boot);
-	shim_print("sidecar-shim: done\n");
+	if (selftest && !selftest_run(&boot))
+		shim_exit(SHIM_EXIT_TEST_FAILED);
+	if (boot_linux)
+		linux_start(&boot, &image, &bi);
+	if (!selftest)
+		shim_print("sidecar-shim: done\n");
 	shim_exit(SHIM_EXIT_SUCCESS);
 }

@@ -222,3 +222,12 @@ const struct mb_module *multiboot_find_module(struct boot_info *bi, const char *
 		fail(bi, "no module marked \"%s\" (give it as -initrd \"FILE %s\")", word, word);
 	return found;
 }
+
+uint32_t multiboot_count_modules(const struct boot_info *bi, const char *word)
+{
+	uint32_t count = 0;
+
+	for (uint32_t i = 0; i < bi->module_count; i++)
+		count += sidecar_cmdline_has_token(bi->modules[i].string, word);
+	return count;
+}

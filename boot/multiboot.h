@@ -15,7 +15,8 @@
 
 #define MB_MAX_MODULES	      16
 #define MB_MAX_MMAP	      128
-#define MB_CMDLINE_SIZE	      1024
+/* Room for the shim's words and a Linux command line (x86 COMMAND_LINE_SIZE is 2048). */
+#define MB_CMDLINE_SIZE	      4096
 #define MB_MODULE_STRING_SIZE 512
 /* The information block, its strings, module list, memory map, modules. */
 #define MB_MAX_USED   (8 + 2 * MB_MAX_MODULES)
@@ -64,5 +65,8 @@ bool multiboot_parse(uint32_t magic, uint32_t mbi_pa, struct boot_info *bi);
  * bi->error if none or more than one has it.
  */
 const struct mb_module *multiboot_find_module(struct boot_info *bi, const char *word);
+
+/* How many modules have the word `word` in their string. */
+uint32_t multiboot_count_modules(const struct boot_info *bi, const char *word);
 
 #endif /* SHIM_MULTIBOOT_H */

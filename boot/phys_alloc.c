@@ -112,13 +112,19 @@ bool phys_is_available(uint64_t start, uint64_t end)
 
 uint64_t phys_alloc(uint64_t size, uint64_t align, uint64_t limit, const char *what)
 {
+	return phys_alloc_range(size, align, 0, limit, what);
+}
+
+uint64_t phys_alloc_range(uint64_t size, uint64_t align, uint64_t min_start, uint64_t limit,
+			  const char *what)
+{
 	if (size == 0 || align < PAGE_SIZE || (align & (align - 1)) ||
 	    allocation_count == MAX_ALLOCATIONS)
 		return 0;
 	size = align_up(size, PAGE_SIZE);
 	for (size_t i = 0; i < free_list.count; i++) {
 		struct sidecar_plan_range *f = &free_list.r[i];
-		uint64_t start = align_up(f->start, align);
+		uint64_t start = align_up(f->start > min_start ? f->start : min_start, align);
 
 		if (start < f->start || start >= f->end || f->end - start < size ||
 		    start + size > limit)

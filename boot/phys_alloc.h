@@ -41,6 +41,10 @@ bool phys_is_available(uint64_t start, uint64_t end);
  */
 uint64_t phys_alloc(uint64_t size, uint64_t align, uint64_t limit, const char *what);
 
+/* phys_alloc() that also starts at or above `min_start`. */
+uint64_t phys_alloc_range(uint64_t size, uint64_t align, uint64_t min_start, uint64_t limit,
+			  const char *what);
+
 /*
  * A page below 1 MiB, other than page 0 (the real-mode IVT and BIOS data),
  * inside available RAM and outside every range of `taken`; `preferred`

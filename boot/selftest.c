@@ -863,7 +863,7 @@ static void setup_interrupts(void)
 	apic_timer_start(SELFTEST_TICK_VECTOR, TICK_US);
 }
 
-_Noreturn void selftest_run(struct shim_boot *b)
+bool selftest_run(struct shim_boot *b)
 {
 	static struct group stray = { .name = "no-stray-interrupts" };
 
@@ -891,5 +891,5 @@ _Noreturn void selftest_run(struct shim_boot *b)
 	apic_timer_stop();
 
 	shim_print("SIDECAR-SELFTEST: %u passed, %u failed\n", total_passed, total_failed);
-	shim_exit(total_failed ? SHIM_EXIT_TEST_FAILED : SHIM_EXIT_SUCCESS);
+	return total_failed == 0;
 }

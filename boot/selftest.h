@@ -2,8 +2,8 @@
 /*
  * The self-test: the BSP plays the Linux driver and the VMM against every
  * sidecar CPU (docs/abi.md protocol), prints one PASS/FAIL line per check
- * group, then "SIDECAR-SELFTEST: P passed, F failed", and leaves QEMU with
- * SHIM_EXIT_SUCCESS or SHIM_EXIT_TEST_FAILED.
+ * group, then "SIDECAR-SELFTEST: P passed, F failed". The caller leaves
+ * QEMU with SHIM_EXIT_SUCCESS or SHIM_EXIT_TEST_FAILED, or boots Linux.
  */
 #ifndef SHIM_SELFTEST_H
 #define SHIM_SELFTEST_H
@@ -14,6 +14,7 @@
 #define SELFTEST_RESPONSE_VECTOR 0xE0u
 #define SELFTEST_TICK_VECTOR	 0xE1u
 
-_Noreturn void selftest_run(struct shim_boot *b);
+/* True if every check passed. Leaves the BSP's APIC timer stopped. */
+bool selftest_run(struct shim_boot *b);
 
 #endif /* SHIM_SELFTEST_H */

@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The Debian kernels the 'linux' suite boots, and their headers (the
+# driver is built against them); downloads only what is missing.
+scripts/install-deps.sh
+scripts/fetch-kernels
+
 scripts/build.sh build
 
 echo "== unit tests under ThreadSanitizer (build-tsan/)"
