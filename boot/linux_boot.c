@@ -72,69 +72,6 @@ const char *linux_split_cmdline(char *cmdline)
 	return extra;
 }
 
-static bool parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	unsigned shift = 0;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	switch (*s) {
-	case 'K':
-	case 'k':
-		shift = 10;
-		s++;
-		break;
-	case 'M':
-	case 'm':
-		shift = 20;
-		s++;
-		break;
-	case 'G':
-	case 'g':
-		shift = 30;
-		s++;
-		break;
-	default:
-		break;
-	}
-	if ((*s && !is_space(*s)) || (shift && v > (UINT64_MAX >> shift)))
-		return false;
-	*out = v << shift;
-	return true;
-}
-
-bool linux_guest_mem_option(const char *cmdline, uint64_t *size, char *why, size_t why_size)
-{
-	static const char key[] = "guest_mem=";
-	const char *p = cmdline;
-
-	*size = LINUX_GUEST_MEM_DEFAULT;
-	while (*p) {
-		const char *word;
-
-		while (is_space(*p))
-			p++;
-		word = p;
-		while (*p && !is_space(*p))
-			p++;
-		if ((size_t)(p - word) < sizeof(key) - 1 || memcmp(word, key, sizeof(key) - 1))
-			continue;
-		if (!parse_size(word + sizeof(key) - 1, size) || *size % PAGE_SIZE) {
-			sc_snprintf(why, why_size,
-				    "\"%.*s\": expected a page multiple, in bytes or with K, M, G",
-				    (int)(p - word), word);
-			return false;
-		}
-	}
-	return true;
-}
-
 static void *alloc_pages(uint64_t size, uint64_t align, uint64_t min, const char *what)
 {
 	uint64_t pa = phys_alloc_range(size, align, min, FOUR_GIB, what);
@@ -185,13 +122,8 @@ void linux_prepare(const struct linux_request *req, uint32_t vp_count)
 	 * written after planning, when allocating is no longer safe. */
 	lx.handoff_cap = handoff_size(max_nodes, vp_count);
 	lx.handoff = alloc_pages(lx.handoff_cap, PAGE_SIZE, 0, "sidecar handoff block");
-	lx.guest_size = req->guest_mem_size;
-	if (lx.guest_size) {
-		lx.guest_base = (uintptr_t)alloc_pages(lx.guest_size, LINUX_GUEST_MEM_ALIGN, 0,
-						       "guest memory");
-		shim_print("linux: guest memory [%#llx, %#llx), %llu MiB\n", ULL(lx.guest_base),
-			   ULL(lx.guest_base + lx.guest_size), ULL(lx.guest_size >> 20));
-	}
+	lx.guest_base = req->guest_base;
+	lx.guest_size = req->guest_size;
 	sc_snprintf(lx.extra, sizeof(lx.extra), "%s", req->extra_cmdline);
 }
 

@@ -6,8 +6,8 @@
  * because node memory must be planned around everything Linux needs:
  *
  *   linux_prepare()  before the plan: check and load the kernel; allocate
- *                    the zero page, the command line, the handoff block
- *                    and the guest memory (the planner sees them as used)
+ *                    the zero page, the command line and the handoff block
+ *                    (the planner sees them as used)
  *   linux_start()    after sidecar_entry() (and the self-test): write the
  *                    handoff block, the e820 map, the command line and the
  *                    zero page, and enter startup_64
@@ -23,11 +23,6 @@
 #include "multiboot.h"
 #include "shim.h"
 
-/* guest_mem= default: the VP backend of the next step needs some. */
-#define LINUX_GUEST_MEM_DEFAULT (64ull << 20)
-/* Guest memory is aligned so that the VMM may map it with 2 MiB pages. */
-#define LINUX_GUEST_MEM_ALIGN (2ull << 20)
-
 /*
  * Splits the shim's command line at the word "--": `cmdline` keeps the
  * shim's words before it, and the rest (for the Linux command line) is
@@ -35,17 +30,12 @@
  */
 const char *linux_split_cmdline(char *cmdline);
 
-/*
- * guest_mem=SIZE among the shim's words (bytes, or K/M/G suffix; 0 for
- * none), else LINUX_GUEST_MEM_DEFAULT. False with a reason in `why` if the
- * size cannot be read or is not a page multiple.
- */
-bool linux_guest_mem_option(const char *cmdline, uint64_t *size, char *why, size_t why_size);
-
 struct linux_request {
 	const struct mb_module *kernel;
 	const struct mb_module *initrd; /* NULL: none */
-	uint64_t guest_mem_size;
+	/* The guest memory (guest_memory.h), reserved in e820 and named in
+	 * the handoff block; size 0 for none. */
+	uint64_t guest_base, guest_size;
 	const char *extra_cmdline; /* appended to the Linux command line */
 };
 

@@ -19,6 +19,7 @@
 #include "bad_params.h"
 #include "boot_plan.h"
 #include "exit.h"
+#include "guest_memory.h"
 #include "idt.h"
 #include "linux_boot.h"
 #include "load_sidecar.h"
@@ -54,6 +55,7 @@ static char planner_cmdline[SIDECAR_TOPOLOGY_CMDLINE_SIZE + 32];
 static struct mb_range taken[MB_MAX_USED + 1];
 static size_t taken_count;
 static struct shim_boot boot;
+static struct guest_memory guest;
 /* Words after "--" on the shim's command line: the Linux command line's tail. */
 static const char *linux_extra;
 
@@ -223,6 +225,8 @@ static void fill_params_ext(struct sidecar_params_ext *ext, uint64_t trampoline,
 		boot.fault_vp = ext->fault_inject_vp;
 	}
 	ext->vp_count = (uint32_t)topo.cpu_count;
+	ext->guest_memory_base = guest.base;
+	ext->guest_memory_size = guest.size;
 	for (uint32_t vp = 0; vp < topo.cpu_count; vp++)
 		ext->apic_ids[vp] = topo.cpus[vp].apic_id;
 }
@@ -231,16 +235,15 @@ static void fill_params_ext(struct sidecar_params_ext *ext, uint64_t trampoline,
  * memory allocated, before the plan places node memory around it. */
 static bool prepare_linux(void)
 {
-	struct linux_request req = { .extra_cmdline = linux_extra };
-	char why[200];
+	struct linux_request req = {.extra_cmdline = linux_extra};
 
 	if (multiboot_count_modules(&bi, "bzImage") == 0)
 		return false;
 	req.kernel = find_module("bzImage");
 	if (multiboot_count_modules(&bi, "initrd"))
 		req.initrd = find_module("initrd");
-	if (!linux_guest_mem_option(bi.cmdline, &req.guest_mem_size, why, sizeof(why)))
-		shim_boot_error("guest_mem: %s", why);
+	req.guest_base = guest.base;
+	req.guest_size = guest.size;
 	linux_prepare(&req, (uint32_t)topo.cpu_count);
 	return true;
 }
@@ -275,7 +278,7 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 		shim_print("for the Linux command line: \"%s\"\n", linux_extra);
 	print_memory_map();
 
-	taken[0] = (struct mb_range){ (uintptr_t)__load_start, (uintptr_t)__bss_end, "shim" };
+	taken[0] = (struct mb_range){(uintptr_t)__load_start, (uintptr_t)__bss_end, "shim"};
 	taken_count = 1;
 	for (uint32_t i = 0; i < bi.used_count; i++)
 		taken[taken_count++] = bi.used[i];
@@ -309,6 +312,15 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 	output = alloc_zeroed(sizeof(*output), "sidecar output");
 	output_ext = alloc_zeroed(sidecar_output_ext_size((uint32_t)topo.cpu_count),
 				  "sidecar output extension");
+	{
+		uint64_t guest_size;
+
+		if (!guest_memory_option(bi.cmdline, &guest_size, why, sizeof(why)))
+			shim_boot_error("guest_mem: %s", why);
+		guest_memory_reserve(&guest, guest_size);
+		boot.guest_base = guest.base;
+		boot.guest_size = guest.size;
+	}
 	boot_linux = prepare_linux();
 	print_allocations();
 

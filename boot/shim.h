@@ -26,6 +26,9 @@ struct shim_boot {
 	bool fault_inject;
 	uint32_t fault_vp;
 	uint64_t entry_ticks; /* TSC ticks sidecar_entry() took, seen from the shim */
+	/* The guest memory (guest-physical 0 is host guest_base). */
+	uint64_t guest_base;
+	uint64_t guest_size;
 	/* Results of bad_params_run(), reported by the self-test. */
 	uint32_t bad_params_ok;
 	uint32_t bad_params_bad;

@@ -135,6 +135,7 @@ struct sidecar_vp_boot_info {
 SIDECAR_ASSERT_SIZE(struct sidecar_vp_boot_info, 24);
 
 #define SIDECAR_OUTPUT_EXT_X2APIC 0x1u /* APs used x2APIC */
+#define SIDECAR_OUTPUT_EXT_SVM 0x2u /* RUN_VP has the SVM VP backend */
 
 struct sidecar_output_ext {
 	uint64_t magic; /* SIDECAR_OUTPUT_EXT_MAGIC */

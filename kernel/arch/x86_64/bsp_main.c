@@ -31,7 +31,7 @@ extern const uint32_t sc_trampoline_pm32, sc_trampoline_lm64, sc_trampoline_jmp3
 extern char sc_ap_entry64[];
 
 #define DEFAULT_INIT_DELAY_US 10000 /* MP spec B.4: 10 ms after INIT */
-#define DEFAULT_SIPI_DELAY_US 200 /* and 200 us after the first SIPI */
+#define DEFAULT_SIPI_DELAY_US 200   /* and 200 us after the first SIPI */
 #define DEFAULT_AP_TIMEOUT_US 1000000
 
 static bool fail(struct sidecar_output *out, const char *fmt, ...)
@@ -164,8 +164,8 @@ static void setup_nodes(struct sidecar_output *out)
  */
 static void wait_for_aps(void)
 {
-	uint64_t deadline = rdtsc() + tsc_from_us((uint64_t)sc_boot.ap_timeout_us *
-						   (sc_boot.slot_count + 1));
+	uint64_t deadline =
+		rdtsc() + tsc_from_us((uint64_t)sc_boot.ap_timeout_us * (sc_boot.slot_count + 1));
 
 	for (uint32_t i = 0; i < sc_boot.node_count; i++) {
 		const struct node_state *n = &sc_boot.nodes[i];
@@ -175,7 +175,8 @@ static void wait_for_aps(void)
 		for (uint32_t cpu = 0; cpu < n->vp_count; cpu++) {
 			while (sidecar_cpu_status(cp, cpu) == SIDECAR_CPU_STATUS_RUN) {
 				if (rdtsc() > deadline) {
-					log_force_line("VP %u never reached IDLE", n->base_vp + cpu);
+					log_force_line("VP %u never reached IDLE",
+						       n->base_vp + cpu);
 					break;
 				}
 				cpu_relax();
@@ -218,7 +219,8 @@ static void write_output_ext(uint64_t return_tsc_hint)
 	x->version = SIDECAR_OUTPUT_EXT_VERSION;
 	x->size = (uint32_t)size;
 	x->entry_tsc = sc_boot.entry_tsc;
-	x->flags = sc_boot.x2apic ? SIDECAR_OUTPUT_EXT_X2APIC : 0;
+	x->flags = (sc_boot.x2apic ? SIDECAR_OUTPUT_EXT_X2APIC : 0) |
+		   (sc_boot.backend == &svm_backend ? SIDECAR_OUTPUT_EXT_SVM : 0);
 	x->node_count = sc_boot.node_count;
 	x->vp_count = vp_count;
 	for (uint32_t vp = 0; vp < vp_count; vp++)
@@ -274,7 +276,8 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	sc_boot.entry_tsc = entry_tsc;
 	sc_boot.apic_base_pa = apic_base & APIC_BASE_ADDR_MASK;
 	if (!cpu->x2apic)
-		map_slot(SLOT_APIC, sc_boot.apic_base_pa, PTE_P | PTE_RW | PTE_NX | PTE_PCD | PTE_PWT);
+		map_slot(SLOT_APIC, sc_boot.apic_base_pa,
+			 PTE_P | PTE_RW | PTE_NX | PTE_PCD | PTE_PWT);
 
 	out = temp_map(TEMP_OUTPUT, output_pa, sizeof(*out));
 	if (!out || (output_pa & 7))
@@ -308,8 +311,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	if (sc_boot.image_pa + image_size > 0x100000000ull)
 		return fail(out, "the image must lie below 4 GiB: APs load its page tables in "
 				 "32-bit mode");
-	if (!sc_boot_check(&sc_boot.params, &sc_boot.ext, sc_boot.apic_ids, &env, err,
-			   sizeof(err)))
+	if (!sc_boot_check(&sc_boot.params, &sc_boot.ext, sc_boot.apic_ids, &env, err, sizeof(err)))
 		return fail(out, "%s", err);
 	if (sc_boot.params.hypercall_page)
 		log_line("ignoring hypercall page %#llx: no Hyper-V on this platform",
@@ -318,11 +320,11 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	/* The VP backend: SVM when the CPU has it with nested paging and the
 	 * loader gave guest memory. (A Hyper-V backend would be chosen here
 	 * from the hypercall page and CPUID.) */
-	sc_boot.no_backend_reason = svm_partition_init(sc_boot.ext.guest_memory_base,
-						       sc_boot.ext.guest_memory_size);
+	sc_boot.no_backend_reason =
+		svm_partition_init(sc_boot.ext.guest_memory_base, sc_boot.ext.guest_memory_size);
 	sc_boot.backend = sc_boot.no_backend_reason ? NULL : &svm_backend;
-	log_line("VP backend: %s", sc_boot.backend ? sc_boot.backend->name
-						   : sc_boot.no_backend_reason);
+	log_line("VP backend: %s",
+		 sc_boot.backend ? sc_boot.backend->name : sc_boot.no_backend_reason);
 
 	sc_boot.tsc_khz = sc_boot.ext.tsc_khz ? sc_boot.ext.tsc_khz : tsc_khz_from_cpuid();
 	sc_boot.init_delay_us = sc_boot.ext.init_delay_us == SIDECAR_EXT_DELAY_DEFAULT
@@ -331,8 +333,8 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	sc_boot.sipi_delay_us = sc_boot.ext.sipi_delay_us == SIDECAR_EXT_DELAY_DEFAULT
 					? DEFAULT_SIPI_DELAY_US
 					: sc_boot.ext.sipi_delay_us;
-	sc_boot.ap_timeout_us = sc_boot.ext.ap_timeout_us ? sc_boot.ext.ap_timeout_us
-							  : DEFAULT_AP_TIMEOUT_US;
+	sc_boot.ap_timeout_us =
+		sc_boot.ext.ap_timeout_us ? sc_boot.ext.ap_timeout_us : DEFAULT_AP_TIMEOUT_US;
 	sc_boot.trampoline_page = (uint32_t)sc_boot.ext.trampoline_page;
 	sc_boot.flags = sc_boot.ext.flags;
 	sc_boot.fault_inject_vp = sc_boot.ext.fault_inject_vp;

@@ -44,7 +44,7 @@ static void vmcb_set(struct svm_vp *s, unsigned int off, unsigned int size, uint
 	memcpy(s->vmcb + off, &v, size);
 }
 
-#define GET64(s, off) vmcb_get(s, off, 8)
+#define GET64(s, off)	 vmcb_get(s, off, 8)
 #define SET64(s, off, v) vmcb_set(s, off, 8, v)
 
 /* SVM packs a segment's attributes in 12 bits (descriptor bits 40-47 and
@@ -63,7 +63,8 @@ static void seg_get(const struct svm_vp *s, unsigned int off, struct hv_x64_segm
 static void seg_set(struct svm_vp *s, unsigned int off, const struct hv_x64_segment_register *seg)
 {
 	vmcb_set(s, off, 2, seg->selector);
-	vmcb_set(s, off + 2, 2, (uint16_t)((seg->attributes & 0xFF) | (seg->attributes >> 4 & 0xF00)));
+	vmcb_set(s, off + 2, 2,
+		 (uint16_t)((seg->attributes & 0xFF) | (seg->attributes >> 4 & 0xF00)));
 	vmcb_set(s, off + 4, 4, seg->limit);
 	SET64(s, off + 8, seg->base);
 }
@@ -71,7 +72,7 @@ static void seg_set(struct svm_vp *s, unsigned int off, const struct hv_x64_segm
 static void seg_init(struct svm_vp *s, unsigned int off, uint16_t selector, uint64_t base,
 		     uint32_t limit, uint16_t attributes)
 {
-	struct hv_x64_segment_register seg = { base, limit, selector, attributes };
+	struct hv_x64_segment_register seg = {base, limit, selector, attributes};
 
 	seg_set(s, off, &seg);
 }
@@ -180,7 +181,7 @@ static bool mem_write(void *ctx, uint64_t gpa, const void *buf, uint32_t size)
 	return svm_guest_write(gpa, buf, size);
 }
 
-static const struct sc_guest_memory guest_mem = { mem_read, mem_write, NULL };
+static const struct sc_guest_memory guest_mem = {mem_read, mem_write, NULL};
 
 /*
  * The instruction at CS:RIP, for the message: the decode assist's bytes if
@@ -235,10 +236,12 @@ static void exit_state(const struct sc_vp *vp, const struct svm_vp *s, const uin
 		.interrupt_shadow = GET64(s, VMCB_INT_STATE) & 1,
 		.interruption_pending = (GET64(s, VMCB_EVENT_INJ) & SVM_EVENT_VALID) != 0,
 	};
-	/* With next-RIP saving (15.7.1) the length is exact; otherwise the
-	 * intercepted instruction's fixed encoding length. */
-	st->instruction_length = nrip > rip && nrip - rip <= 15 ? (uint8_t)(nrip - rip)
-								 : fixed_length;
+	/* For an instruction intercept, next-RIP saving (15.7.1) gives the
+	 * exact length; otherwise the instruction's fixed encoding length.
+	 * Other exits (fixed_length 0) have no length to report. */
+	st->instruction_length = fixed_length && nrip > rip && nrip - rip <= 15
+					 ? (uint8_t)(nrip - rip)
+					 : fixed_length;
 	seg_get(s, VMCB_CS, &st->cs);
 	seg_get(s, VMCB_DS, &st->ds);
 	seg_get(s, VMCB_ES, &st->es);
@@ -250,8 +253,8 @@ static void exit_state(const struct sc_vp *vp, const struct svm_vp *s, const uin
 
 static void inject_ud(struct svm_vp *s)
 {
-	SET64(s, VMCB_EVENT_INJ, SVM_EVENT_VALID |
-					 (uint64_t)SVM_EVENT_TYPE_EXCEPTION << SVM_EVENT_TYPE_SHIFT | 6);
+	SET64(s, VMCB_EVENT_INJ,
+	      SVM_EVENT_VALID | (uint64_t)SVM_EVENT_TYPE_EXCEPTION << SVM_EVENT_TYPE_SHIFT | 6);
 }
 
 static enum sc_run_result handle_exit(struct sc_vp *vp, struct svm_vp *s,
@@ -289,16 +292,17 @@ static enum sc_run_result handle_exit(struct sc_vp *vp, struct svm_vp *s,
 		sc_msg_halt(msg, &st);
 		return SC_RUN_INTERCEPT;
 	case SVM_EXIT_IOIO: {
-		uint8_t size = (info1 >> SVM_IOIO_SIZE_SHIFT) & 0x4 ? 4
+		uint8_t size = (info1 >> SVM_IOIO_SIZE_SHIFT) & 0x4   ? 4
 			       : (info1 >> SVM_IOIO_SIZE_SHIFT) & 0x2 ? 2
-								       : 1;
+								      : 1;
 
 		exit_state(vp, s, gps, 0, &st);
 		/* EXITINFO2 is the next RIP (15.10.2). */
 		if (info2 > st.rip && info2 - st.rip <= 15)
 			st.instruction_length = (uint8_t)(info2 - st.rip);
 		sc_msg_io_port(msg, &st, (uint16_t)(info1 >> SVM_IOIO_PORT_SHIFT), size,
-			       !(info1 & SVM_IOIO_TYPE_IN), info1 & SVM_IOIO_STR, info1 & SVM_IOIO_REP);
+			       !(info1 & SVM_IOIO_TYPE_IN), info1 & SVM_IOIO_STR,
+			       info1 & SVM_IOIO_REP);
 		return SC_RUN_INTERCEPT;
 	}
 	case SVM_EXIT_MSR:
@@ -393,10 +397,10 @@ struct seg_name {
 };
 
 static const struct seg_name segments[] = {
-	{ HV_X64_REGISTER_ES, VMCB_ES },     { HV_X64_REGISTER_CS, VMCB_CS },
-	{ HV_X64_REGISTER_SS, VMCB_SS },     { HV_X64_REGISTER_DS, VMCB_DS },
-	{ HV_X64_REGISTER_FS, VMCB_FS },     { HV_X64_REGISTER_GS, VMCB_GS },
-	{ HV_X64_REGISTER_LDTR, VMCB_LDTR }, { HV_X64_REGISTER_TR, VMCB_TR },
+	{HV_X64_REGISTER_ES, VMCB_ES},	   {HV_X64_REGISTER_CS, VMCB_CS},
+	{HV_X64_REGISTER_SS, VMCB_SS},	   {HV_X64_REGISTER_DS, VMCB_DS},
+	{HV_X64_REGISTER_FS, VMCB_FS},	   {HV_X64_REGISTER_GS, VMCB_GS},
+	{HV_X64_REGISTER_LDTR, VMCB_LDTR}, {HV_X64_REGISTER_TR, VMCB_TR},
 };
 
 struct u64_name {
@@ -405,23 +409,23 @@ struct u64_name {
 };
 
 static const struct u64_name plain[] = {
-	{ HV_X64_REGISTER_RSP, VMCB_RSP },
-	{ HV_X64_REGISTER_RIP, VMCB_RIP },
-	{ HV_X64_REGISTER_RFLAGS, VMCB_RFLAGS },
-	{ HV_X64_REGISTER_CR0, VMCB_CR0 },
-	{ HV_X64_REGISTER_CR3, VMCB_CR3 },
-	{ HV_X64_REGISTER_CR4, VMCB_CR4 },
-	{ HV_X64_REGISTER_DR6, VMCB_DR6 },
-	{ HV_X64_REGISTER_DR7, VMCB_DR7 },
-	{ HV_X64_REGISTER_PAT, VMCB_G_PAT },
-	{ HV_X64_REGISTER_STAR, VMCB_STAR },
-	{ HV_X64_REGISTER_LSTAR, VMCB_LSTAR },
-	{ HV_X64_REGISTER_CSTAR, VMCB_CSTAR },
-	{ HV_X64_REGISTER_SFMASK, VMCB_SFMASK },
-	{ HV_X64_REGISTER_KERNEL_GS_BASE, VMCB_KERNEL_GS_BASE },
-	{ HV_X64_REGISTER_SYSENTER_CS, VMCB_SYSENTER_CS },
-	{ HV_X64_REGISTER_SYSENTER_EIP, VMCB_SYSENTER_EIP },
-	{ HV_X64_REGISTER_SYSENTER_ESP, VMCB_SYSENTER_ESP },
+	{HV_X64_REGISTER_RSP, VMCB_RSP},
+	{HV_X64_REGISTER_RIP, VMCB_RIP},
+	{HV_X64_REGISTER_RFLAGS, VMCB_RFLAGS},
+	{HV_X64_REGISTER_CR0, VMCB_CR0},
+	{HV_X64_REGISTER_CR3, VMCB_CR3},
+	{HV_X64_REGISTER_CR4, VMCB_CR4},
+	{HV_X64_REGISTER_DR6, VMCB_DR6},
+	{HV_X64_REGISTER_DR7, VMCB_DR7},
+	{HV_X64_REGISTER_PAT, VMCB_G_PAT},
+	{HV_X64_REGISTER_STAR, VMCB_STAR},
+	{HV_X64_REGISTER_LSTAR, VMCB_LSTAR},
+	{HV_X64_REGISTER_CSTAR, VMCB_CSTAR},
+	{HV_X64_REGISTER_SFMASK, VMCB_SFMASK},
+	{HV_X64_REGISTER_KERNEL_GS_BASE, VMCB_KERNEL_GS_BASE},
+	{HV_X64_REGISTER_SYSENTER_CS, VMCB_SYSENTER_CS},
+	{HV_X64_REGISTER_SYSENTER_EIP, VMCB_SYSENTER_EIP},
+	{HV_X64_REGISTER_SYSENTER_ESP, VMCB_SYSENTER_ESP},
 };
 
 /* Index into cpu_context.gps of a GPR name (CR2 in RSP's slot), or -1. */
@@ -512,8 +516,8 @@ static hv_status_t svm_get_register(struct sc_vp *vp, hv_register_name_t name,
 		value->reg64 = eventinj_to_hv(GET64(s, VMCB_EVENT_INJ));
 		return HV_STATUS_SUCCESS;
 	case HV_X64_REGISTER_INTERRUPT_STATE:
-		value->reg64 = GET64(s, VMCB_INT_STATE) & 1 ? HV_X64_INTERRUPT_STATE_INTERRUPT_SHADOW
-							    : 0;
+		value->reg64 =
+			GET64(s, VMCB_INT_STATE) & 1 ? HV_X64_INTERRUPT_STATE_INTERRUPT_SHADOW : 0;
 		return HV_STATUS_SUCCESS;
 	default:
 		return HV_STATUS_UNKNOWN_REGISTER_NAME;

@@ -50,7 +50,12 @@ sc_svm_run:
 	mov r15, [rdx + 8 * 15]
 	mov rdx, [rdx + 8 * 2]
 
+	; GIF=0 holds interrupts off until VMRUN anyway; the NOP ends STI's
+	; one-instruction shadow here, so that an emulator that carries it
+	; into the guest (QEMU TCG does) does not report a bogus interrupt
+	; shadow on an exit at the guest's first instruction.
 	sti
+	nop
 	vmrun				; [rax]; RAX and RSP come back as the host's
 	cli
 
