@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * sidecar.ko: the Linux side of Sidecar (docs/driver.md). Finds the sidecar
+ * nodes in the handoff block the boot loader left, brings each node's base
+ * CPU online, and gives every node a device through which a VMM runs
+ * commands on the node's sidecar CPUs. Onlining a sidecar CPU takes it out
+ * of the sidecar first.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/cpumask.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include <asm/smp.h>
+
+#include "sidecar_drv.h"
+
+static unsigned long handoff;
+module_param(handoff, ulong, 0400);
+MODULE_PARM_DESC(handoff,
+		 "Physical address of the handoff block (from sidecar.handoff= on the kernel command line)");
+
+static bool mshv_names;
+module_param(mshv_names, bool, 0444);
+MODULE_PARM_DESC(mshv_names,
+		 "Name the devices /dev/mshv_vtl_sidecarN, as OpenHCL's user space expects (default: /dev/sidecarN)");
+
+module_param_named(remove_timeout_ms, sidecar_remove_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(remove_timeout_ms,
+		 "How long onlining a sidecar CPU waits for it to stop its command and to leave the sidecar, each (ms)");
+
+module_param_named(response_ipis, sidecar_response_ipis, bool, 0444);
+MODULE_PARM_DESC(response_ipis,
+		 "Ask sidecar CPUs for response IPIs (default); off, only the 1 s watchdog notices ended commands (for testing)");
+
+static struct sidecar_node **nodes;
+static u32 node_count;
+static int cpuhp_state = -1;
+
+static struct sidecar_node *node_of_cpu(unsigned int cpu, u32 *i)
+{
+	u32 n;
+
+	for (n = 0; n < node_count; n++) {
+		if (cpu >= nodes[n]->base_cpu && cpu - nodes[n]->base_cpu < nodes[n]->cpu_count) {
+			*i = cpu - nodes[n]->base_cpu;
+			return nodes[n];
+		}
+	}
+	return NULL;
+}
+
+/* Hotplug, on the control CPU before Linux sends INIT-SIPI to `cpu`. */
+static int sidecar_cpu_prepare(unsigned int cpu)
+{
+	struct sidecar_node *node;
+	u32 i;
+
+	node = node_of_cpu(cpu, &i);
+	return node ? sidecar_node_remove_cpu(node, i) : 0;
+}
+
+/* Hotplug, after `cpu` died: its interrupts moved elsewhere. */
+static int sidecar_cpu_dead(unsigned int cpu)
+{
+	u32 n;
+
+	for (n = 0; n < node_count; n++)
+		sidecar_node_update_response(nodes[n]);
+	return 0;
+}
+
+/*
+ * Linux CPU n must be VP n: the uapi uses Linux CPU numbers, the sidecar
+ * VP indexes. Every CPU of a node must be a CPU Linux knows.
+ */
+static int check_cpu_numbering(const struct sidecar_config *cfg)
+{
+	u32 vp, n;
+
+	for (vp = 0; vp < cfg->hdr.vp_count; vp++) {
+		const struct sidecar_handoff_node *in = NULL;
+
+		for (n = 0; n < cfg->hdr.node_count; n++)
+			if (vp >= cfg->nodes[n].base_vp &&
+			    vp - cfg->nodes[n].base_vp < cfg->nodes[n].vp_count)
+				in = &cfg->nodes[n];
+		if (vp >= nr_cpu_ids || !cpu_present(vp)) {
+			if (!in)
+				continue;
+			pr_err("VP %u (node %u) has no Linux CPU %u (nr_cpu_ids %u): Linux must know every CPU of a node\n",
+			       vp, (u32)(in - cfg->nodes), vp, nr_cpu_ids);
+			return -EINVAL;
+		}
+		if (cpu_physical_id(vp) != cfg->apic_ids[vp]) {
+			pr_err("Linux CPU %u has APIC ID %u, but VP %u has APIC ID %u: Linux numbers the CPUs differently from the VP order\n",
+			       vp, (u32)cpu_physical_id(vp), vp, cfg->apic_ids[vp]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void sidecar_teardown(void)
+{
+	u32 n;
+
+	if (cpuhp_state >= 0)
+		cpuhp_remove_state_nocalls(cpuhp_state);
+	cpuhp_state = -1;
+	for (n = 0; n < node_count; n++)
+		sidecar_node_unregister(nodes[n]);
+	for (n = 0; n < node_count; n++)
+		sidecar_node_destroy(nodes[n]);
+	kfree(nodes);
+	nodes = NULL;
+	node_count = 0;
+}
+
+static int __init sidecar_init(void)
+{
+	struct sidecar_config cfg;
+	struct sidecar_node *node;
+	u32 n, count;
+	int ret;
+
+	ret = sidecar_handoff_read(handoff, &cfg);
+	if (ret)
+		return ret;
+	ret = check_cpu_numbering(&cfg);
+	if (ret)
+		goto free_cfg;
+
+	count = cfg.hdr.node_count;
+	nodes = kcalloc(count, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes) {
+		ret = -ENOMEM;
+		goto free_cfg;
+	}
+	for (n = 0; n < count; n++) {
+		node = sidecar_node_create(&cfg, n, mshv_names);
+		if (IS_ERR(node)) {
+			ret = PTR_ERR(node);
+			goto fail;
+		}
+		nodes[node_count++] = node;
+	}
+	sidecar_handoff_free(&cfg);
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "sidecar:prepare",
+					sidecar_cpu_prepare, sidecar_cpu_dead);
+	if (ret < 0) {
+		pr_err("cannot register the CPU hotplug callback: %d\n", ret);
+		goto fail;
+	}
+	cpuhp_state = ret;
+
+	for (n = 0; n < node_count; n++) {
+		node = nodes[n];
+		if (cpu_online(node->base_cpu))
+			continue;
+		pr_info("node %u: onlining its base CPU %u\n", n, node->base_cpu);
+		ret = add_cpu(node->base_cpu);
+		if (ret) {
+			pr_err("node %u: cannot online base CPU %u: %d\n", n, node->base_cpu, ret);
+			goto fail;
+		}
+	}
+	for (n = 0; n < node_count; n++) {
+		ret = sidecar_node_start_irq(nodes[n]);
+		if (ret)
+			goto fail;
+	}
+	for (n = 0; n < node_count; n++) {
+		ret = sidecar_node_register(nodes[n]);
+		if (ret)
+			goto fail;
+	}
+	for (n = 0; n < node_count; n++) {
+		node = nodes[n];
+		pr_info("node %u: /dev/%s, CPUs %u-%u (base %u), request vector %#x, response IRQ %d vector %#x on CPU %u (APIC ID %u)\n",
+			n, node->name, node->base_cpu, node->base_cpu + node->cpu_count - 1,
+			node->base_cpu, node->request_vector, node->irq, node->resp_vector,
+			node->resp_cpu, node->resp_apic_id);
+	}
+	return 0;
+
+fail:
+	sidecar_teardown();
+free_cfg:
+	sidecar_handoff_free(&cfg);
+	return ret;
+}
+
+static void __exit sidecar_exit(void)
+{
+	sidecar_teardown();
+	pr_info("unloaded; the sidecar CPUs stay idle in the sidecar\n");
+}
+
+module_init(sidecar_init);
+module_exit(sidecar_exit);
+
+MODULE_DESCRIPTION("Sidecar: run commands on CPUs parked in the sidecar kernel");
+MODULE_LICENSE("Dual MIT/GPL");

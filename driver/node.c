@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * A sidecar node: its mapped memory, the request IPIs the driver sends to
+ * its CPUs, the response interrupt its CPUs send back, the scan that turns
+ * control-page status changes into completions, and the removal of a CPU
+ * for Linux (docs/driver.md).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/irq.h>
+#include <linux/irqdomain.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include <asm/apic.h>
+#include <asm/hw_irq.h>
+#include <asm/irqdomain.h>
+#include <asm/smp.h>
+
+#include <sidecar/control_ops.h>
+#include <sidecar/vp_pages.h>
+
+#include "sidecar_drv.h"
+
+/* How often the watchdog rescans a node that has commands in flight. */
+#define SIDECAR_WATCHDOG_PERIOD HZ
+
+unsigned int sidecar_remove_timeout_ms = 10000;
+bool sidecar_response_ipis = true;
+
+const char *sidecar_status_name(u8 status)
+{
+	switch (status) {
+	case SIDECAR_CPU_STATUS_REMOVED:
+		return "removed";
+	case SIDECAR_CPU_STATUS_IDLE:
+		return "idle";
+	case SIDECAR_CPU_STATUS_RUN:
+		return "run";
+	case SIDECAR_CPU_STATUS_STOP:
+		return "stop";
+	case SIDECAR_CPU_STATUS_REMOVE:
+		return "remove";
+	default:
+		return "invalid";
+	}
+}
+
+/*
+ * A fixed IPI with the node's request vector to CPU i, by APIC ID with a
+ * physical destination. apic->icr_write takes the destination APIC ID in
+ * xAPIC and x2APIC mode alike; apic->send_IPI(cpu) would not do: in xAPIC
+ * logical flat mode it uses a logical destination, which sidecar CPUs never
+ * programmed, and it needs a Linux CPU number that the sidecar CPU does not
+ * have online.
+ */
+void sidecar_send_request(struct sidecar_node *node, u32 i)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (apic->wait_icr_idle)
+		apic->wait_icr_idle();
+	apic->icr_write(APIC_INT_ASSERT | APIC_DEST_PHYSICAL | APIC_DM_FIXED | node->request_vector,
+			node->cpus[i].apic_id);
+	local_irq_restore(flags);
+}
+
+static const struct sidecar_crash_record *crash_record(struct sidecar_node *node, u32 i)
+{
+	return node->mem + sidecar_vp_page_offset(node->cpu_count, i, SIDECAR_VP_PAGE_GLOBALS) +
+	       SIDECAR_CRASH_RECORD_OFFSET;
+}
+
+static bool has_crash_record(struct sidecar_node *node, u32 i)
+{
+	return READ_ONCE(crash_record(node, i)->magic) == SIDECAR_CRASH_RECORD_MAGIC;
+}
+
+static void log_crash(struct sidecar_node *node, u32 i)
+{
+	static const char * const gpr[16] = {
+		"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
+		"R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+	};
+	u32 cpu = node->base_cpu + i;
+	struct sidecar_crash_record r;
+	unsigned int k;
+
+	memcpy(&r, crash_record(node, i), sizeof(r));
+	if (r.magic != SIDECAR_CRASH_RECORD_MAGIC) {
+		pr_err("CPU %u (node %u) left the sidecar by itself, without a crash record; it is Linux's now\n",
+		       cpu, node->index);
+		return;
+	}
+	pr_err("CPU %u (node %u) crashed in the sidecar: vector %llu, error code %#llx: %.*s\n",
+	       cpu, node->index, r.vector, r.error_code,
+	       (int)min_t(u32, r.message_len, sizeof(r.message)), r.message);
+	if (r.version != SIDECAR_CRASH_RECORD_VERSION || r.vp_index != cpu)
+		pr_err("CPU %u: crash record version %u for VP %u\n", cpu, r.version, r.vp_index);
+	pr_err("CPU %u: RIP %#llx CS %#llx RFLAGS %#llx RSP %#llx SS %#llx\n",
+	       cpu, r.rip, r.cs, r.rflags, r.rsp, r.ss);
+	pr_err("CPU %u: CR2 %#llx CR3 %#llx\n", cpu, r.cr2, r.cr3);
+	for (k = 0; k < 16; k += 4)
+		pr_err("CPU %u: %s %#llx %s %#llx %s %#llx %s %#llx\n", cpu,
+		       gpr[k], r.gps[k], gpr[k + 1], r.gps[k + 1],
+		       gpr[k + 2], r.gps[k + 2], gpr[k + 3], r.gps[k + 3]);
+	pr_err("CPU %u is REMOVED: the sidecar no longer runs it; Linux may start it\n", cpu);
+}
+
+static void sidecar_crash_work(struct work_struct *work)
+{
+	struct sidecar_node *node = container_of(work, struct sidecar_node, crash_work);
+	unsigned long flags;
+	u32 i;
+
+	for (i = 0; i < node->cpu_count; i++) {
+		struct sidecar_cpu *c = &node->cpus[i];
+		bool log;
+
+		spin_lock_irqsave(&node->lock, flags);
+		log = (c->gone == SC_GONE_CRASHED || c->gone == SC_GONE_VANISHED) &&
+		      !c->crash_logged;
+		c->crash_logged |= log;
+		spin_unlock_irqrestore(&node->lock, flags);
+		if (log)
+			log_crash(node, i);
+	}
+}
+
+void sidecar_cpu_became_active_locked(struct sidecar_node *node)
+{
+	lockdep_assert_held(&node->lock);
+	if (node->nactive++ == 0)
+		schedule_delayed_work(&node->watchdog, SIDECAR_WATCHDOG_PERIOD);
+}
+
+static void sidecar_cpu_ended_locked(struct sidecar_node *node)
+{
+	lockdep_assert_held(&node->lock);
+	WRITE_ONCE(node->nactive, node->nactive - 1);
+}
+
+/*
+ * CPU i's command ended: it went IDLE, or REMOVED (`removed`). A RUN waiter
+ * sees `active` clear; an asynchronous run goes to its file's ring.
+ */
+void sidecar_complete_locked(struct sidecar_node *node, u32 i, bool removed)
+{
+	struct sidecar_cpu *c = &node->cpus[i];
+	struct sidecar_file *f = c->owner;
+
+	lockdep_assert_held(&node->lock);
+	c->stopping = false;
+	c->result_gone = removed;
+	WRITE_ONCE(c->active, false);
+	sidecar_cpu_ended_locked(node);
+	if (c->state == SC_CPU_ASYNC) {
+		if (f) {
+			f->ring[(f->head + f->count) % node->cpu_count] = i;
+			WRITE_ONCE(f->count, f->count + 1);
+			WRITE_ONCE(f->nactive, f->nactive - 1);
+			c->state = SC_CPU_DONE;
+		} else {
+			/* Found running at load: nobody waits for it. */
+			c->state = SC_CPU_FREE;
+		}
+		wake_up(&node->wq);
+	}
+	wake_up(&c->wq);
+}
+
+/* CPU i reported REMOVED. */
+static void sidecar_cpu_gone_locked(struct sidecar_node *node, u32 i)
+{
+	struct sidecar_cpu *c = &node->cpus[i];
+
+	lockdep_assert_held(&node->lock);
+	if (c->removing) {
+		c->removing = false;
+		sidecar_cpu_ended_locked(node);
+		WRITE_ONCE(c->gone, SC_GONE_CONVERTED);
+	} else {
+		WRITE_ONCE(c->gone, has_crash_record(node, i) ? SC_GONE_CRASHED : SC_GONE_VANISHED);
+		schedule_work(&node->crash_work);
+	}
+	if (c->active)
+		sidecar_complete_locked(node, i, true);
+	wake_up(&c->wq);
+	wake_up(&node->wq);
+}
+
+/*
+ * Turns every status change of the node's CPUs into completions. Called
+ * after taking needs_attention, whose acquire (and the acquire load of
+ * each status) makes the command pages the CPUs wrote visible.
+ */
+void sidecar_node_scan_locked(struct sidecar_node *node)
+{
+	u32 i;
+
+	lockdep_assert_held(&node->lock);
+	for (i = 0; i < node->cpu_count; i++) {
+		struct sidecar_cpu *c = &node->cpus[i];
+		u8 status;
+
+		if (c->gone)
+			continue;
+		status = sidecar_cpu_status(node->cp, i);
+		if (status == SIDECAR_CPU_STATUS_REMOVED)
+			sidecar_cpu_gone_locked(node, i);
+		else if (c->active && status == SIDECAR_CPU_STATUS_IDLE)
+			sidecar_complete_locked(node, i, false);
+	}
+}
+
+/* The response IPI. */
+static irqreturn_t sidecar_irq(int irq, void *data)
+{
+	struct sidecar_node *node = data;
+
+	spin_lock(&node->lock);
+	if (sidecar_take_attention(node->cp)) {
+		node->irq_count++;
+		sidecar_node_scan_locked(node);
+	}
+	/* Else merged with an earlier one, or the watchdog was first. */
+	spin_unlock(&node->lock);
+	return IRQ_HANDLED;
+}
+
+/*
+ * The safety net, not the normal path: while commands are in flight, look
+ * once a second for a response IPI that never came. needs_attention set at
+ * two ticks in a row with no response IRQ in between means one was lost
+ * (an IPI in flight at the first tick arrives long before the second); the
+ * watchdog then takes the attention and scans, as the IRQ would have.
+ */
+static void sidecar_watchdog(struct work_struct *work)
+{
+	struct sidecar_node *node = container_of(to_delayed_work(work), struct sidecar_node,
+						 watchdog);
+	u32 before, missed = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&node->lock, flags);
+	if (!READ_ONCE(node->cp->needs_attention)) {
+		node->watch_pending = false;
+	} else if (!node->watch_pending || node->watch_irqs != node->irq_count) {
+		node->watch_pending = true;
+		node->watch_irqs = node->irq_count;
+	} else if (sidecar_take_attention(node->cp)) {
+		node->watch_pending = false;
+		before = node->nactive;
+		sidecar_node_scan_locked(node);
+		missed = before - node->nactive;
+		node->fallback_count += missed;
+	}
+	if (node->nactive > 0 || node->watch_pending)
+		schedule_delayed_work(&node->watchdog, SIDECAR_WATCHDOG_PERIOD);
+	spin_unlock_irqrestore(&node->lock, flags);
+	if (missed)
+		pr_warn_ratelimited("node %u: %u command(s) ended without a response IPI (response CPU %u, APIC ID %u, vector %#x)\n",
+				    node->index, missed, node->resp_cpu, node->resp_apic_id,
+				    node->resp_vector);
+}
+
+/* Rescan now: after moving the response vector, IPIs may have been lost. */
+static void sidecar_node_rescan(struct sidecar_node *node)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&node->lock, flags);
+	sidecar_take_attention(node->cp);
+	sidecar_node_scan_locked(node);
+	spin_unlock_irqrestore(&node->lock, flags);
+}
+
+/*
+ * Publishes where the response interrupt is: the APIC ID of the CPU in its
+ * effective affinity and its vector, read from the x86 vector domain
+ * (irqd_cfg). The vector goes to 0 while both change, as control_page.h
+ * asks. Called after allocation, from the affinity notifier, and after any
+ * CPU went offline (which migrates interrupts without notifying).
+ */
+void sidecar_node_update_response(struct sidecar_node *node)
+{
+	unsigned int cpu, cpu2, vector, vector2;
+	struct irq_data *d;
+	struct irq_cfg *cfg;
+	u32 apic_id;
+
+	mutex_lock(&node->resp_lock);
+	if (!node->irq_requested)
+		goto out;
+	d = irq_get_irq_data(node->irq);
+	cfg = irqd_cfg(d);
+	/* Both change under the vector lock, which modules cannot take. */
+	do {
+		cpu = cpumask_first(irq_data_get_effective_affinity_mask(d));
+		vector = READ_ONCE(cfg->vector);
+		cpu2 = cpumask_first(irq_data_get_effective_affinity_mask(d));
+		vector2 = READ_ONCE(cfg->vector);
+	} while (cpu != cpu2 || vector != vector2);
+	if (cpu >= nr_cpu_ids || vector < FIRST_EXTERNAL_VECTOR || vector >= NR_VECTORS) {
+		pr_err("node %u: response interrupt %d has no usable target (CPU %u, vector %#x)\n",
+		       node->index, node->irq, cpu, vector);
+		goto out;
+	}
+	apic_id = cpu_physical_id(cpu);
+	if (apic_id == node->resp_apic_id && vector == node->resp_vector)
+		goto out;
+	WRITE_ONCE(node->cp->response_vector, 0);
+	smp_wmb(); /* vector 0 before the new CPU */
+	WRITE_ONCE(node->cp->response_cpu, apic_id);
+	smp_wmb(); /* the new CPU before the new vector */
+	if (sidecar_response_ipis)
+		WRITE_ONCE(node->cp->response_vector, vector);
+	if (node->resp_vector)
+		pr_info("node %u: response interrupt moved to CPU %u (APIC ID %u), vector %#x\n",
+			node->index, cpu, apic_id, vector);
+	node->resp_cpu = cpu;
+	node->resp_apic_id = apic_id;
+	node->resp_vector = vector;
+	sidecar_node_rescan(node);
+out:
+	mutex_unlock(&node->resp_lock);
+}
+
+static void sidecar_affinity_notify(struct irq_affinity_notify *notify, const cpumask_t *mask)
+{
+	sidecar_node_update_response(container_of(notify, struct sidecar_node, notify));
+}
+
+static void sidecar_affinity_release(struct kref *ref)
+{
+	/* The notifier lives in the node, which outlives it. */
+}
+
+/*
+ * The response interrupt: an interrupt of the x86 vector domain with its
+ * vector on the node's base CPU, handled as an edge interrupt (acked with
+ * an EOI by the vector domain's chip).
+ */
+int sidecar_node_start_irq(struct sidecar_node *node)
+{
+	const struct cpumask *mask = cpumask_of(node->base_cpu);
+	struct irq_alloc_info info;
+	int irq, ret;
+
+	memset(&info, 0, sizeof(info));
+	info.mask = mask;
+	irq = irq_domain_alloc_irqs(x86_vector_domain, 1, cpu_to_node(node->base_cpu), &info);
+	if (irq <= 0) {
+		pr_err("node %u: cannot allocate an interrupt vector on CPU %u: %d\n",
+		       node->index, node->base_cpu, irq);
+		return irq ? irq : -ENOSPC;
+	}
+	irq_set_handler(irq, handle_edge_irq);
+	/* Not activated yet: this only records the affinity. */
+	ret = irq_set_affinity(irq, mask);
+	if (ret)
+		pr_warn("node %u: cannot bind interrupt %d to CPU %u: %d\n",
+			node->index, irq, node->base_cpu, ret);
+
+	mutex_lock(&node->resp_lock);
+	node->irq = irq;
+	ret = request_irq(irq, sidecar_irq, IRQF_NOBALANCING, node->name, node);
+	if (ret) {
+		pr_err("node %u: request_irq(%d): %d\n", node->index, irq, ret);
+		node->irq = 0;
+		mutex_unlock(&node->resp_lock);
+		irq_dispose_mapping(irq);
+		return ret;
+	}
+	node->irq_requested = true;
+	mutex_unlock(&node->resp_lock);
+
+	node->notify.notify = sidecar_affinity_notify;
+	node->notify.release = sidecar_affinity_release;
+	ret = irq_set_affinity_notifier(irq, &node->notify);
+	if (ret)
+		pr_warn("node %u: no affinity notifier for interrupt %d: %d\n",
+			node->index, irq, ret);
+	else
+		node->notify_set = true;
+
+	sidecar_node_update_response(node);
+	if (!node->resp_vector)
+		return -EIO;
+	return 0;
+}
+
+/* The control page must be the one the sidecar kernel wrote for this node. */
+static int check_control_page(struct sidecar_node *node)
+{
+	struct sidecar_control_page *cp = node->cp;
+	u32 index = READ_ONCE(cp->index), base = READ_ONCE(cp->base_cpu);
+	u32 count = READ_ONCE(cp->cpu_count), vector = READ_ONCE(cp->request_vector);
+
+	if (index != node->index || base != node->base_cpu || count != node->cpu_count) {
+		pr_err("node %u: the control page at %pa says node %u, CPUs %u+%u; the handoff block says CPUs %u+%u\n",
+		       node->index, &node->mem_pa, index, base, count, node->base_cpu,
+		       node->cpu_count);
+		return -EINVAL;
+	}
+	if (vector < FIRST_EXTERNAL_VECTOR || vector >= NR_VECTORS) {
+		pr_err("node %u: request vector %#x out of range (%#x..%#x)\n",
+		       node->index, vector, FIRST_EXTERNAL_VECTOR, NR_VECTORS - 1);
+		return -EINVAL;
+	}
+	node->request_vector = vector;
+	return 0;
+}
+
+/* What each CPU is doing when the driver arrives. */
+static int take_initial_state(struct sidecar_node *node)
+{
+	unsigned long flags;
+	int ret = 0;
+	u32 i;
+
+	spin_lock_irqsave(&node->lock, flags);
+	for (i = 0; i < node->cpu_count; i++) {
+		struct sidecar_cpu *c = &node->cpus[i];
+		u32 cpu = node->base_cpu + i;
+		u8 status = sidecar_cpu_status(node->cp, i);
+
+		if (status > SIDECAR_CPU_STATUS_REMOVE) {
+			pr_err("node %u: CPU %u has status %u in the control page\n",
+			       node->index, cpu, status);
+			ret = -EINVAL;
+			break;
+		}
+		if (i == 0) {
+			if (status != SIDECAR_CPU_STATUS_REMOVED) {
+				pr_err("node %u: base CPU %u is %s in the control page; it must be REMOVED (Linux's)\n",
+				       node->index, cpu, sidecar_status_name(status));
+				ret = -EINVAL;
+				break;
+			}
+			c->gone = SC_GONE_LINUX;
+			continue;
+		}
+		switch (status) {
+		case SIDECAR_CPU_STATUS_REMOVED:
+			/* Online: Linux's (converted, or restarted after a crash). */
+			if (cpu_online(cpu)) {
+				c->gone = SC_GONE_LINUX;
+			} else if (has_crash_record(node, i)) {
+				c->gone = SC_GONE_CRASHED;
+				schedule_work(&node->crash_work);
+			} else {
+				c->gone = SC_GONE_NOT_STARTED;
+			}
+			break;
+		case SIDECAR_CPU_STATUS_IDLE:
+			if (cpu_online(cpu)) {
+				pr_warn("node %u: CPU %u is online in Linux but IDLE in the control page; it is Linux's\n",
+					node->index, cpu);
+				c->gone = SC_GONE_LINUX;
+			}
+			break;
+		case SIDECAR_CPU_STATUS_RUN:
+		case SIDECAR_CPU_STATUS_STOP:
+			/* Left running by an earlier instance: stop it, own it until IDLE. */
+			pr_info("node %u: CPU %u is running a command; stopping it\n",
+				node->index, cpu);
+			c->active = true;
+			c->state = SC_CPU_ASYNC;
+			sidecar_cpu_became_active_locked(node);
+			if (sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
+							  SIDECAR_CPU_STATUS_STOP)) {
+				c->stopping = true;
+				sidecar_send_request(node, i);
+			}
+			break;
+		case SIDECAR_CPU_STATUS_REMOVE:
+			c->converting = true;
+			c->removing = true;
+			sidecar_cpu_became_active_locked(node);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&node->lock, flags);
+	return ret;
+}
+
+struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 index,
+					 bool mshv_names)
+{
+	const struct sidecar_handoff_node *hn = &cfg->nodes[index];
+	struct sidecar_node *node;
+	u32 i;
+
+	node = kvzalloc(struct_size(node, cpus, hn->vp_count), GFP_KERNEL);
+	if (!node)
+		return ERR_PTR(-ENOMEM);
+	node->index = index;
+	node->base_cpu = hn->base_vp;
+	node->cpu_count = hn->vp_count;
+	node->mem_pa = hn->memory_base;
+	node->mem_size = sidecar_required_memory(hn->vp_count);
+	node->shmem_pa = hn->shmem_pages_base;
+	node->shmem_size = hn->shmem_pages_size;
+	snprintf(node->name, sizeof(node->name), "%s%u",
+		 mshv_names ? "mshv_vtl_sidecar" : "sidecar", index);
+	spin_lock_init(&node->lock);
+	init_waitqueue_head(&node->wq);
+	mutex_init(&node->resp_lock);
+	INIT_DELAYED_WORK(&node->watchdog, sidecar_watchdog);
+	INIT_WORK(&node->crash_work, sidecar_crash_work);
+	for (i = 0; i < node->cpu_count; i++) {
+		u32 apic_id = cfg->apic_ids[node->base_cpu + i];
+
+		/* An xAPIC destination has 8 bits. */
+		if (!x2apic_mode && apic_id > 0xff) {
+			pr_err("node %u: CPU %u has APIC ID %u, which needs x2APIC; Linux runs the local APIC in xAPIC mode\n",
+			       index, node->base_cpu + i, apic_id);
+			kvfree(node);
+			return ERR_PTR(-EINVAL);
+		}
+		init_waitqueue_head(&node->cpus[i].wq);
+		node->cpus[i].apic_id = apic_id;
+	}
+
+	node->mem = memremap(node->mem_pa, node->mem_size, MEMREMAP_WB);
+	if (!node->mem) {
+		pr_err("node %u: cannot map its memory [%pa, +%#llx)\n",
+		       index, &node->mem_pa, node->mem_size);
+		sidecar_node_destroy(node);
+		return ERR_PTR(-ENOMEM);
+	}
+	node->cp = node->mem;
+	if (check_control_page(node) || take_initial_state(node)) {
+		sidecar_node_destroy(node);
+		return ERR_PTR(-EINVAL);
+	}
+	return node;
+}
+
+/* Waits for commands found running at load; the files are all closed. */
+static void sidecar_node_quiesce(struct sidecar_node *node)
+{
+	if (!wait_event_timeout(node->wq, !READ_ONCE(node->nactive),
+				msecs_to_jiffies(sidecar_remove_timeout_ms)))
+		pr_warn("node %u: %u CPU(s) still busy at unload\n", node->index,
+			READ_ONCE(node->nactive));
+}
+
+void sidecar_node_destroy(struct sidecar_node *node)
+{
+	if (!node)
+		return;
+	if (node->cp)
+		sidecar_node_quiesce(node);
+	mutex_lock(&node->resp_lock);
+	if (node->cp && node->irq_requested)
+		WRITE_ONCE(node->cp->response_vector, 0);
+	mutex_unlock(&node->resp_lock);
+	if (node->notify_set)
+		irq_set_affinity_notifier(node->irq, NULL);
+	if (node->irq_requested)
+		free_irq(node->irq, node);
+	if (node->irq)
+		irq_dispose_mapping(node->irq);
+	cancel_delayed_work_sync(&node->watchdog);
+	flush_work(&node->crash_work);
+	if (node->mem)
+		memunmap(node->mem);
+	kvfree(node);
+}
+
+/*
+ * Takes CPU i out of the sidecar so that Linux can start it (the hotplug
+ * callback, before Linux sends INIT-SIPI): stop its command if it has one,
+ * then IDLE -> REMOVE and wait for REMOVED. One way: afterwards the CPU's
+ * ioctls fail with ENOENT.
+ */
+int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i)
+{
+	unsigned long timeout = msecs_to_jiffies(sidecar_remove_timeout_ms);
+	struct sidecar_cpu *c = &node->cpus[i];
+	u32 cpu = node->base_cpu + i;
+	unsigned long flags;
+	bool busy, ipi = false;
+	u8 status;
+
+	spin_lock_irqsave(&node->lock, flags);
+	if (!c->gone && sidecar_cpu_status(node->cp, i) == SIDECAR_CPU_STATUS_REMOVED)
+		sidecar_cpu_gone_locked(node, i);
+	if (c->gone) {
+		spin_unlock_irqrestore(&node->lock, flags);
+		return 0;
+	}
+	c->converting = true;
+	if (c->active && !c->stopping &&
+	    sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
+					  SIDECAR_CPU_STATUS_STOP)) {
+		c->stopping = true;
+		sidecar_send_request(node, i);
+	}
+	busy = c->active;
+	spin_unlock_irqrestore(&node->lock, flags);
+
+	pr_info("CPU %u: taking it out of the sidecar (node %u) for Linux\n", cpu, node->index);
+	if (busy && !wait_event_timeout(c->wq, !READ_ONCE(c->active), timeout)) {
+		spin_lock_irqsave(&node->lock, flags);
+		busy = c->active;
+		if (busy)
+			c->converting = false;
+		status = sidecar_cpu_status(node->cp, i);
+		spin_unlock_irqrestore(&node->lock, flags);
+		if (busy) {
+			pr_err("CPU %u: its command did not stop within %u ms (status %s); not onlining it\n",
+			       cpu, sidecar_remove_timeout_ms, sidecar_status_name(status));
+			return -ETIMEDOUT;
+		}
+	}
+
+	spin_lock_irqsave(&node->lock, flags);
+	status = sidecar_cpu_status(node->cp, i);
+	if (!c->gone && status == SIDECAR_CPU_STATUS_REMOVED) {
+		sidecar_cpu_gone_locked(node, i);
+	} else if (!c->gone && c->removing) {
+		/* An earlier attempt timed out; ask again. */
+		ipi = true;
+	} else if (!c->gone) {
+		if (!sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_IDLE,
+						   SIDECAR_CPU_STATUS_REMOVE)) {
+			c->converting = false;
+			spin_unlock_irqrestore(&node->lock, flags);
+			pr_err("CPU %u: status %s, expected idle; not onlining it\n",
+			       cpu, sidecar_status_name(status));
+			return -EBUSY;
+		}
+		c->removing = true;
+		sidecar_cpu_became_active_locked(node);
+		ipi = true;
+	}
+	if (ipi)
+		sidecar_send_request(node, i);
+	spin_unlock_irqrestore(&node->lock, flags);
+
+	if (!wait_event_timeout(c->wq, READ_ONCE(c->gone), timeout)) {
+		pr_err("CPU %u did not leave the sidecar within %u ms (status %s); not onlining it\n",
+		       cpu, sidecar_remove_timeout_ms,
+		       sidecar_status_name(sidecar_cpu_status(node->cp, i)));
+		return -ETIMEDOUT;
+	}
+	pr_info("CPU %u left the sidecar; Linux starts it\n", cpu);
+	return 0;
+}
