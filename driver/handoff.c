@@ -241,6 +241,13 @@ int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg)
 	if (!ret)
 		ret = check_reserved("handoff block: guest memory", cfg->hdr.guest_memory_base,
 				     cfg->hdr.guest_memory_size);
+	/* /dev/sidecar_guest maps it page by page. */
+	if (!ret && (!PAGE_ALIGNED(cfg->hdr.guest_memory_base) ||
+		     !PAGE_ALIGNED(cfg->hdr.guest_memory_size))) {
+		pr_err("handoff block: guest memory [%#llx, +%#llx) is not page aligned\n",
+		       cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size);
+		ret = -EINVAL;
+	}
 	for (i = 0; !ret && i < cfg->hdr.node_count; i++)
 		ret = check_node(cfg, i);
 	if (ret) {

@@ -112,6 +112,7 @@ static void sidecar_teardown(void)
 	if (cpuhp_state >= 0)
 		cpuhp_remove_state_nocalls(cpuhp_state);
 	cpuhp_state = -1;
+	sidecar_guest_unregister();
 	for (n = 0; n < node_count; n++)
 		sidecar_node_unregister(nodes[n]);
 	for (n = 0; n < node_count; n++)
@@ -149,6 +150,9 @@ static int __init sidecar_init(void)
 		}
 		nodes[node_count++] = node;
 	}
+	ret = sidecar_guest_register(&cfg);
+	if (ret)
+		goto fail;
 	sidecar_handoff_free(&cfg);
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "sidecar:prepare",

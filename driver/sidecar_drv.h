@@ -138,4 +138,8 @@ void sidecar_complete_locked(struct sidecar_node *node, u32 i, bool removed);
 int sidecar_node_register(struct sidecar_node *node);
 void sidecar_node_unregister(struct sidecar_node *node);
 
+/* guest_memory.c */
+int sidecar_guest_register(const struct sidecar_config *cfg);
+void sidecar_guest_unregister(void);
+
 #endif /* SIDECAR_DRV_H */

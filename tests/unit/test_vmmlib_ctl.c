@@ -56,7 +56,7 @@ static void setup(const struct fake_config *config)
 
 static void setup_default(void)
 {
-	struct fake_config config = { .node_count = 2, .cpus = { 4, 3 } };
+	struct fake_config config = {.node_count = 2, .cpus = {4, 3}};
 
 	setup(&config);
 }
@@ -64,10 +64,10 @@ static void setup_default(void)
 /* Runs sidecarctl with the NULL-terminated arguments; output in out/err. */
 static int ctl(const char *first, ...)
 {
-	char *argv[32] = { "sidecarctl" };
+	char *argv[32] = {"sidecarctl"};
 	int argc = 1, r;
 	size_t nout, nerr;
-	struct sidecarctl_env env = { .open = open_fake, .online = online, .ctx = fake };
+	struct sidecarctl_env env = {.open = open_fake, .online = online, .ctx = fake};
 	va_list ap;
 
 	free(out);
@@ -100,12 +100,24 @@ Test(vmmlib_ctl, status_table)
 	expect_has(out, "      4  base     removed\n");
 	expect_has(out, "      6  sidecar  idle\n");
 	expect_has(out, "2 nodes, 7 cpus: 2 removed, 5 idle\n");
+	expect_has(out, "guest memory: none (no VP backend: RUN_VP will fail)\n");
 	cr_expect_str_eq(err, "");
+}
+
+Test(vmmlib_ctl, status_shows_guest_memory)
+{
+	struct fake_config config = {.node_count = 1, .cpus = {2}, .guest_memory_size = 4 << 20};
+
+	setup(&config);
+	cr_assert_eq(ctl("status", NULL), 0, "%s", err);
+	expect_has(out, "guest memory: 4096 KiB (sidecar_guest)\n");
+	cr_assert_eq(ctl("--json", "status", NULL), 0, "%s", err);
+	expect_has(out, "]}],\"guest_memory\":4194304}\n");
 }
 
 Test(vmmlib_ctl, status_json)
 {
-	struct fake_config config = { .node_count = 1, .cpus = { 3 } };
+	struct fake_config config = {.node_count = 1, .cpus = {3}};
 
 	setup(&config);
 	cr_assert_eq(fake_remove_cpu(fake, 2), 0);
@@ -114,12 +126,13 @@ Test(vmmlib_ctl, status_json)
 			      "\"cpu_count\":3,\"per_cpu_shmem\":8192,\"status_source\":\"sysfs\","
 			      "\"cpus\":[{\"cpu\":0,\"base\":true,\"status\":\"removed\"},"
 			      "{\"cpu\":1,\"base\":false,\"status\":\"idle\"},"
-			      "{\"cpu\":2,\"base\":false,\"status\":\"removed\"}]}]}\n");
+			      "{\"cpu\":2,\"base\":false,\"status\":\"removed\"}]}],"
+			      "\"guest_memory\":0}\n");
 }
 
 Test(vmmlib_ctl, status_crashed_and_unknown)
 {
-	struct fake_config config = { .node_count = 1, .cpus = { 4 } };
+	struct fake_config config = {.node_count = 1, .cpus = {4}};
 
 	setup(&config);
 	fake_set_status_text(fake, 0, "0 removed\n1 crashed\n2 idle\n3 invalid\n");
@@ -131,7 +144,7 @@ Test(vmmlib_ctl, status_crashed_and_unknown)
 
 Test(vmmlib_ctl, status_by_probe_without_sysfs)
 {
-	struct fake_config config = { .node_count = 1, .cpus = { 3 }, .no_sysfs = true };
+	struct fake_config config = {.node_count = 1, .cpus = {3}, .no_sysfs = true};
 
 	setup(&config);
 	fake_set_busy(fake, 2, true);
@@ -291,8 +304,8 @@ static int open_fails(void *ctx, const struct sidecar_vmm_options *options,
 
 Test(vmmlib_ctl, open_failure_is_one_line)
 {
-	struct sidecarctl_env env = { .open = open_fails };
-	char *argv[] = { "sidecarctl", "status", NULL };
+	struct sidecarctl_env env = {.open = open_fails};
+	char *argv[] = {"sidecarctl", "status", NULL};
 	size_t n1, n2;
 	int r;
 

@@ -44,7 +44,7 @@ static int open_fake(const struct fake_config *config)
 
 Test(vmmlib_open, two_nodes)
 {
-	struct fake_config config = { .node_count = 2, .cpus = { 4, 3 } };
+	struct fake_config config = {.node_count = 2, .cpus = {4, 3}};
 	struct sidecar_vmm_node_info info;
 
 	cr_assert_eq(open_fake(&config), 0, "%s", error);
@@ -76,10 +76,10 @@ Test(vmmlib_open, two_nodes)
 
 Test(vmmlib_open, mshv_names_and_one_page_per_cpu)
 {
-	struct fake_config config = { .node_count = 3,
-				      .cpus = { 2, 2, 5 },
-				      .mshv_names = true,
-				      .per_cpu_shmem = SIDECAR_PAGE_SIZE };
+	struct fake_config config = {.node_count = 3,
+				     .cpus = {2, 2, 5},
+				     .mshv_names = true,
+				     .per_cpu_shmem = SIDECAR_PAGE_SIZE};
 	struct sidecar_vmm_node_info info;
 	struct sidecar_vp *vp;
 
@@ -97,7 +97,7 @@ Test(vmmlib_open, mshv_names_and_one_page_per_cpu)
 
 Test(vmmlib_open, no_devices_is_enoent)
 {
-	struct fake_config config = { .node_count = 0 };
+	struct fake_config config = {.node_count = 0};
 
 	cr_expect_eq(open_fake(&config), -ENOENT);
 	cr_expect_null(vmm);
@@ -107,8 +107,7 @@ Test(vmmlib_open, no_devices_is_enoent)
 Test(vmmlib_open, gap_between_nodes_is_refused)
 {
 	struct fake_config config = {
-		.node_count = 3, .cpus = { 4, 4, 4 }, .base_skew = 1, .skew_node = 1
-	};
+		.node_count = 3, .cpus = {4, 4, 4}, .base_skew = 1, .skew_node = 1};
 
 	cr_expect_eq(open_fake(&config), -EINVAL);
 	cr_expect_null(vmm);
@@ -119,8 +118,7 @@ Test(vmmlib_open, gap_between_nodes_is_refused)
 Test(vmmlib_open, overlapping_nodes_are_refused)
 {
 	struct fake_config config = {
-		.node_count = 2, .cpus = { 4, 4 }, .base_skew = -1, .skew_node = 1
-	};
+		.node_count = 2, .cpus = {4, 4}, .base_skew = -1, .skew_node = 1};
 
 	cr_expect_eq(open_fake(&config), -EINVAL);
 	cr_expect_neq(strstr(error, "CPUs 3-6 do not follow sidecar0"), NULL, "%s", error);
@@ -128,9 +126,7 @@ Test(vmmlib_open, overlapping_nodes_are_refused)
 
 Test(vmmlib_open, first_node_must_start_at_cpu_0)
 {
-	struct fake_config config = {
-		.node_count = 1, .cpus = { 4 }, .base_skew = 2, .skew_node = 0
-	};
+	struct fake_config config = {.node_count = 1, .cpus = {4}, .base_skew = 2, .skew_node = 0};
 
 	cr_expect_eq(open_fake(&config), -EINVAL);
 	cr_expect_str_eq(error, "sidecar0: the first node starts at CPU 2, not at CPU 0");
@@ -138,7 +134,7 @@ Test(vmmlib_open, first_node_must_start_at_cpu_0)
 
 Test(vmmlib_open, bad_shared_page_size_is_refused)
 {
-	struct fake_config config = { .node_count = 1, .cpus = { 2 }, .per_cpu_shmem = 6000 };
+	struct fake_config config = {.node_count = 1, .cpus = {2}, .per_cpu_shmem = 6000};
 
 	cr_expect_eq(open_fake(&config), -EINVAL);
 	cr_expect_neq(strstr(error, "6000 bytes of shared pages per CPU"), NULL, "%s", error);
@@ -152,14 +148,13 @@ Test(vmmlib_open, step_errors_are_reported)
 		unsigned int skip;
 		const char *message;
 	} cases[] = {
-		{ FAKE_OP_OPEN, EACCES, 0, "sidecar0: open: Permission denied" },
-		{ FAKE_OP_OPEN, EPERM, 1, "sidecar1: open: Operation not permitted" },
-		{ FAKE_OP_INFO, ENOTTY, 0, "sidecar0: INFO: Inappropriate ioctl for device" },
-		{ FAKE_OP_INFO, EFAULT, 1, "sidecar1: INFO: Bad address" },
-		{ FAKE_OP_MMAP, ENOMEM, 1,
-		  "sidecar1: mmap of 24576 bytes: Cannot allocate memory" },
+		{FAKE_OP_OPEN, EACCES, 0, "sidecar0: open: Permission denied"},
+		{FAKE_OP_OPEN, EPERM, 1, "sidecar1: open: Operation not permitted"},
+		{FAKE_OP_INFO, ENOTTY, 0, "sidecar0: INFO: Inappropriate ioctl for device"},
+		{FAKE_OP_INFO, EFAULT, 1, "sidecar1: INFO: Bad address"},
+		{FAKE_OP_MMAP, ENOMEM, 1, "sidecar1: mmap of 24576 bytes: Cannot allocate memory"},
 	};
-	struct fake_config config = { .node_count = 2, .cpus = { 2, 3 } };
+	struct fake_config config = {.node_count = 2, .cpus = {2, 3}};
 	struct sc_vmm_transport t;
 
 	fake = fake_create(&config);
@@ -180,9 +175,91 @@ Test(vmmlib_open, step_errors_are_reported)
 	}
 }
 
+Test(vmmlib_open, guest_memory_is_mapped_shared)
+{
+	struct fake_config config = {.node_count = 1, .cpus = {3}, .guest_memory_size = 1 << 20};
+	uint8_t *view, *mem;
+	uint64_t size = 0;
+	void *base = NULL;
+
+	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(sidecar_vmm_guest_memory(vmm, &base, &size), 0);
+	cr_assert_not_null(base);
+	cr_expect_eq(size, 1 << 20);
+	view = fake_guest_memory(fake);
+	mem = base;
+	/* One memory seen from both sides: the VMM's writes reach the
+	 * "guest", and the guest's reach the VMM, at the same offsets. */
+	memcpy(mem + 0x1000, "guest code", 11);
+	cr_expect_str_eq((char *)view + 0x1000, "guest code");
+	view[(1 << 20) - 1] = 0x5A;
+	cr_expect_eq(mem[(1 << 20) - 1], 0x5A);
+	cr_expect(fake_guest_memory_in_use(fake));
+	sidecar_vmm_close(vmm);
+	vmm = NULL;
+	cr_expect_not(fake_guest_memory_in_use(fake), "close must unmap and close the device");
+}
+
+Test(vmmlib_open, no_guest_memory_is_enoent)
+{
+	struct fake_config config = {.node_count = 1, .cpus = {2}};
+	uint64_t size = 7;
+	void *base = NULL;
+
+	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_expect_eq(sidecar_vmm_guest_memory(vmm, &base, &size), -ENOENT);
+	cr_expect_eq(sidecar_vmm_guest_memory(vmm, NULL, &size), -EINVAL);
+	cr_expect_eq(sidecar_vmm_guest_memory(vmm, &base, NULL), -EINVAL);
+	cr_expect_eq(sidecar_vmm_guest_memory(NULL, &base, &size), -EINVAL);
+}
+
+Test(vmmlib_open, guest_memory_errors_are_reported)
+{
+	static const struct {
+		enum fake_op op;
+		int err;
+		unsigned int skip;
+		const char *message;
+	} cases[] = {
+		/* Open 0 is node 0's device, open 1 the guest memory's. */
+		{FAKE_OP_OPEN, EACCES, 1, "sidecar_guest: open: Permission denied"},
+		{FAKE_OP_GUEST_INFO, ENOTTY, 0,
+		 "sidecar_guest: GUEST_INFO: Inappropriate ioctl for device"},
+		{FAKE_OP_MMAP, ENOMEM, 1,
+		 "sidecar_guest: mmap of 2097152 bytes: Cannot allocate memory"},
+	};
+	struct fake_config config = {.node_count = 1, .cpus = {2}, .guest_memory_size = 2 << 20};
+	struct sc_vmm_transport t;
+
+	fake = fake_create(&config);
+	cr_assert_not_null(fake);
+	t = fake_transport(fake);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_inject(fake, cases[i].op, cases[i].err, cases[i].skip);
+		cr_expect_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), -cases[i].err);
+		cr_expect_null(vmm);
+		cr_expect_str_eq(error, cases[i].message);
+		cr_expect_not(fake_guest_memory_in_use(fake), "case %zu left the device open", i);
+	}
+}
+
+Test(vmmlib_open, odd_guest_memory_size_is_refused)
+{
+	struct fake_config config = {.node_count = 1,
+				     .cpus = {2},
+				     .guest_memory_size = 2 << 20,
+				     .guest_info_size = 1000};
+
+	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_null(vmm);
+	cr_expect_str_eq(error, "sidecar_guest: the driver reports 1000 bytes of guest memory "
+				"(a non-zero multiple of 4096 expected)");
+	cr_expect_not(fake_guest_memory_in_use(fake));
+}
+
 Test(vmmlib_open, null_arguments)
 {
-	struct fake_config config = { .node_count = 1, .cpus = { 2 } };
+	struct fake_config config = {.node_count = 1, .cpus = {2}};
 	struct sc_vmm_transport t;
 
 	fake = fake_create(&config);
@@ -198,7 +275,7 @@ Test(vmmlib_open, null_arguments)
 
 Test(vmmlib_open, cpu_status_from_sysfs)
 {
-	struct fake_config config = { .node_count = 2, .cpus = { 3, 4 } };
+	struct fake_config config = {.node_count = 2, .cpus = {3, 4}};
 	uint8_t status[SIDECAR_MAX_CPUS_PER_NODE];
 
 	cr_assert_eq(open_fake(&config), 0, "%s", error);
@@ -223,7 +300,7 @@ Test(vmmlib_open, cpu_status_from_sysfs)
 
 Test(vmmlib_open, cpu_status_without_sysfs)
 {
-	struct fake_config config = { .node_count = 1, .cpus = { 3 }, .no_sysfs = true };
+	struct fake_config config = {.node_count = 1, .cpus = {3}, .no_sysfs = true};
 	uint8_t status[4];
 
 	cr_assert_eq(open_fake(&config), 0, "%s", error);
@@ -253,7 +330,7 @@ static void touch(const char *name)
 
 static void remove_dir(void)
 {
-	static const char *const names[] = { "sidecar0", "mshv_vtl_sidecar0" };
+	static const char *const names[] = {"sidecar0", "mshv_vtl_sidecar0"};
 	char path[128];
 
 	for (size_t i = 0; i < 2; i++) {
@@ -265,9 +342,8 @@ static void remove_dir(void)
 
 Test(vmmlib_open, real_transport_without_driver)
 {
-	struct sidecar_vmm_options options = { .dev_dir = dir,
-					       .error = error,
-					       .error_size = sizeof(error) };
+	struct sidecar_vmm_options options = {
+		.dev_dir = dir, .error = error, .error_size = sizeof(error)};
 
 	make_dir();
 	/* Nothing there. */
@@ -286,7 +362,7 @@ Test(vmmlib_open, real_transport_without_driver)
 
 Test(vmmlib_open, real_transport_environment_override)
 {
-	struct sidecar_vmm_options options = { .error = error, .error_size = sizeof(error) };
+	struct sidecar_vmm_options options = {.error = error, .error_size = sizeof(error)};
 
 	make_dir();
 	touch("sidecar0");

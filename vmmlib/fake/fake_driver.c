@@ -6,6 +6,7 @@
  * the real sidecar core running on the hosted platform.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sidecar/control_ops.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +103,12 @@ struct fake_driver {
 		int err;
 		unsigned int skip;
 	} inject[FAKE_OP_COUNT];
+	/* The guest memory: a memfd, the driver's own mapping of it, and what
+	 * the client has open and mapped. */
+	int guest_memfd;
+	uint8_t *guest_view;
+	int guest_fd;
+	void *guest_map;
 };
 
 /* ---- The fake VP backend ---- */
@@ -214,7 +222,7 @@ static enum sc_run_result fake_run_once(struct sc_vp *vp, struct sidecar_command
 		return SC_RUN_INTERCEPT;
 	default: {
 		/* Spinning: give the other threads (and TSan) room. */
-		struct timespec ts = { 0, 20000 };
+		struct timespec ts = {0, 20000};
 
 		nanosleep(&ts, NULL);
 		return SC_RUN_CONTINUE;
@@ -278,7 +286,7 @@ static void push_stop(struct fake_node *node, unsigned int f, uint32_t cpu)
 	file->queue[(file->head + file->len) % QUEUE_SIZE] = cpu;
 	file->len++;
 	/* The file is readable while its queue is not empty. */
-	if (write(file->efd, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
+	if (write(file->efd, &(uint64_t){1}, sizeof(uint64_t)) < 0)
 		return;
 }
 
@@ -414,6 +422,30 @@ static int start_cpu(struct fake_cpu *c)
 
 /* ---- Transport ---- */
 
+/* The guest memory device: one open file at a time is all the tests need. */
+static int open_guest(struct fake_driver *fake)
+{
+	int fd, r;
+
+	if (fake->guest_memfd < 0)
+		return -ENOENT;
+	r = injected(fake, FAKE_OP_OPEN);
+	if (r)
+		return r;
+	pthread_mutex_lock(&fake->lock);
+	if (fake->guest_fd >= 0) {
+		pthread_mutex_unlock(&fake->lock);
+		return -EBUSY;
+	}
+	fd = fcntl(fake->guest_memfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		fd = -errno;
+	else
+		fake->guest_fd = fd;
+	pthread_mutex_unlock(&fake->lock);
+	return fd;
+}
+
 static int f_open(void *ctx, const char *name)
 {
 	struct fake_driver *fake = ctx;
@@ -423,6 +455,8 @@ static int f_open(void *ctx, const char *name)
 	unsigned int index = 0, f;
 	int r, efd;
 
+	if (strcmp(name, "sidecar_guest") == 0)
+		return open_guest(fake);
 	if (strncmp(name, prefix, plen) != 0 || name[plen] == '\0')
 		return -ENOENT;
 	for (const char *p = name + plen; *p; p++) {
@@ -472,6 +506,14 @@ static void f_close(void *ctx, int fd)
 	struct fake_node *node;
 	unsigned int f;
 
+	pthread_mutex_lock(&fake->lock);
+	if (fd >= 0 && fd == fake->guest_fd) {
+		fake->guest_fd = -1;
+		pthread_mutex_unlock(&fake->lock);
+		close(fd);
+		return;
+	}
+	pthread_mutex_unlock(&fake->lock);
 	if (!lookup(fake, fd, &node, &f))
 		return;
 	pthread_mutex_lock(&node->lock);
@@ -524,6 +566,41 @@ static int f_info(void *ctx, int fd, struct sidecar_ioctl_info *info)
 	return 0;
 }
 
+static int f_guest_info(void *ctx, int fd, struct sidecar_ioctl_guest_info *info)
+{
+	struct fake_driver *fake = ctx;
+	int r;
+
+	if (fd < 0 || fd != fake->guest_fd)
+		return -ENOTTY;
+	r = injected(fake, FAKE_OP_GUEST_INFO);
+	if (r)
+		return r;
+	info->size = fake->config.guest_info_size ? fake->config.guest_info_size
+						  : fake->config.guest_memory_size;
+	info->flags = 0;
+	return 0;
+}
+
+/* As the driver: shared, within the memory. */
+static int map_guest(struct fake_driver *fake, int fd, size_t length, void **addr)
+{
+	void *p;
+	int r;
+
+	r = injected(fake, FAKE_OP_MMAP);
+	if (r)
+		return r;
+	if (length == 0 || length > fake->config.guest_memory_size)
+		return -EINVAL;
+	p = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	fake->guest_map = p;
+	*addr = p;
+	return 0;
+}
+
 static int f_mmap(void *ctx, int fd, size_t length, void **addr)
 {
 	struct fake_driver *fake = ctx;
@@ -531,6 +608,8 @@ static int f_mmap(void *ctx, int fd, size_t length, void **addr)
 	unsigned int f;
 	int r;
 
+	if (fd >= 0 && fd == fake->guest_fd)
+		return map_guest(fake, fd, length, addr);
 	if (!lookup(fake, fd, &node, &f))
 		return -EBADF;
 	r = injected(fake, FAKE_OP_MMAP);
@@ -545,9 +624,14 @@ static int f_mmap(void *ctx, int fd, size_t length, void **addr)
 
 static void f_munmap(void *ctx, void *addr, size_t length)
 {
-	(void)ctx;
-	(void)addr;
-	(void)length;
+	struct fake_driver *fake = ctx;
+
+	/* The nodes' pages are the driver's own memory; only the guest
+	 * memory is a real mapping. */
+	if (addr && addr == fake->guest_map) {
+		munmap(addr, length);
+		fake->guest_map = NULL;
+	}
 }
 
 static int f_run(struct fake_node *node, struct fake_cpu *c)
@@ -725,6 +809,7 @@ static const struct sc_vmm_transport_ops fake_ops = {
 	.open = f_open,
 	.close = f_close,
 	.info = f_info,
+	.guest_info = f_guest_info,
 	.mmap = f_mmap,
 	.munmap = f_munmap,
 	.ioctl_cpu = f_ioctl_cpu,
@@ -736,7 +821,7 @@ static const struct sc_vmm_transport_ops fake_ops = {
 
 struct sc_vmm_transport fake_transport(struct fake_driver *fake)
 {
-	return (struct sc_vmm_transport){ .ops = &fake_ops, .ctx = fake };
+	return (struct sc_vmm_transport){.ops = &fake_ops, .ctx = fake};
 }
 
 /* ---- Setup and test controls ---- */
@@ -798,13 +883,40 @@ static bool init_node(struct fake_driver *fake, unsigned int index, uint32_t bas
 	/* As the BSP: every started CPU announces itself IDLE. */
 	for (uint32_t i = 1; i < count; i++) {
 		while (status_of(node, i) == SIDECAR_CPU_STATUS_RUN) {
-			struct timespec ts = { 0, 100000 };
+			struct timespec ts = {0, 100000};
 
 			nanosleep(&ts, NULL);
 		}
 	}
 	pthread_create(&node->irq_thread, NULL, irq_thread, node);
 	return true;
+}
+
+static bool create_guest_memory(struct fake_driver *fake)
+{
+	size_t size = (size_t)fake->config.guest_memory_size;
+	void *view;
+
+	fake->guest_memfd = memfd_create("fake-guest-memory", MFD_CLOEXEC);
+	if (fake->guest_memfd < 0)
+		return false;
+	if (ftruncate(fake->guest_memfd, (off_t)size) < 0)
+		return false;
+	view = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fake->guest_memfd, 0);
+	if (view == MAP_FAILED)
+		return false;
+	fake->guest_view = view;
+	return true;
+}
+
+uint8_t *fake_guest_memory(struct fake_driver *fake)
+{
+	return fake->guest_view;
+}
+
+bool fake_guest_memory_in_use(struct fake_driver *fake)
+{
+	return fake->guest_fd >= 0 || fake->guest_map != NULL;
 }
 
 struct fake_driver *fake_create(const struct fake_config *config)
@@ -825,6 +937,13 @@ struct fake_driver *fake_create(const struct fake_config *config)
 	pthread_mutex_init(&fake->lock, NULL);
 	for (size_t i = 0; i < sizeof(fake->fds) / sizeof(fake->fds[0]); i++)
 		fake->fds[i].fd = -1;
+	fake->guest_memfd = -1;
+	fake->guest_fd = -1;
+	if (config->guest_memory_size && !create_guest_memory(fake)) {
+		fake->config.node_count = 0;
+		fake_destroy(fake);
+		return NULL;
+	}
 	for (unsigned int n = 0; n < config->node_count; n++) {
 		if (!init_node(fake, n, base)) {
 			fake->config.node_count = n;
@@ -890,6 +1009,10 @@ void fake_destroy(struct fake_driver *fake)
 		free(node->shmem);
 		free(node->status_text);
 	}
+	if (fake->guest_view)
+		munmap(fake->guest_view, (size_t)fake->config.guest_memory_size);
+	if (fake->guest_memfd >= 0)
+		close(fake->guest_memfd);
 	pthread_mutex_destroy(&fake->lock);
 	free(fake);
 }

@@ -41,6 +41,11 @@ struct fake_config {
 	unsigned int skew_node;
 	/* Leave the sysfs cpu_status file out (read_attr gives ENOENT). */
 	bool no_sysfs;
+	/* Bytes of guest memory behind the sidecar_guest device (a memfd);
+	 * 0: no such device. */
+	uint64_t guest_memory_size;
+	/* The size GUEST_INFO reports, if not 0 (to test the checks). */
+	uint64_t guest_info_size;
 };
 
 /* What the test can make the guest of a CPU do on RUN_VP. */
@@ -60,6 +65,7 @@ enum fake_op {
 	FAKE_OP_START,
 	FAKE_OP_STOP,
 	FAKE_OP_READ,
+	FAKE_OP_GUEST_INFO,
 	FAKE_OP_COUNT
 };
 
@@ -77,6 +83,11 @@ struct fake_driver;
 struct fake_driver *fake_create(const struct fake_config *config);
 /* Stops everything; the client must have been closed. */
 void fake_destroy(struct fake_driver *fake);
+/* The driver's own view of the guest memory (a second mapping of the same
+ * memfd), NULL without guest memory. */
+uint8_t *fake_guest_memory(struct fake_driver *fake);
+/* Whether the client still has the guest memory device open or mapped. */
+bool fake_guest_memory_in_use(struct fake_driver *fake);
 
 /* A transport over the fake (its destroy hook does nothing). */
 struct sc_vmm_transport fake_transport(struct fake_driver *fake);

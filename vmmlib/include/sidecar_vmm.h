@@ -94,7 +94,8 @@ struct sidecar_vmm_options {
  * Opens every sidecar node: opens the devices in order, asks each for its
  * CPU range (SIDECAR_IOCTL_INFO), maps its shared pages and checks that
  * the nodes cover CPUs 0..n-1 without gaps or overlap (as OpenHCL's client
- * does). `options` may be NULL.
+ * does); maps the guest memory too if the driver offers it
+ * (sidecar_vmm_guest_memory()). `options` may be NULL.
  *
  * Returns 0 and *vmm, or: -ENOENT no sidecar device (no sidecar, or the
  * driver is not loaded); -EINVAL the driver reported an inconsistent node
@@ -163,6 +164,24 @@ SIDECAR_VMM_API int sidecar_vmm_poll_fd(const struct sidecar_vmm *vmm);
 #define SIDECAR_VMM_CPU_STATUS_UNKNOWN 0xFFu
 SIDECAR_VMM_API int sidecar_vmm_cpu_status(struct sidecar_vmm *vmm, unsigned int node,
 					   uint8_t *status, size_t count);
+
+/* ---- Guest memory ---------------------------------------------------------- */
+
+/*
+ * The partition's guest memory: guest-physical addresses 0 .. *size - 1,
+ * mapped shared and read-write at *base (the driver's /dev/sidecar_guest,
+ * mapped once by sidecar_vmm_open() and unmapped by sidecar_vmm_close()).
+ * It is the RAM every VP's guest runs in (docs/vp-backend.md): load guest
+ * code and data here, and emulate the accesses the guests make. Guests
+ * write it concurrently while they run; synchronize with them as with any
+ * other CPU. Any thread may use the mapping.
+ *
+ * Returns 0, -ENOENT when there is no guest memory (the boot loader gave
+ * none: the sidecar has no VP backend and RUN_VP fails), -EINVAL for a NULL
+ * argument.
+ */
+SIDECAR_VMM_API int sidecar_vmm_guest_memory(const struct sidecar_vmm *vmm, void **base,
+					     uint64_t *size);
 
 /* ---- VP ownership -------------------------------------------------------- */
 

@@ -23,12 +23,15 @@
 #include <sidecar/uapi.h>
 
 struct sc_vmm_transport_ops {
-	/* Opens device `name` ("sidecar0") read-write, non-blocking,
-	 * close-on-exec; returns the fd, -ENOENT if it does not exist. */
+	/* Opens device `name` ("sidecar0", "sidecar_guest") read-write,
+	 * non-blocking, close-on-exec; returns the fd, -ENOENT if it does not
+	 * exist. */
 	int (*open)(void *ctx, const char *name);
 	void (*close)(void *ctx, int fd);
 	/* SIDECAR_IOCTL_INFO. */
 	int (*info)(void *ctx, int fd, struct sidecar_ioctl_info *info);
+	/* SIDECAR_IOCTL_GUEST_INFO on the guest-memory device. */
+	int (*guest_info)(void *ctx, int fd, struct sidecar_ioctl_guest_info *info);
 	/* Maps `length` bytes of the device at offset 0, shared, read-write. */
 	int (*mmap)(void *ctx, int fd, size_t length, void **addr);
 	void (*munmap)(void *ctx, void *addr, size_t length);

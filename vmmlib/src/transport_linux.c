@@ -44,6 +44,12 @@ static int lt_info(void *ctx, int fd, struct sidecar_ioctl_info *info)
 	return ioctl(fd, SIDECAR_IOCTL_INFO, info) < 0 ? -errno : 0;
 }
 
+static int lt_guest_info(void *ctx, int fd, struct sidecar_ioctl_guest_info *info)
+{
+	(void)ctx;
+	return ioctl(fd, SIDECAR_IOCTL_GUEST_INFO, info) < 0 ? -errno : 0;
+}
+
 static int lt_mmap(void *ctx, int fd, size_t length, void **addr)
 {
 	void *p;
@@ -130,6 +136,7 @@ static const struct sc_vmm_transport_ops linux_ops = {
 	.open = lt_open,
 	.close = lt_close,
 	.info = lt_info,
+	.guest_info = lt_guest_info,
 	.mmap = lt_mmap,
 	.munmap = lt_munmap,
 	.ioctl_cpu = lt_ioctl_cpu,

@@ -116,6 +116,7 @@ void sidecar_vmm_close(struct sidecar_vmm *vmm)
 		close(vmm->epoll_fd);
 	if (vmm->notify_fd >= 0)
 		close(vmm->notify_fd);
+	sc_vmm_unmap_guest_memory(vmm);
 	if (vmm->transport.ops->destroy)
 		vmm->transport.ops->destroy(vmm->transport.ctx);
 	free(vmm->nodes);
@@ -302,6 +303,7 @@ int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidec
 	vmm->transport = *transport;
 	vmm->epoll_fd = -1;
 	vmm->notify_fd = -1;
+	vmm->guest_fd = -1;
 
 	for (unsigned int i = 0; i < SIDECAR_MAX_NODES; i++) {
 		struct sc_vmm_node *node = &vmm->nodes[i];
@@ -330,6 +332,9 @@ int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidec
 			goto fail;
 	}
 	r = setup_poll(vmm, &e);
+	if (r < 0)
+		goto fail;
+	r = sc_vmm_map_guest_memory(vmm, error, error_size);
 	if (r < 0)
 		goto fail;
 	*out = vmm;

@@ -68,7 +68,17 @@ struct sidecar_vmm {
 	/* In the epoll set: a waiter read stops of VPs it does not own, which
 	 * only sidecar_vmm_collect() reports. */
 	int notify_fd;
+	/* The guest memory device and its mapping (guest_memory.c); -1 and
+	 * NULL when the sidecar has none. */
+	int guest_fd;
+	void *guest;
+	uint64_t guest_size;
 };
+
+/* Maps /dev/sidecar_guest if it exists (no device is not an error);
+ * writes a one-line reason into error on failure. */
+int sc_vmm_map_guest_memory(struct sidecar_vmm *vmm, char *error, size_t error_size);
+void sc_vmm_unmap_guest_memory(struct sidecar_vmm *vmm);
 
 /* Transport shorthands. */
 #define SC_T(vmm)	      (&(vmm)->transport)

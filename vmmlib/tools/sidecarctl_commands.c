@@ -326,11 +326,13 @@ static const char *probe_status(struct ctl *ctl, uint32_t cpu)
 
 static int cmd_status(struct ctl *ctl)
 {
-	static const char *const total_names[] = { "removed", "idle",	 "run",	   "stop",
-						   "remove",  "crashed", "unknown" };
+	static const char *const total_names[] = {"removed", "idle",	"run",	  "stop",
+						  "remove",  "crashed", "unknown"};
 	const unsigned int kinds = sizeof(total_names) / sizeof(total_names[0]);
-	uint32_t totals[sizeof(total_names) / sizeof(total_names[0])] = { 0 };
+	uint32_t totals[sizeof(total_names) / sizeof(total_names[0])] = {0};
+	uint64_t guest_size = 0;
 	unsigned int nodes;
+	void *guest;
 	int r;
 
 	if (ctl->nargs != 1)
@@ -383,8 +385,10 @@ static int cmd_status(struct ctl *ctl)
 		if (ctl->json)
 			fputs("]}", ctl->out);
 	}
+	if (sidecar_vmm_guest_memory(ctl->vmm, &guest, &guest_size) < 0)
+		guest_size = 0;
 	if (ctl->json) {
-		fputs("]}\n", ctl->out);
+		fprintf(ctl->out, "],\"guest_memory\":%" PRIu64 "}\n", guest_size);
 		return SIDECARCTL_OK;
 	}
 	fprintf(ctl->out, "%u node%s, %" PRIu32 " cpus:", nodes, nodes == 1 ? "" : "s",
@@ -397,6 +401,11 @@ static int cmd_status(struct ctl *ctl)
 		}
 	}
 	fputc('\n', ctl->out);
+	if (guest_size)
+		fprintf(ctl->out, "guest memory: %" PRIu64 " KiB (sidecar_guest)\n",
+			guest_size >> 10);
+	else
+		fputs("guest memory: none (no VP backend: RUN_VP will fail)\n", ctl->out);
 	return SIDECARCTL_OK;
 }
 
@@ -755,7 +764,7 @@ static int cmd_convert(struct ctl *ctl)
 
 static int cmd_registers(struct ctl *ctl)
 {
-	static const char *const kinds[] = { "u64", "u128", "segment", "table" };
+	static const char *const kinds[] = {"u64", "u128", "segment", "table"};
 	hv_register_name_t name;
 	const char *n;
 
@@ -830,15 +839,15 @@ int sidecarctl_main(int argc, char **argv, const struct sidecarctl_env *env)
 		const char *name;
 		int (*run)(struct ctl *ctl);
 	} commands[] = {
-		{ "status", cmd_status },
-		{ "ping", cmd_ping },
-		{ "get", cmd_get },
-		{ "set", cmd_set },
-		{ "translate", cmd_translate },
-		{ "convert", cmd_convert },
-		{ "registers", cmd_registers },
+		{"status", cmd_status},
+		{"ping", cmd_ping},
+		{"get", cmd_get},
+		{"set", cmd_set},
+		{"translate", cmd_translate},
+		{"convert", cmd_convert},
+		{"registers", cmd_registers},
 	};
-	struct ctl ctl = { .env = env, .out = env->out, .err = env->err };
+	struct ctl ctl = {.env = env, .out = env->out, .err = env->err};
 	bool help = false;
 	int r;
 

@@ -26,6 +26,16 @@
  * and was removed), ENOTTY an unknown ioctl, EFAULT a bad pointer,
  * EINTR/ERESTARTSYS only after a stopped RUN. Closing the file stops and
  * waits for every command it started.
+ *
+ * The partition's guest memory (the VP backend's guest-physical RAM,
+ * docs/vp-backend.md) is a separate misc device, /dev/sidecar_guest,
+ * mode 0600, present when the boot loader gave guest memory:
+ *   ioctl(SIDECAR_IOCTL_GUEST_INFO, struct sidecar_ioctl_guest_info *)
+ *   mmap(offset o, length l), MAP_SHARED, o + l <= size
+ *       guest-physical [o, o + l), write-back cached, as the guest sees it
+ * Errors: EINVAL a private mapping or one outside the memory, ENOTTY an
+ * unknown ioctl, EFAULT a bad pointer. The number 0xf8 is outside the range
+ * OpenHCL's sidecar ioctls use (0xf0-0xf3).
  */
 #ifndef SIDECAR_UAPI_H
 #define SIDECAR_UAPI_H
@@ -45,5 +55,12 @@ struct sidecar_ioctl_info {
 #define SIDECAR_IOCTL_STOP _IO(SIDECAR_IOCTL_TYPE, 0xf1)
 #define SIDECAR_IOCTL_RUN _IO(SIDECAR_IOCTL_TYPE, 0xf2)
 #define SIDECAR_IOCTL_INFO _IOR(SIDECAR_IOCTL_TYPE, 0xf3, struct sidecar_ioctl_info)
+
+struct sidecar_ioctl_guest_info {
+	__u64 size; /* bytes of guest-physical memory, from address 0 */
+	__u64 flags; /* none defined yet: 0 */
+};
+
+#define SIDECAR_IOCTL_GUEST_INFO _IOR(SIDECAR_IOCTL_TYPE, 0xf8, struct sidecar_ioctl_guest_info)
 
 #endif /* SIDECAR_UAPI_H */
