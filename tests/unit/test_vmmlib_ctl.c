@@ -16,8 +16,6 @@
 
 static struct fake_driver *fake;
 static char *out, *err;
-static int online_error;     /* what the online hook returns */
-static bool online_converts; /* whether it takes the CPU out of the sidecar */
 
 static void cleanup(void)
 {
@@ -37,21 +35,10 @@ static int open_fake(void *ctx, const struct sidecar_vmm_options *options, struc
 	return sc_vmm_open_transport(&t, vmm, options->error, options->error_size);
 }
 
-/* The driver's CPU hotplug callback takes the CPU out of the sidecar. */
-static int online(void *ctx, const char *sysfs_dir, uint32_t cpu)
-{
-	(void)sysfs_dir;
-	if (online_error)
-		return online_error;
-	return online_converts ? fake_remove_cpu(ctx, cpu) : 0;
-}
-
 static void setup(const struct fake_config *config)
 {
 	fake = fake_create(config);
 	cr_assert_not_null(fake);
-	online_error = 0;
-	online_converts = true;
 }
 
 static void setup_default(void)
@@ -67,7 +54,7 @@ static int ctl(const char *first, ...)
 	char *argv[32] = {"sidecarctl"};
 	int argc = 1, r;
 	size_t nout, nerr;
-	struct sidecarctl_env env = {.open = open_fake, .online = online, .ctx = fake};
+	struct sidecarctl_env env = {.open = open_fake, .ctx = fake};
 	va_list ap;
 
 	free(out);
@@ -257,16 +244,15 @@ Test(vmmlib_ctl, convert)
 			      "Linux\n");
 	cr_expect_eq(ctl("convert", "9", NULL), 1);
 	cr_expect_str_eq(err, "sidecarctl: cpu 9 is not in any sidecar node\n");
-	online_error = -EACCES;
+	fake_inject(fake, FAKE_OP_ONLINE, EACCES, 0);
 	cr_expect_eq(ctl("convert", "3", NULL), 1);
 	cr_expect_str_eq(err, "sidecarctl: cannot bring cpu 3 online: Permission denied\n");
-	online_error = 0;
-	online_converts = false;
+	fake_set_online_converts(fake, false);
 	cr_expect_eq(ctl("--json", "convert", "3", NULL), 1);
 	cr_expect_str_eq(err, "sidecarctl: cpu 3 is online but still answers in the sidecar\n");
 	cr_expect_str_eq(out, "{\"error\":\"cpu 3 is online but still answers in the "
 			      "sidecar\"}\n");
-	online_converts = true;
+	fake_set_online_converts(fake, true);
 	cr_assert_eq(ctl("convert", "--json", "3", NULL), 0, "%s", err);
 	cr_expect_str_eq(out, "{\"cpu\":3,\"converted\":true}\n");
 }

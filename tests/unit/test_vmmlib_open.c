@@ -2,8 +2,10 @@
 /*
  * libsidecar-vmm discovery: nodes opened in order until one is missing,
  * INFO and mmap checked, CPU ranges contiguous from 0; the errors of each
- * step. Over the emulated driver (vmmlib/fake), and over the real
- * transport on a directory without a driver behind it.
+ * step; the CPUs' status and the one-way conversion of a CPU to Linux
+ * (the fake's CPU hotplug takes the CPU out of the sidecar as sidecar.ko's
+ * callback does). Over the emulated driver (vmmlib/fake), and over the
+ * real transport on a directory without a driver behind it.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fake_driver.h"
@@ -307,6 +310,74 @@ Test(vmmlib_open, cpu_status_without_sysfs)
 	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 0, status, 4), -ENOENT);
 }
 
+/* ---- One CPU's status, and the conversion to Linux ---- */
+
+/* Nodes of CPUs 0-2 and 3-6. */
+static void open_two_nodes(bool no_sysfs)
+{
+	struct fake_config config = {.node_count = 2, .cpus = {3, 4}, .no_sysfs = no_sysfs};
+
+	cr_assert_eq(open_fake(&config), 0, "%s", error);
+}
+
+Test(vmmlib_open, status_of_one_cpu)
+{
+	open_two_nodes(false);
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 0), SIDECAR_CPU_STATUS_REMOVED, "base CPU");
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 1), SIDECAR_CPU_STATUS_IDLE);
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 3), SIDECAR_CPU_STATUS_REMOVED, "base CPU");
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 6), SIDECAR_CPU_STATUS_IDLE, "last CPU");
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 7), -EINVAL, "no node has CPU 7");
+	cr_expect_eq(sidecar_vmm_cpu_status_of(NULL, 1), -EINVAL);
+	fake_set_status_text(fake, 1, "3 removed\n4 running\n");
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 4), SIDECAR_CPU_STATUS_RUN);
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 5), SIDECAR_VMM_CPU_STATUS_UNKNOWN,
+		     "not in the file");
+}
+
+Test(vmmlib_open, status_without_sysfs_is_enoent)
+{
+	open_two_nodes(true);
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 1), -ENOENT);
+}
+
+Test(vmmlib_open, converts_one_way)
+{
+	struct sidecar_vp *vp, *other;
+
+	open_two_nodes(false);
+	cr_assert_eq(sidecar_vp_acquire(vmm, 5, &vp), 0);
+	cr_assert_eq(sidecar_vp_test(vp), 0);
+	cr_assert_eq(sidecar_vmm_convert_cpu(vmm, 5), 0);
+	cr_expect_eq(fake_cpu_status(fake, 5), SIDECAR_CPU_STATUS_REMOVED);
+	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 5), SIDECAR_CPU_STATUS_REMOVED);
+	/* The handle stays valid; the sidecar has no CPU 5 any more. */
+	cr_expect_eq(sidecar_vp_test(vp), -ENOENT);
+	cr_expect_eq(sidecar_vp_start(vp), -ENOENT);
+	sidecar_vp_release(vp);
+	/* Linux takes the online of an online CPU as done. */
+	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 5), 0);
+	/* The others are still the sidecar's. */
+	cr_assert_eq(sidecar_vp_acquire(vmm, 6, &other), 0);
+	cr_expect_eq(sidecar_vp_test(other), 0);
+	sidecar_vp_release(other);
+}
+
+Test(vmmlib_open, refusals)
+{
+	open_two_nodes(false);
+	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 0), -EALREADY, "node 0's base CPU");
+	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 3), -EALREADY, "node 1's base CPU");
+	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 7), -EINVAL, "no node has CPU 7");
+	cr_expect_eq(sidecar_vmm_convert_cpu(NULL, 1), -EINVAL);
+	fake_inject(fake, FAKE_OP_ONLINE, EACCES, 0);
+	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 1), -EACCES, "no privilege");
+	cr_expect_eq(fake_cpu_status(fake, 1), SIDECAR_CPU_STATUS_IDLE, "still in the sidecar");
+	fake_inject(fake, FAKE_OP_ONLINE, ETIMEDOUT, 0);
+	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 2), -ETIMEDOUT, "the driver's timeout");
+	cr_expect_eq(fake_cpu_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
+}
+
 /* ---- The real transport, on a directory of plain files ---- */
 
 static char dir[64];
@@ -371,4 +442,44 @@ Test(vmmlib_open, real_transport_environment_override)
 	cr_expect_eq(sidecar_vmm_open(NULL, &vmm), -ENOTTY);
 	unsetenv("SIDECAR_DEV_DIR");
 	remove_dir();
+}
+
+Test(vmmlib_open, real_transport_writes_sysfs_online)
+{
+	char dir[64], path[160], text[8] = {0};
+	struct sc_vmm_transport t;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/vmmlib-convert-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/devices", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/devices/system", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/devices/system/cpu", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu12", dir);
+	cr_assert_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu12/online", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+
+	cr_assert_eq(sc_vmm_linux_transport("/nonexistent", dir, &t), 0);
+	cr_expect_eq(t.ops->online_cpu(t.ctx, 12), 0);
+	cr_expect_eq(t.ops->online_cpu(t.ctx, 13), -ENOENT, "no cpu13 in sysfs");
+	t.ops->destroy(t.ctx);
+
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_expect_eq(read(fd, text, sizeof(text) - 1), 2);
+	close(fd);
+	cr_expect_str_eq(text, "1\n");
+
+	unlink(path);
+	for (int depth = 0; depth < 4; depth++) {
+		*strrchr(path, '/') = '\0';
+		rmdir(path);
+	}
+	rmdir(dir);
 }

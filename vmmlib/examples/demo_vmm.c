@@ -15,7 +15,6 @@
  */
 #include <cpuid.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -69,19 +68,6 @@ static __attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt
 	exit(1);
 }
 
-static uint8_t cpu_status(struct demo *d, uint32_t cpu)
-{
-	uint8_t status[SIDECAR_MAX_CPUS_PER_NODE];
-	struct sidecar_vmm_node_info info;
-	int node = sidecar_vmm_node_of(d->vmm, cpu);
-
-	if (node < 0 || sidecar_vmm_node_info(d->vmm, (unsigned int)node, &info) < 0 ||
-	    sidecar_vmm_cpu_status(d->vmm, (unsigned int)node, status, SIDECAR_MAX_CPUS_PER_NODE) <
-		    0)
-		return SIDECAR_VMM_CPU_STATUS_UNKNOWN;
-	return status[cpu - info.base_cpu];
-}
-
 /* Whether Linux runs on `cpu` (sysfs "online"; CPU 0 has no such file). */
 static bool linux_online(uint32_t cpu)
 {
@@ -100,11 +86,13 @@ static bool linux_online(uint32_t cpu)
 
 static const char *status_text(struct demo *d, uint32_t cpu)
 {
-	uint8_t status = cpu_status(d, cpu);
+	int status = sidecar_vmm_cpu_status_of(d->vmm, cpu);
 
+	if (status < 0)
+		return "unknown (no cpu_status in sysfs)";
 	if (status == SIDECAR_CPU_STATUS_REMOVED && linux_online(cpu))
 		return "removed: converted, now a Linux CPU";
-	return sidecar_cpu_status_name(status);
+	return sidecar_cpu_status_name((uint8_t)status);
 }
 
 static void print_table(struct demo *d, const char *title)
@@ -360,18 +348,6 @@ static void exit_rate(struct demo *d)
 	       d->cpus[0], exits, elapsed / 1e3, d->exit_rate, elapsed / (double)exits);
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* The CPU a child process pinned to `cpu` found itself on, or -1. */
 static int pinned_child_cpu(uint32_t cpu)
 {
@@ -397,18 +373,16 @@ static int pinned_child_cpu(uint32_t cpu)
 static void convert_last(struct demo *d)
 {
 	uint32_t i = d->count - 1, cpu = d->cpus[i];
-	char path[96];
 	double start;
 	int r, ran_on;
 
-	printf("\n== Converting CPU %u to Linux: echo 1 > /sys/devices/system/cpu/cpu%u/online\n",
-	       cpu, cpu);
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online", cpu);
+	printf("\n== Converting CPU %u to Linux: sidecar_vmm_convert_cpu() onlines it in Linux\n",
+	       cpu);
 	start = now_us();
-	r = write_file(path, "1");
+	r = sidecar_vmm_convert_cpu(d->vmm, cpu);
 	d->convert_ms = (now_us() - start) / 1e3;
 	if (r)
-		fail("echo 1 > %s: %s", path, strerror(-r));
+		fail("convert CPU %u: %s", cpu, strerror(-r));
 	ran_on = pinned_child_cpu(cpu);
 	if (ran_on != (int)cpu)
 		fail("a task pinned to CPU %u ran on %d", cpu, ran_on);

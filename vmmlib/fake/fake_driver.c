@@ -103,6 +103,7 @@ struct fake_driver {
 		int err;
 		unsigned int skip;
 	} inject[FAKE_OP_COUNT];
+	bool online_is_noop; /* fake_set_online_converts(false) */
 	/* The guest memory: a memfd, the driver's own mapping of it, and what
 	 * the client has open and mapped. */
 	int guest_memfd;
@@ -805,6 +806,23 @@ static void f_destroy(void *ctx)
 	(void)ctx;
 }
 
+/* Linux's CPU hotplug with the driver's callback: the CPU leaves the
+ * sidecar, then "Linux" runs it; onlining an online CPU is done at once. */
+static int f_online_cpu(void *ctx, uint32_t cpu)
+{
+	struct fake_driver *fake = ctx;
+	struct fake_cpu *c = find_cpu(fake, cpu);
+	int r = injected(fake, FAKE_OP_ONLINE);
+
+	if (r)
+		return r;
+	if (!c)
+		return -ENOENT; /* no such CPU directory in sysfs */
+	if (fake->online_is_noop || status_of(c->node, c->index) == SIDECAR_CPU_STATUS_REMOVED)
+		return 0;
+	return fake_remove_cpu(fake, cpu);
+}
+
 static const struct sc_vmm_transport_ops fake_ops = {
 	.open = f_open,
 	.close = f_close,
@@ -816,6 +834,7 @@ static const struct sc_vmm_transport_ops fake_ops = {
 	.read = f_read,
 	.poll = f_poll,
 	.read_attr = f_read_attr,
+	.online_cpu = f_online_cpu,
 	.destroy = f_destroy,
 };
 
@@ -1076,6 +1095,11 @@ int fake_remove_cpu(struct fake_driver *fake, uint32_t cpu)
 	}
 	pthread_mutex_unlock(&node->lock);
 	return r;
+}
+
+void fake_set_online_converts(struct fake_driver *fake, bool converts)
+{
+	fake->online_is_noop = !converts;
 }
 
 void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy)

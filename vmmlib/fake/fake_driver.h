@@ -66,6 +66,7 @@ enum fake_op {
 	FAKE_OP_STOP,
 	FAKE_OP_READ,
 	FAKE_OP_GUEST_INFO,
+	FAKE_OP_ONLINE, /* the transport's online_cpu (CPU hotplug) */
 	FAKE_OP_COUNT
 };
 
@@ -108,6 +109,11 @@ uint64_t fake_runs(struct fake_driver *fake, uint32_t cpu);
 /* Converts `cpu` to "Linux" as the driver's CPU hotplug callback does:
  * claims it, IDLE->REMOVE, waits for REMOVED. 0 or a negative errno. */
 int fake_remove_cpu(struct fake_driver *fake, uint32_t cpu);
+
+/* Whether onlining a CPU (the transport's online_cpu) converts it with
+ * fake_remove_cpu() (the default) or succeeds without touching the sidecar,
+ * like a driver whose hotplug callback is missing. */
+void fake_set_online_converts(struct fake_driver *fake, bool converts);
 
 /* Marks `cpu` as used by another file (the driver's EBUSY), or frees it. */
 void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy);

@@ -165,6 +165,34 @@ SIDECAR_VMM_API int sidecar_vmm_poll_fd(const struct sidecar_vmm *vmm);
 SIDECAR_VMM_API int sidecar_vmm_cpu_status(struct sidecar_vmm *vmm, unsigned int node,
 					   uint8_t *status, size_t count);
 
+/*
+ * The status of one CPU, read as sidecar_vmm_cpu_status() reads its node's:
+ * a SIDECAR_CPU_STATUS_* value, SIDECAR_VMM_CPU_STATUS_CRASHED or
+ * SIDECAR_VMM_CPU_STATUS_UNKNOWN (all >= 0), or -EINVAL if no node holds
+ * `cpu`, or that function's errors.
+ */
+SIDECAR_VMM_API int sidecar_vmm_cpu_status_of(struct sidecar_vmm *vmm, uint32_t cpu);
+
+/* ---- Conversion to Linux ------------------------------------------------ */
+
+/*
+ * Converts sidecar CPU `cpu` into a Linux CPU, one way: brings it online in
+ * Linux (writes 1 to <sysfs>/devices/system/cpu/cpuN/online), which makes
+ * the driver take it out of the sidecar first (a running command is
+ * stopped, then REMOVE, then REMOVED), after which Linux starts it with
+ * INIT-SIPI. Returns once Linux runs on the CPU. From then on every command
+ * on it fails with -ENOENT; a VP handle of it stays valid until released.
+ * Needs the privilege to online CPUs (root, or CAP_SYS_ADMIN).
+ *
+ * Returns 0 (also for a CPU converted before: Linux takes the online of a
+ * CPU that is up as done); -EINVAL if no node holds `cpu`; -EALREADY if it
+ * is a node's base CPU (Linux's from the start); otherwise the errno of the
+ * sysfs write, e.g. -EACCES, or -ETIMEDOUT when the driver
+ * could not stop the CPU's command in time (the CPU then stays in the
+ * sidecar). May be called from any thread.
+ */
+SIDECAR_VMM_API int sidecar_vmm_convert_cpu(struct sidecar_vmm *vmm, uint32_t cpu);
+
 /* ---- Guest memory ---------------------------------------------------------- */
 
 /*

@@ -44,6 +44,9 @@ struct sc_vmm_transport_ops {
 	/* Reads the driver's sysfs attribute `attr` of device `name` into buf
 	 * (NUL-terminated); returns its length or -ENOENT. */
 	ssize_t (*read_attr)(void *ctx, const char *name, const char *attr, char *buf, size_t size);
+	/* Brings Linux CPU `cpu` online (the driver's hotplug callback takes
+	 * it out of the sidecar first); returns when Linux runs on it. */
+	int (*online_cpu)(void *ctx, uint32_t cpu);
 	/* Frees ctx when the client closes. May be NULL. */
 	void (*destroy)(void *ctx);
 };

@@ -2,6 +2,7 @@
 /* The transport of the running system: the raw syscalls on sidecar.ko. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,30 @@ static ssize_t lt_read_attr(void *ctx, const char *name, const char *attr, char 
 	return (ssize_t)len;
 }
 
+/* CPU hotplug through sysfs (Documentation/core-api/cpu_hotplug.rst):
+ * the write returns once the CPU is up, or with the callbacks' error. */
+static int lt_online_cpu(void *ctx, uint32_t cpu)
+{
+	struct linux_transport *t = ctx;
+	char path[DIR_MAX + 64];
+	ssize_t n;
+	int fd, err = 0;
+
+	if (snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%" PRIu32 "/online",
+		     t->sysfs_dir, cpu) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		n = write(fd, "1\n", 2);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 static void lt_destroy(void *ctx)
 {
 	free(ctx);
@@ -143,6 +168,7 @@ static const struct sc_vmm_transport_ops linux_ops = {
 	.read = lt_read,
 	.poll = lt_poll,
 	.read_attr = lt_read_attr,
+	.online_cpu = lt_online_cpu,
 	.destroy = lt_destroy,
 };
 

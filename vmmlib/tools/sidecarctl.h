@@ -20,9 +20,6 @@ struct sidecarctl_env {
 	FILE *out, *err;
 	/* Opens the client (NULL: sidecar_vmm_open() with the directories). */
 	int (*open)(void *ctx, const struct sidecar_vmm_options *options, struct sidecar_vmm **vmm);
-	/* Brings `cpu` online in Linux (NULL: write 1 to
-	 * SYSFS/devices/system/cpu/cpuN/online). 0 or a negative errno. */
-	int (*online)(void *ctx, const char *sysfs_dir, uint32_t cpu);
 	void *ctx;
 };
 

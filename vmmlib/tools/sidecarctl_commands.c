@@ -17,13 +17,11 @@
  * why; with --json also {"error": ...} on stdout), 2 on a bad command line.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "sidecarctl.h"
 
@@ -690,25 +688,6 @@ static int cmd_translate(struct ctl *ctl)
 
 /* ---- convert ---- */
 
-static int online_sysfs(const char *sysfs_dir, uint32_t cpu)
-{
-	char path[512];
-	const char *dir = sysfs_dir ? sysfs_dir : getenv("SIDECAR_SYSFS_DIR");
-	ssize_t n;
-	int fd, err;
-
-	if (!dir || !*dir)
-		dir = "/sys";
-	snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%" PRIu32 "/online", dir, cpu);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, "1\n", 2);
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
-
 static int cmd_convert(struct ctl *ctl)
 {
 	struct sidecar_vmm_node_info info;
@@ -732,8 +711,7 @@ static int cmd_convert(struct ctl *ctl)
 		return fail(ctl,
 			    "cpu %" PRIu32 " is the base CPU of node %d: it already runs Linux",
 			    cpu, node);
-	r = ctl->env->online ? ctl->env->online(ctl->env->ctx, ctl->sysfs_dir, cpu)
-			     : online_sysfs(ctl->sysfs_dir, cpu);
+	r = sidecar_vmm_convert_cpu(ctl->vmm, cpu);
 	if (r < 0)
 		return fail(ctl, "cannot bring cpu %" PRIu32 " online: %s", cpu, strerror(-r));
 	/* The driver takes the CPU out of the sidecar before Linux starts it:

@@ -25,6 +25,19 @@
 
 #define PART "errors"
 
+/* A run of `vp` that the sidecar must refuse with an error containing `needle`. */
+static void expect_run_error(struct tv *t, struct sidecar_vp *vp, const char *needle,
+			     const char *what)
+{
+	int r = sidecar_vp_start(vp);
+
+	if (r == 0)
+		r = sidecar_vp_wait(vp, 30000);
+	tv_check(t, r == -SIDECAR_VMM_ESIDECAR && strstr(sidecar_vp_error_message(vp), needle),
+		 PART, "CPU %u: RUN_VP with %s gave %d (\"%s\"), expected the sidecar's \"%s\"",
+		 sidecar_vp_cpu(vp), what, r, sidecar_vp_error_message(vp), needle);
+}
+
 static void library_errors(struct tv *t)
 {
 	struct sidecar_vp *vp = t->vps[0], *other;
@@ -69,33 +82,16 @@ static void library_errors(struct tv *t)
 
 	/* The sidecar checks what it loads: FXRSTOR of this MXCSR would #GP. */
 	ctx->fx_state.mxcsr = 0xFFFFFFFF;
-	r = sidecar_vp_start(vp);
-	if (r == 0)
-		r = sidecar_vp_wait(vp, 30000);
-	tv_check(t,
-		 r == -SIDECAR_VMM_ESIDECAR &&
-			 strstr(sidecar_vp_error_message(vp), "invalid MXCSR 0xffffffff"),
-		 PART,
-		 "CPU %u: RUN_VP with MXCSR 0xffffffff gave %d (\"%s\"), expected the "
-		 "sidecar's \"invalid MXCSR\"",
-		 cpu, r, sidecar_vp_error_message(vp));
+	expect_run_error(t, vp, "invalid MXCSR 0xffffffff", "MXCSR 0xffffffff");
 	ctx->fx_state.mxcsr = 0x1F80;
 
 	/* CR0.NW without CR0.CD: VMRUN's consistency checks refuse it (APM
-	 * Vol. 2 15.5.1), and the sidecar says so. */
+	 * Vol. 2 15.5.1), and the sidecar says so. The interrupted RUN below
+	 * runs on this CPU next: it must still be stoppable afterwards. */
 	v.reg64 = 0x20000011;
 	r = sidecar_vp_set_register(vp, HV_X64_REGISTER_CR0, &v);
-	if (r == 0)
-		r = sidecar_vp_start(vp);
-	if (r == 0)
-		r = sidecar_vp_wait(vp, 30000);
-	tv_check(t,
-		 r == -SIDECAR_VMM_ESIDECAR &&
-			 strstr(sidecar_vp_error_message(vp), "VMEXIT_INVALID"),
-		 PART,
-		 "CPU %u: RUN_VP with CR0 0x20000011 gave %d (\"%s\"), expected the "
-		 "sidecar's VMEXIT_INVALID error",
-		 cpu, r, sidecar_vp_error_message(vp));
+	tv_check(t, r == 0, PART, "CPU %u: set CR0: %s", cpu, sidecar_vp_error_message(vp));
+	expect_run_error(t, vp, "VMEXIT_INVALID", "CR0 0x20000011");
 	r = tv_setup_guest_registers(t, 0);
 	tv_check(t, r == 0, PART, "CPU %u: reset the guest: %s", cpu, sidecar_vp_error_message(vp));
 }

@@ -63,15 +63,9 @@ uint64_t tv_now_ms(void)
 
 uint8_t tv_cpu_status(struct tv *t, uint32_t cpu)
 {
-	uint8_t status[SIDECAR_MAX_CPUS_PER_NODE];
-	struct sidecar_vmm_node_info info;
-	int node = sidecar_vmm_node_of(t->vmm, cpu);
+	int status = sidecar_vmm_cpu_status_of(t->vmm, cpu);
 
-	if (node < 0 || sidecar_vmm_node_info(t->vmm, (unsigned int)node, &info) < 0 ||
-	    sidecar_vmm_cpu_status(t->vmm, (unsigned int)node, status, SIDECAR_MAX_CPUS_PER_NODE) <
-		    0)
-		return SIDECAR_VMM_CPU_STATUS_UNKNOWN;
-	return status[cpu - info.base_cpu];
+	return status < 0 ? SIDECAR_VMM_CPU_STATUS_UNKNOWN : (uint8_t)status;
 }
 
 bool tv_wait_all_status(struct tv *t, uint8_t status, unsigned int timeout_ms)
