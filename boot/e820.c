@@ -5,7 +5,6 @@
  * most a few hundred boundaries, so a quadratic scan keeps this free of
  * allocation and sorting libraries.
  */
-#include <stdarg.h>
 
 #include "e820.h"
 #include "sc_format.h"
@@ -18,19 +17,6 @@
 #define TYPE_HOLE 0u
 
 static uint64_t boundaries[MAX_BOUNDARIES];
-
-static bool fail(char *why, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool fail(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	sc_vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	return false;
-}
 
 /* Higher wins. RAM loses to every firmware type. (The shim's own
  * reservations win over everything; they lie in RAM, checked below.) */
@@ -120,9 +106,9 @@ size_t e820_build(const struct mb_mmap_entry *mmap, size_t mmap_count,
 	size_t nb = 0, count = 0;
 
 	if (mmap_count > MB_MAX_MMAP || reserve_count > E820_MAX_RESERVE) {
-		fail(why, why_size,
-		     "e820: %zu firmware entries and %zu reserved ranges, at most %u and %u",
-		     mmap_count, reserve_count, MB_MAX_MMAP, E820_MAX_RESERVE);
+		sc_reason(why, why_size,
+			  "e820: %zu firmware entries and %zu reserved ranges, at most %u and %u",
+			  mmap_count, reserve_count, MB_MAX_MMAP, E820_MAX_RESERVE);
 		return 0;
 	}
 	for (size_t i = 0; i < mmap_count; i++) {
@@ -138,10 +124,11 @@ size_t e820_build(const struct mb_mmap_entry *mmap, size_t mmap_count,
 	for (size_t i = 0; i < reserve_count; i++) {
 		if (reserve[i].end <= reserve[i].start ||
 		    !all_ram(reserve[i].start, reserve[i].end, mmap, mmap_count, nb)) {
-			fail(why, why_size,
-			     "e820: the %s at [%#llx, %#llx) is not entirely RAM in the firmware's "
-			     "map",
-			     reserve[i].what, ULL(reserve[i].start), ULL(reserve[i].end));
+			sc_reason(why, why_size,
+				  "e820: the %s at [%#llx, %#llx) is not entirely RAM in the "
+				  "firmware's "
+				  "map",
+				  reserve[i].what, ULL(reserve[i].start), ULL(reserve[i].end));
 			return 0;
 		}
 	}
@@ -158,12 +145,12 @@ size_t e820_build(const struct mb_mmap_entry *mmap, size_t mmap_count,
 			continue;
 		}
 		if (count == max) {
-			fail(why, why_size, "e820: more than %zu entries", max);
+			sc_reason(why, why_size, "e820: more than %zu entries", max);
 			return 0;
 		}
 		out[count++] = (struct linux_e820_entry){.addr = lo, .size = hi - lo, .type = type};
 	}
 	if (count == 0)
-		fail(why, why_size, "e820: the firmware's map is empty");
+		sc_reason(why, why_size, "e820: the firmware's map is empty");
 	return count;
 }

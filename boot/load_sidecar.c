@@ -4,26 +4,12 @@
  * header field is checked against the module and against the others
  * before any byte is copied or any address is called.
  */
-#include <stdarg.h>
 #include <string.h>
 
 #include "load_sidecar.h"
 #include "phys_alloc.h"
 #include "sc_format.h"
 #include "x86.h"
-
-static bool fail(char *why, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static bool fail(char *why, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	sc_vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	return false;
-}
 
 #define ULL(x) ((unsigned long long)(x))
 
@@ -40,43 +26,45 @@ bool sidecar_image_check(const void *module, uint64_t size, struct sidecar_image
 	struct sidecar_image_header h;
 
 	if (size < sizeof(h))
-		return fail(why, why_size,
-			    "sidecar image: %llu bytes, smaller than its header (%zu)", ULL(size),
-			    sizeof(h));
+		return sc_reason(why, why_size,
+				 "sidecar image: %llu bytes, smaller than its header (%zu)",
+				 ULL(size), sizeof(h));
 	memcpy(&h, module, sizeof(h));
 	if (h.magic != SIDECAR_IMAGE_MAGIC)
-		return fail(why, why_size,
-			    "sidecar image: bad magic %#llx (expected %#llx \"SIDECARK\")",
-			    ULL(h.magic), ULL(SIDECAR_IMAGE_MAGIC));
+		return sc_reason(why, why_size,
+				 "sidecar image: bad magic %#llx (expected %#llx \"SIDECARK\")",
+				 ULL(h.magic), ULL(SIDECAR_IMAGE_MAGIC));
 	if (h.version != SIDECAR_IMAGE_VERSION)
-		return fail(why, why_size, "sidecar image: version %u, this shim loads version %u",
-			    h.version, SIDECAR_IMAGE_VERSION);
+		return sc_reason(why, why_size,
+				 "sidecar image: version %u, this shim loads version %u", h.version,
+				 SIDECAR_IMAGE_VERSION);
 	if (h.header_size < sizeof(h) || h.header_size > h.file_size)
-		return fail(why, why_size,
-			    "sidecar image: header_size %u out of range (%zu..file_size %llu)",
-			    h.header_size, sizeof(h), ULL(h.file_size));
+		return sc_reason(why, why_size,
+				 "sidecar image: header_size %u out of range (%zu..file_size %llu)",
+				 h.header_size, sizeof(h), ULL(h.file_size));
 	if (h.file_size > size)
-		return fail(why, why_size,
-			    "sidecar image: file_size %llu but the module has only %llu bytes",
-			    ULL(h.file_size), ULL(size));
+		return sc_reason(why, why_size,
+				 "sidecar image: file_size %llu but the module has only %llu bytes",
+				 ULL(h.file_size), ULL(size));
 	if (h.memory_size < h.file_size || h.memory_size > SIDECAR_IMAGE_MAX_MEMORY)
-		return fail(
+		return sc_reason(
 			why, why_size,
 			"sidecar image: memory_size %#llx out of range (file_size %#llx..%#llx)",
 			ULL(h.memory_size), ULL(h.file_size), ULL(SIDECAR_IMAGE_MAX_MEMORY));
 	if (h.entry_offset < h.header_size || h.entry_offset >= h.file_size)
-		return fail(
+		return sc_reason(
 			why, why_size,
 			"sidecar image: entry_offset %#llx outside the loaded code [%#x, %#llx)",
 			ULL(h.entry_offset), h.header_size, ULL(h.file_size));
 	if (h.load_align == 0 || (h.load_align & (h.load_align - 1)) || h.load_align > (1ull << 30))
-		return fail(why, why_size,
-			    "sidecar image: load_align %#llx is not a power of two up to 1 GiB",
-			    ULL(h.load_align));
+		return sc_reason(
+			why, why_size,
+			"sidecar image: load_align %#llx is not a power of two up to 1 GiB",
+			ULL(h.load_align));
 	if (h.max_load_end < h.memory_size)
-		return fail(why, why_size,
-			    "sidecar image: max_load_end %#llx leaves no room for %#llx bytes",
-			    ULL(h.max_load_end), ULL(h.memory_size));
+		return sc_reason(why, why_size,
+				 "sidecar image: max_load_end %#llx leaves no room for %#llx bytes",
+				 ULL(h.max_load_end), ULL(h.memory_size));
 	*out = h;
 	return true;
 }
@@ -91,10 +79,11 @@ bool sidecar_image_load(const void *module, const struct sidecar_image_header *h
 	unsigned char *dst = (unsigned char *)(uintptr_t)pa;
 
 	if (!pa)
-		return fail(why, why_size,
-			    "no free memory for the sidecar image: %#llx bytes aligned to %#llx "
-			    "ending at or below %#llx",
-			    ULL(size), ULL(align), ULL(limit));
+		return sc_reason(
+			why, why_size,
+			"no free memory for the sidecar image: %#llx bytes aligned to %#llx "
+			"ending at or below %#llx",
+			ULL(size), ULL(align), ULL(limit));
 	memcpy(dst, module, h->file_size);
 	memset(dst + h->file_size, 0, size - h->file_size);
 	image->header = *h;

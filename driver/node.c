@@ -37,20 +37,9 @@ bool sidecar_response_ipis = true;
 
 const char *sidecar_status_name(u8 status)
 {
-	switch (status) {
-	case SIDECAR_CPU_STATUS_REMOVED:
-		return "removed";
-	case SIDECAR_CPU_STATUS_IDLE:
-		return "idle";
-	case SIDECAR_CPU_STATUS_RUN:
-		return "run";
-	case SIDECAR_CPU_STATUS_STOP:
-		return "stop";
-	case SIDECAR_CPU_STATUS_REMOVE:
-		return "remove";
-	default:
-		return "invalid";
-	}
+	const char *word = sidecar_cpu_status_word(status);
+
+	return word ? word : "invalid";
 }
 
 /*

@@ -5,25 +5,12 @@
  * here first; any problem is a readable reason and no CPU is started.
  */
 #include <sidecar/control_ops.h>
-#include <stdarg.h>
 
 #include "sc_boot.h"
 #include "sc_format.h"
 
 #define PAGE_MASK ((uint64_t)SIDECAR_PAGE_SIZE - 1)
 #define XAPIC_MAX_ID 254 /* 255 is the xAPIC broadcast address */
-
-static bool fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static bool fail(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	sc_vsnprintf(err, size, fmt, ap);
-	va_end(ap);
-	return false;
-}
 
 static bool overlaps(uint64_t a_start, uint64_t a_end, uint64_t b_start, uint64_t b_end)
 {
@@ -35,31 +22,34 @@ bool sc_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t s
 	const uint32_t known_flags = SIDECAR_EXT_FLAG_FAULT_INJECT;
 
 	if (ext->magic != SIDECAR_PARAMS_EXT_MAGIC)
-		return fail(err, size,
-			    "no params extension after the params page (magic %#llx): bare x86-64 "
-			    "boot needs the APIC IDs and a trampoline page",
-			    (unsigned long long)ext->magic);
+		return sc_reason(
+			err, size,
+			"no params extension after the params page (magic %#llx): bare x86-64 "
+			"boot needs the APIC IDs and a trampoline page",
+			(unsigned long long)ext->magic);
 	if (ext->version != SIDECAR_PARAMS_EXT_VERSION)
-		return fail(err, size, "params extension version %u not supported (expected %u)",
-			    ext->version, SIDECAR_PARAMS_EXT_VERSION);
+		return sc_reason(err, size,
+				 "params extension version %u not supported (expected %u)",
+				 ext->version, SIDECAR_PARAMS_EXT_VERSION);
 	if (ext->size < sizeof(*ext))
-		return fail(err, size, "params extension size %u too small (at least %zu)",
-			    ext->size, sizeof(*ext));
+		return sc_reason(err, size, "params extension size %u too small (at least %zu)",
+				 ext->size, sizeof(*ext));
 	if (ext->vp_count == 0 || ext->vp_count > SIDECAR_EXT_MAX_VPS)
-		return fail(err, size, "params extension vp_count %u out of range (1..%u)",
-			    ext->vp_count, SIDECAR_EXT_MAX_VPS);
+		return sc_reason(err, size, "params extension vp_count %u out of range (1..%u)",
+				 ext->vp_count, SIDECAR_EXT_MAX_VPS);
 	if ((ext->trampoline_page & PAGE_MASK) || ext->trampoline_page < SIDECAR_PAGE_SIZE ||
 	    ext->trampoline_page >= 0x100000)
-		return fail(err, size,
-			    "trampoline page %#llx must be page aligned, above page 0 and below "
-			    "1 MiB (SIPI vectors address 4 KiB pages of the first MiB)",
-			    (unsigned long long)ext->trampoline_page);
+		return sc_reason(
+			err, size,
+			"trampoline page %#llx must be page aligned, above page 0 and below "
+			"1 MiB (SIPI vectors address 4 KiB pages of the first MiB)",
+			(unsigned long long)ext->trampoline_page);
 	if (ext->output_ext & 7)
-		return fail(err, size, "output extension at %#llx is not 8-byte aligned",
-			    (unsigned long long)ext->output_ext);
+		return sc_reason(err, size, "output extension at %#llx is not 8-byte aligned",
+				 (unsigned long long)ext->output_ext);
 	if (ext->flags & ~known_flags)
-		return fail(err, size, "unknown params extension flags %#x",
-			    ext->flags & ~known_flags);
+		return sc_reason(err, size, "unknown params extension flags %#x",
+				 ext->flags & ~known_flags);
 	return true;
 }
 
@@ -80,47 +70,48 @@ static bool check_node(const struct sidecar_params *p, const struct sidecar_para
 	uint64_t required, end;
 
 	if (n->vp_count == 0 || n->vp_count > SIDECAR_MAX_CPUS_PER_NODE)
-		return fail(err, size, "node %u: vp_count %u out of range (1..%u)", i, n->vp_count,
-			    SIDECAR_MAX_CPUS_PER_NODE);
+		return sc_reason(err, size, "node %u: vp_count %u out of range (1..%u)", i,
+				 n->vp_count, SIDECAR_MAX_CPUS_PER_NODE);
 	if ((n->memory_base & PAGE_MASK) || (n->memory_size & PAGE_MASK))
-		return fail(err, size, "node %u: memory base %#llx or size %#llx not page aligned",
-			    i, (unsigned long long)n->memory_base,
-			    (unsigned long long)n->memory_size);
+		return sc_reason(
+			err, size, "node %u: memory base %#llx or size %#llx not page aligned", i,
+			(unsigned long long)n->memory_base, (unsigned long long)n->memory_size);
 	required = sidecar_required_memory(n->vp_count);
 	if (n->memory_size < required)
-		return fail(err, size,
-			    "node %u: failed to provide required memory: %#llx, actual: %#llx", i,
-			    (unsigned long long)required, (unsigned long long)n->memory_size);
+		return sc_reason(err, size,
+				 "node %u: failed to provide required memory: %#llx, actual: %#llx",
+				 i, (unsigned long long)required,
+				 (unsigned long long)n->memory_size);
 	end = n->memory_base + n->memory_size;
 	if (end < n->memory_base)
-		return fail(err, size, "node %u: memory range wraps around", i);
+		return sc_reason(err, size, "node %u: memory range wraps around", i);
 	if ((uint64_t)n->base_vp + n->vp_count > ext->vp_count)
-		return fail(err, size, "node %u: VPs %u..%llu outside the CPU list (%u CPUs)", i,
-			    n->base_vp, (unsigned long long)n->base_vp + n->vp_count - 1,
-			    ext->vp_count);
+		return sc_reason(err, size, "node %u: VPs %u..%llu outside the CPU list (%u CPUs)",
+				 i, n->base_vp, (unsigned long long)n->base_vp + n->vp_count - 1,
+				 ext->vp_count);
 	if (overlaps(n->memory_base, end, env->image_start, env->image_end))
-		return fail(err, size, "node %u: memory overlaps the sidecar image", i);
+		return sc_reason(err, size, "node %u: memory overlaps the sidecar image", i);
 	if (overlaps(n->memory_base, end, env->params_start, env->params_end))
-		return fail(err, size, "node %u: memory overlaps the params", i);
+		return sc_reason(err, size, "node %u: memory overlaps the params", i);
 	if (overlaps(n->memory_base, end, env->output_start, env->output_end))
-		return fail(err, size, "node %u: memory overlaps the output", i);
+		return sc_reason(err, size, "node %u: memory overlaps the output", i);
 	if (overlaps(n->memory_base, end, env->output_ext_start, env->output_ext_end))
-		return fail(err, size, "node %u: memory overlaps the output extension", i);
+		return sc_reason(err, size, "node %u: memory overlaps the output extension", i);
 	if (overlaps(n->memory_base, end, ext->trampoline_page,
 		     ext->trampoline_page + SIDECAR_PAGE_SIZE))
-		return fail(err, size, "node %u: memory overlaps the trampoline page", i);
+		return sc_reason(err, size, "node %u: memory overlaps the trampoline page", i);
 	if (overlaps(n->memory_base, end, ext->guest_memory_base,
 		     ext->guest_memory_base + ext->guest_memory_size))
-		return fail(err, size, "node %u: memory overlaps the guest memory", i);
+		return sc_reason(err, size, "node %u: memory overlaps the guest memory", i);
 
 	for (uint32_t j = 0; j < i; j++) {
 		const struct sidecar_node_params *m = &p->nodes[j];
 
 		if (overlaps(n->memory_base, end, m->memory_base, m->memory_base + m->memory_size))
-			return fail(err, size, "node %u: memory overlaps node %u", i, j);
+			return sc_reason(err, size, "node %u: memory overlaps node %u", i, j);
 		if (overlaps(n->base_vp, (uint64_t)n->base_vp + n->vp_count, m->base_vp,
 			     (uint64_t)m->base_vp + m->vp_count))
-			return fail(err, size, "node %u: VPs overlap those of node %u", i, j);
+			return sc_reason(err, size, "node %u: VPs overlap those of node %u", i, j);
 	}
 	return true;
 }
@@ -158,15 +149,17 @@ static bool check_cpus(const struct sidecar_params *p, const uint32_t *apic_ids,
 			if (!sc_boot_starts_cpu(n, &p->initial_state, cpu))
 				continue;
 			if (apic_ids[vp] == env->bsp_apic_id)
-				return fail(err, size,
-					    "VP %u (APIC ID %u) is the BSP running sidecar_entry(); "
-					    "it cannot also be a sidecar CPU",
-					    vp, apic_ids[vp]);
+				return sc_reason(
+					err, size,
+					"VP %u (APIC ID %u) is the BSP running sidecar_entry(); "
+					"it cannot also be a sidecar CPU",
+					vp, apic_ids[vp]);
 			if (!env->x2apic && apic_ids[vp] > XAPIC_MAX_ID)
-				return fail(err, size,
-					    "VP %u has APIC ID %u, which needs x2APIC; this CPU has "
-					    "none",
-					    vp, apic_ids[vp]);
+				return sc_reason(
+					err, size,
+					"VP %u has APIC ID %u, which needs x2APIC; this CPU has "
+					"none",
+					vp, apic_ids[vp]);
 			started[count++] = vp;
 		}
 	}
@@ -176,8 +169,8 @@ static bool check_cpus(const struct sidecar_params *p, const uint32_t *apic_ids,
 			uint32_t a = started[i - 1] < started[i] ? started[i - 1] : started[i];
 			uint32_t b = started[i - 1] < started[i] ? started[i] : started[i - 1];
 
-			return fail(err, size, "VPs %u and %u have the same APIC ID %u", a, b,
-				    apic_ids[started[i]]);
+			return sc_reason(err, size, "VPs %u and %u have the same APIC ID %u", a, b,
+					 apic_ids[started[i]]);
 		}
 	}
 	return true;
@@ -192,27 +185,29 @@ static bool check_guest_memory(const struct sidecar_params_ext *ext,
 
 	if (len == 0) {
 		if (base)
-			return fail(err, size, "guest memory at %#llx has size 0",
-				    (unsigned long long)base);
+			return sc_reason(err, size, "guest memory at %#llx has size 0",
+					 (unsigned long long)base);
 		return true;
 	}
 	if ((base | len) & (align - 1))
-		return fail(err, size,
-			    "guest memory base %#llx or size %#llx not 2 MiB aligned (nested page "
-			    "tables map it with 2 MiB pages)",
-			    (unsigned long long)base, (unsigned long long)len);
+		return sc_reason(
+			err, size,
+			"guest memory base %#llx or size %#llx not 2 MiB aligned (nested page "
+			"tables map it with 2 MiB pages)",
+			(unsigned long long)base, (unsigned long long)len);
 	if (len > SIDECAR_EXT_MAX_GUEST_MEMORY || base + len < base)
-		return fail(err, size, "guest memory size %#llx above the %#llx supported",
-			    (unsigned long long)len,
-			    (unsigned long long)SIDECAR_EXT_MAX_GUEST_MEMORY);
+		return sc_reason(err, size, "guest memory size %#llx above the %#llx supported",
+				 (unsigned long long)len,
+				 (unsigned long long)SIDECAR_EXT_MAX_GUEST_MEMORY);
 	if (overlaps(base, base + len, env->image_start, env->image_end) ||
 	    overlaps(base, base + len, env->params_start, env->params_end) ||
 	    overlaps(base, base + len, env->output_start, env->output_end) ||
 	    overlaps(base, base + len, env->output_ext_start, env->output_ext_end) ||
 	    overlaps(base, base + len, ext->trampoline_page,
 		     ext->trampoline_page + SIDECAR_PAGE_SIZE))
-		return fail(err, size,
-			    "guest memory overlaps the image, params, output or trampoline page");
+		return sc_reason(
+			err, size,
+			"guest memory overlaps the image, params, output or trampoline page");
 	return true;
 }
 
@@ -221,17 +216,19 @@ bool sc_boot_check(const struct sidecar_params *p, const struct sidecar_params_e
 		   size_t size)
 {
 	if (p->enable_logging > 1)
-		return fail(err, size, "enable_logging must be 0 or 1, not %u", p->enable_logging);
+		return sc_reason(err, size, "enable_logging must be 0 or 1, not %u",
+				 p->enable_logging);
 	if (p->node_count == 0 || p->node_count > SIDECAR_MAX_NODES)
-		return fail(err, size, "node_count %u out of range (1..%u)", p->node_count,
-			    SIDECAR_MAX_NODES);
+		return sc_reason(err, size, "node_count %u out of range (1..%u)", p->node_count,
+				 SIDECAR_MAX_NODES);
 	if (p->initial_state.per_cpu_state_specified > 1)
-		return fail(err, size, "initial_state.per_cpu_state_specified must be 0 or 1");
+		return sc_reason(err, size, "initial_state.per_cpu_state_specified must be 0 or 1");
 	for (uint32_t i = 0; i < SIDECAR_NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE; i++) {
 		if (p->initial_state.sidecar_starts_cpu[i] > 1)
-			return fail(err, size,
-				    "initial_state.sidecar_starts_cpu[%u] must be 0 or 1, not %u", i,
-				    p->initial_state.sidecar_starts_cpu[i]);
+			return sc_reason(
+				err, size,
+				"initial_state.sidecar_starts_cpu[%u] must be 0 or 1, not %u", i,
+				p->initial_state.sidecar_starts_cpu[i]);
 	}
 	if (!check_guest_memory(ext, env, err, size))
 		return false;

@@ -304,3 +304,13 @@ size_t sc_snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+bool sc_reason(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sc_vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return false;
+}

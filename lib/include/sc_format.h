@@ -13,6 +13,7 @@
 #define SC_FORMAT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Receives formatted text in pieces; pieces are not NUL-terminated. */
@@ -30,5 +31,12 @@ size_t sc_format(sc_emit_fn emit, void *ctx, const char *fmt, ...)
 size_t sc_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 size_t sc_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * sc_snprintf() of a one-line reason, returning false: the checkers that
+ * answer "valid or not, and why" (boot params, bzImage header, e820 input,
+ * sidecar image) end each refusal with `return sc_reason(why, size, ...)`.
+ */
+bool sc_reason(char *why, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* SC_FORMAT_H */

@@ -85,22 +85,11 @@ const char *sidecar_hv_status_name(hv_status_t status)
 
 const char *sidecar_cpu_status_name(unsigned int status)
 {
-	switch (status) {
-	case SIDECAR_CPU_STATUS_REMOVED:
-		return "removed";
-	case SIDECAR_CPU_STATUS_IDLE:
-		return "idle";
-	case SIDECAR_CPU_STATUS_RUN:
-		return "run";
-	case SIDECAR_CPU_STATUS_STOP:
-		return "stop";
-	case SIDECAR_CPU_STATUS_REMOVE:
-		return "remove";
-	case SIDECAR_VMM_CPU_STATUS_CRASHED:
-		return "crashed";
-	default:
-		return "unknown";
-	}
+	const char *word = sidecar_cpu_status_word(status);
+
+	if (word)
+		return word;
+	return status == SIDECAR_VMM_CPU_STATUS_CRASHED ? "crashed" : "unknown";
 }
 
 const char *sidecar_command_name(uint32_t command)

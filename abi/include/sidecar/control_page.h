@@ -81,6 +81,29 @@ SIDECAR_ASSERT_OFFSET(struct sidecar_control_page, needs_attention, 24);
 SIDECAR_ASSERT_OFFSET(struct sidecar_control_page, reserved, 28);
 SIDECAR_ASSERT_OFFSET(struct sidecar_control_page, cpu_status, 64);
 
+/*
+ * The word for a status: "removed", "idle", "run", "stop" or "remove"; NULL
+ * for any other value. sidecar.ko's sysfs cpu_status file is written with
+ * these words and libsidecar-vmm reads them back, so both take them from here.
+ */
+static inline const char *sidecar_cpu_status_word(uint32_t status)
+{
+	switch (status) {
+	case SIDECAR_CPU_STATUS_REMOVED:
+		return "removed";
+	case SIDECAR_CPU_STATUS_IDLE:
+		return "idle";
+	case SIDECAR_CPU_STATUS_RUN:
+		return "run";
+	case SIDECAR_CPU_STATUS_STOP:
+		return "stop";
+	case SIDECAR_CPU_STATUS_REMOVE:
+		return "remove";
+	default:
+		return (const char *)0;
+	}
+}
+
 SIDECAR_EXTERN_C_END
 
 #endif /* SIDECAR_CONTROL_PAGE_H */
