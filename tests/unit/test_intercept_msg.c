@@ -78,8 +78,10 @@ Test(intercept, io_port_out)
 	cr_expect_eq(pl(40, 2), 0xE9, "port");
 	cr_expect_eq(pl(42, 1), 1, "access size 1, no string, no rep");
 	cr_expect_eq(pl(43, 1), 2, "instruction byte count");
+	cr_expect_eq(pl(44, 4), 0, "reserved");
 	cr_expect_eq(pl(48, 8), st.gps[SC_RAX], "rax");
-	cr_expect_eq(pl(56, 2), 0x90EE, "instruction bytes");
+	cr_expect_eq(pl(56, 8), 0x90EE, "instruction bytes, then zeros");
+	cr_expect_eq(pl(64, 8), 0, "instruction bytes past the count");
 	cr_expect_eq(pl(72, 8), 0x1000, "ds base");
 	cr_expect_eq(pl(88, 8), 0x2000, "es base");
 	cr_expect_eq(pl(104, 8), st.gps[SC_RCX], "rcx");
@@ -136,6 +138,7 @@ Test(intercept, unmapped_gpa)
 	cr_expect_eq(pl(40, 4), HV_CACHE_TYPE_UNCACHED);
 	cr_expect_eq(pl(44, 1), 3, "instruction byte count");
 	cr_expect_eq(pl(45, 1), 0, "GVA not valid");
+	cr_expect_eq(pl(46, 2), 0, "tpr_priority, reserved");
 	cr_expect_eq(pl(48, 8), 0, "no GVA when not valid");
 	cr_expect_eq(pl(56, 8), 0xFEE00020);
 	cr_expect_eq(pl(64, 3), 0xC3038B);
@@ -154,13 +157,26 @@ Test(intercept, halt_and_unrecoverable)
 	sc_msg_halt(&msg, &st);
 	cr_expect_eq(msg.header.typ, HV_MESSAGE_TYPE_X64_HALT);
 	cr_expect_eq(msg.header.len, 40);
+	cr_expect_eq(msg.header.flags, 0);
+	cr_expect_eq(msg.header.id, 0);
+	cr_expect_eq(pl(0, 4), 17, "vp_index");
 	cr_expect_eq(pl(4, 1), 0x21);
+	cr_expect_eq(pl(5, 1), HV_INTERCEPT_ACCESS_EXECUTE);
 	cr_expect_eq(pl(6, 2), 0x101F, "CPL 3, PE, AM, LMA, interrupt shadow");
+	cr_expect_eq(pl(24, 8), st.rip);
+	for (size_t i = 40; i < HV_MESSAGE_PAYLOAD_SIZE; i++)
+		cr_expect_eq(msg.payload_buffer[i], 0, "halt: payload byte %zu beyond len", i);
 
+	memset(&msg, 0xCC, sizeof(msg));
 	sc_msg_unrecoverable_exception(&msg, &st);
 	cr_expect_eq(msg.header.typ, HV_MESSAGE_TYPE_UNRECOVERABLE_EXCEPTION);
 	cr_expect_eq(msg.header.len, 40);
+	cr_expect_eq(msg.header.flags, 0);
+	cr_expect_eq(pl(0, 4), 17, "vp_index");
 	cr_expect_eq(pl(24, 8), st.rip);
+	for (size_t i = 40; i < HV_MESSAGE_PAYLOAD_SIZE; i++)
+		cr_expect_eq(msg.payload_buffer[i], 0, "unrecoverable: payload byte %zu beyond len",
+			     i);
 }
 
 Test(intercept, execution_state_bits)

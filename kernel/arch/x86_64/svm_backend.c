@@ -197,18 +197,26 @@ static const struct sc_guest_memory guest_mem = {mem_read, mem_write, NULL};
 static void fetch_instruction(const struct svm_vp *s, struct sc_exit_state *st)
 {
 	struct sc_gva_regs regs = walk_regs(s);
-	uint8_t n = (uint8_t)vmcb_get(s, VMCB_INSN_LEN, 1) & 0xF;
 	uint64_t linear = st->cs.base + st->rip;
+	uint8_t n = 0;
 
+	/* Decode assists (APM Vol. 2, "Decode Assists") fill the bytes on
+	 * #NPF and #PF intercepts only; on any other exit the field still
+	 * holds an earlier exit's bytes. */
+	if (GET64(s, VMCB_EXIT_CODE) == SVM_EXIT_NPF)
+		n = (uint8_t)vmcb_get(s, VMCB_INSN_LEN, 1) & 0xF;
 	if (n) {
 		memcpy(st->instruction_bytes, s->vmcb + VMCB_INSN_BYTES, n);
 		st->instruction_byte_count = n;
 		return;
 	}
-	if (!(st->efer & (1ull << 10)))
-		linear &= 0xFFFFFFFF; /* outside long mode, linear addresses are 32-bit */
+	/* 64-bit mode (EFER.LMA and CS.L) ignores the CS base; compatibility
+	 * and legacy modes add it, in a 32-bit linear space (APM Vol. 2,
+	 * long-mode segmentation). */
+	if ((st->efer & (1ull << 10)) && (st->cs.attributes & HV_X64_SEGMENT_ATTR_L))
+		linear = st->rip;
 	else
-		linear = st->rip; /* CS base is ignored in 64-bit mode */
+		linear &= 0xFFFFFFFF;
 	while (st->instruction_byte_count < 16) {
 		struct hv_translate_virtual_address_ex_output_x64 out;
 		uint64_t page_left = SIDECAR_PAGE_SIZE - (linear & (SIDECAR_PAGE_SIZE - 1));
