@@ -10,34 +10,18 @@
 #define SIDECAR_EXAMPLE_NO_MAIN
 #include "../../vmmlib/examples/example_vmm.c"
 
-#include "fake_driver.h"
-#include "transport.h"
+#include "vmmlib_fixture.h"
 
-static struct fake_driver *fake;
-static struct sidecar_vmm *vmm;
-
-static void cleanup(void)
-{
-	sidecar_vmm_close(vmm);
-	vmm = NULL;
-	fake_destroy(fake);
-	fake = NULL;
-}
-
-TestSuite(vmmlib_example, .fini = cleanup, .timeout = 60);
+TestSuite(vmmlib_example, .fini = vf_cleanup, .timeout = 60);
 
 Test(vmmlib_example, run_loop)
 {
-	struct fake_config config = { .node_count = 1, .cpus = { 2 } };
-	struct sc_vmm_transport t;
+	struct fake_config config = {.node_count = 1, .cpus = {2}};
 	union hv_register_value v;
 	struct sidecar_vp *vp;
 	char error[256];
 
-	fake = fake_create(&config);
-	cr_assert_not_null(fake);
-	t = fake_transport(fake);
-	cr_assert_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 	cr_assert_eq(sidecar_vp_acquire(vmm, 1, &vp), 0);
 
 	cr_assert_eq(set_entry_state(vp, 0x1000), 0);

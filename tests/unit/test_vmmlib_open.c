@@ -17,40 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fake_driver.h"
-#include "sidecar_vmm.h"
-#include "transport.h"
+#include "vmmlib_fixture.h"
 
-static struct fake_driver *fake;
-static struct sidecar_vmm *vmm;
 static char error[256];
 
-static void cleanup(void)
-{
-	sidecar_vmm_close(vmm);
-	vmm = NULL;
-	fake_destroy(fake);
-	fake = NULL;
-}
-
-TestSuite(vmmlib_open, .fini = cleanup, .timeout = 60);
-
-static int open_fake(const struct fake_config *config)
-{
-	struct sc_vmm_transport t;
-
-	fake = fake_create(config);
-	cr_assert_not_null(fake);
-	t = fake_transport(fake);
-	return sc_vmm_open_transport(&t, &vmm, error, sizeof(error));
-}
+TestSuite(vmmlib_open, .fini = vf_cleanup, .timeout = 60);
 
 Test(vmmlib_open, two_nodes)
 {
 	struct fake_config config = {.node_count = 2, .cpus = {4, 3}};
 	struct sidecar_vmm_node_info info;
 
-	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 	cr_expect_str_eq(error, "");
 	cr_expect_eq(sidecar_vmm_node_count(vmm), 2);
 	cr_expect_eq(sidecar_vmm_cpu_count(vmm), 7);
@@ -86,7 +64,7 @@ Test(vmmlib_open, mshv_names_and_one_page_per_cpu)
 	struct sidecar_vmm_node_info info;
 	struct sidecar_vp *vp;
 
-	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 	cr_expect_eq(sidecar_vmm_node_count(vmm), 3);
 	cr_expect_eq(sidecar_vmm_cpu_count(vmm), 9);
 	cr_assert_eq(sidecar_vmm_node_info(vmm, 2, &info), 0);
@@ -102,7 +80,7 @@ Test(vmmlib_open, no_devices_is_enoent)
 {
 	struct fake_config config = {.node_count = 0};
 
-	cr_expect_eq(open_fake(&config), -ENOENT);
+	cr_expect_eq(vf_open(&config, error, sizeof(error)), -ENOENT);
 	cr_expect_null(vmm);
 	cr_expect_neq(strstr(error, "no sidecar device"), NULL, "%s", error);
 }
@@ -112,7 +90,7 @@ Test(vmmlib_open, gap_between_nodes_is_refused)
 	struct fake_config config = {
 		.node_count = 3, .cpus = {4, 4, 4}, .base_skew = 1, .skew_node = 1};
 
-	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_eq(vf_open(&config, error, sizeof(error)), -EINVAL);
 	cr_expect_null(vmm);
 	cr_expect_str_eq(error, "sidecar1: CPUs 5-8 do not follow sidecar0, which ends at CPU 3 "
 				"(nodes must be contiguous)");
@@ -123,7 +101,7 @@ Test(vmmlib_open, overlapping_nodes_are_refused)
 	struct fake_config config = {
 		.node_count = 2, .cpus = {4, 4}, .base_skew = -1, .skew_node = 1};
 
-	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_eq(vf_open(&config, error, sizeof(error)), -EINVAL);
 	cr_expect_neq(strstr(error, "CPUs 3-6 do not follow sidecar0"), NULL, "%s", error);
 }
 
@@ -131,7 +109,7 @@ Test(vmmlib_open, first_node_must_start_at_cpu_0)
 {
 	struct fake_config config = {.node_count = 1, .cpus = {4}, .base_skew = 2, .skew_node = 0};
 
-	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_eq(vf_open(&config, error, sizeof(error)), -EINVAL);
 	cr_expect_str_eq(error, "sidecar0: the first node starts at CPU 2, not at CPU 0");
 }
 
@@ -139,7 +117,7 @@ Test(vmmlib_open, bad_shared_page_size_is_refused)
 {
 	struct fake_config config = {.node_count = 1, .cpus = {2}, .per_cpu_shmem = 6000};
 
-	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_eq(vf_open(&config, error, sizeof(error)), -EINVAL);
 	cr_expect_neq(strstr(error, "6000 bytes of shared pages per CPU"), NULL, "%s", error);
 }
 
@@ -185,7 +163,7 @@ Test(vmmlib_open, guest_memory_is_mapped_shared)
 	uint64_t size = 0;
 	void *base = NULL;
 
-	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 	cr_assert_eq(sidecar_vmm_guest_memory(vmm, &base, &size), 0);
 	cr_assert_not_null(base);
 	cr_expect_eq(size, 1 << 20);
@@ -209,7 +187,7 @@ Test(vmmlib_open, no_guest_memory_is_enoent)
 	uint64_t size = 7;
 	void *base = NULL;
 
-	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 	cr_expect_eq(sidecar_vmm_guest_memory(vmm, &base, &size), -ENOENT);
 	cr_expect_eq(sidecar_vmm_guest_memory(vmm, NULL, &size), -EINVAL);
 	cr_expect_eq(sidecar_vmm_guest_memory(vmm, &base, NULL), -EINVAL);
@@ -253,7 +231,7 @@ Test(vmmlib_open, odd_guest_memory_size_is_refused)
 				     .guest_memory_size = 2 << 20,
 				     .guest_info_size = 1000};
 
-	cr_expect_eq(open_fake(&config), -EINVAL);
+	cr_expect_eq(vf_open(&config, error, sizeof(error)), -EINVAL);
 	cr_expect_null(vmm);
 	cr_expect_str_eq(error, "sidecar_guest: the driver reports 1000 bytes of guest memory "
 				"(a non-zero multiple of 4096 expected)");
@@ -281,7 +259,7 @@ Test(vmmlib_open, cpu_status_from_sysfs)
 	struct fake_config config = {.node_count = 2, .cpus = {3, 4}};
 	uint8_t status[SIDECAR_MAX_CPUS_PER_NODE];
 
-	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 1, status, 4), 4);
 	cr_expect_eq(status[0], SIDECAR_CPU_STATUS_REMOVED, "base CPU");
 	cr_expect_eq(status[1], SIDECAR_CPU_STATUS_IDLE);
@@ -306,7 +284,7 @@ Test(vmmlib_open, cpu_status_without_sysfs)
 	struct fake_config config = {.node_count = 1, .cpus = {3}, .no_sysfs = true};
 	uint8_t status[4];
 
-	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 	cr_expect_eq(sidecar_vmm_cpu_status(vmm, 0, status, 4), -ENOENT);
 }
 
@@ -317,7 +295,7 @@ static void open_two_nodes(bool no_sysfs)
 {
 	struct fake_config config = {.node_count = 2, .cpus = {3, 4}, .no_sysfs = no_sysfs};
 
-	cr_assert_eq(open_fake(&config), 0, "%s", error);
+	cr_assert_eq(vf_open(&config, error, sizeof(error)), 0, "%s", error);
 }
 
 Test(vmmlib_open, status_of_one_cpu)

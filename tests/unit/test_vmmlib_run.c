@@ -14,43 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "fake_driver.h"
-#include "sidecar_vmm.h"
-#include "transport.h"
+#include "vmmlib_fixture.h"
 
-static struct fake_driver *fake;
-static struct sidecar_vmm *vmm;
-
-static void cleanup(void)
-{
-	sidecar_vmm_close(vmm);
-	vmm = NULL;
-	fake_destroy(fake);
-	fake = NULL;
-}
-
-TestSuite(vmmlib_run, .fini = cleanup, .timeout = 300);
-
-/* Node 0: CPUs 0 (base) to 3; node 1: CPUs 4 (base) to 6. */
-static void setup(void)
-{
-	struct fake_config config = { .node_count = 2, .cpus = { 4, 3 } };
-	struct sc_vmm_transport t;
-	char error[256];
-
-	fake = fake_create(&config);
-	cr_assert_not_null(fake);
-	t = fake_transport(fake);
-	cr_assert_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), 0, "%s", error);
-}
-
-static struct sidecar_vp *acquire(uint32_t cpu)
-{
-	struct sidecar_vp *vp = NULL;
-
-	cr_assert_eq(sidecar_vp_acquire(vmm, cpu, &vp), 0, "cpu %u", cpu);
-	return vp;
-}
+TestSuite(vmmlib_run, .fini = vf_cleanup, .timeout = 300);
 
 static int64_t ms_since(const struct timespec *t0)
 {
@@ -68,8 +34,8 @@ Test(vmmlib_run, io_intercept)
 	struct fake_log_entry log[2];
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	fake_set_run_mode(fake, 1, FAKE_RUN_IO, 3);
 	ctx = sidecar_vp_cpu_context(vp);
 	cr_assert_not_null(ctx);
@@ -110,8 +76,8 @@ Test(vmmlib_run, timeout_then_cancel)
 	struct sidecar_vp *vp;
 	struct timespec t0;
 
-	setup();
-	vp = acquire(2);
+	vf_open_two_nodes();
+	vp = vf_acquire(2);
 	fake_set_run_mode(fake, 2, FAKE_RUN_SPIN, 0);
 	cr_assert_eq(sidecar_vp_start(vp), 0);
 	cr_expect_eq(sidecar_vp_wait(vp, 0), -ETIMEDOUT);
@@ -135,8 +101,8 @@ Test(vmmlib_run, state_errors)
 {
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(3);
+	vf_open_two_nodes();
+	vp = vf_acquire(3);
 	cr_expect_eq(sidecar_vp_wait(vp, 0), -EINVAL, "nothing started");
 	cr_expect_eq(sidecar_vp_last_error(vp, NULL), -EINVAL);
 	cr_expect_str_eq(sidecar_vp_error_message(vp), "RUN_VP: cpu 3 has no run in progress");
@@ -166,8 +132,8 @@ Test(vmmlib_run, failures)
 	struct sidecar_vp_error e;
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	fake_set_run_mode(fake, 1, FAKE_RUN_FAIL, 0);
 	cr_assert_eq(sidecar_vp_start(vp), 0);
 	cr_expect_eq(sidecar_vp_wait(vp, -1), -SIDECAR_VMM_ESIDECAR);
@@ -225,8 +191,8 @@ Test(vmmlib_run, cancel_from_another_thread)
 	struct canceller c;
 	pthread_t t;
 
-	setup();
-	c.vp = acquire(5);
+	vf_open_two_nodes();
+	c.vp = vf_acquire(5);
 	c.delay_ms = 30;
 	fake_set_run_mode(fake, 5, FAKE_RUN_SPIN, 0);
 	for (int i = 0; i < 5; i++) {
@@ -246,12 +212,12 @@ Test(vmmlib_run, release_stops_the_run)
 	struct sidecar_vp *vp;
 	struct pollfd pfd;
 
-	setup();
-	vp = acquire(6);
+	vf_open_two_nodes();
+	vp = vf_acquire(6);
 	fake_set_run_mode(fake, 6, FAKE_RUN_SPIN, 0);
 	cr_assert_eq(sidecar_vp_start(vp), 0);
 	sidecar_vp_release(vp);
-	vp = acquire(6);
+	vp = vf_acquire(6);
 	cr_expect_not(sidecar_vp_running(vp));
 	cr_expect_eq(sidecar_vp_test(vp), 0, "%s", sidecar_vp_error_message(vp));
 	/* A stop that was read but not waited for. */
@@ -263,7 +229,7 @@ Test(vmmlib_run, release_stops_the_run)
 	cr_expect_eq(sidecar_vmm_collect(vmm, 1, NULL, 0), 0, "read, not reported");
 	cr_expect(sidecar_vp_running(vp), "not waited for yet");
 	sidecar_vp_release(vp);
-	vp = acquire(6);
+	vp = vf_acquire(6);
 	cr_expect_not(sidecar_vp_running(vp));
 	cr_expect_eq(sidecar_vp_test(vp), 0, "%s", sidecar_vp_error_message(vp));
 	sidecar_vp_release(vp);
@@ -273,8 +239,8 @@ Test(vmmlib_run, close_with_a_run_in_progress)
 {
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	fake_set_run_mode(fake, 1, FAKE_RUN_SPIN, 0);
 	cr_assert_eq(sidecar_vp_start(vp), 0);
 	/* Closing the device makes the driver stop the command. */
@@ -321,9 +287,9 @@ Test(vmmlib_run, collect_stops)
 	struct sidecar_vp *vps[5];
 	uint32_t got[8];
 
-	setup();
+	vf_open_two_nodes();
 	for (int i = 0; i < 5; i++) {
-		vps[i] = acquire(cpus[i]);
+		vps[i] = vf_acquire(cpus[i]);
 		fake_set_run_mode(fake, cpus[i], FAKE_RUN_HALT, (unsigned int)i + 1);
 		cr_assert_eq(sidecar_vp_start(vps[i]), 0);
 	}
@@ -348,9 +314,9 @@ Test(vmmlib_run, collect_a_few_at_a_time)
 	struct pollfd pfd;
 	uint32_t got[3];
 
-	setup();
+	vf_open_two_nodes();
 	for (int i = 0; i < 3; i++) {
-		vps[i] = acquire(cpus[i]);
+		vps[i] = vf_acquire(cpus[i]);
 		fake_set_run_mode(fake, cpus[i], FAKE_RUN_HALT, 1);
 		cr_assert_eq(sidecar_vp_start(vps[i]), 0);
 	}
@@ -379,7 +345,7 @@ Test(vmmlib_run, node_fds_and_stray_stops)
 	struct pollfd pfd;
 	uint32_t got[4];
 
-	setup();
+	vf_open_two_nodes();
 	cr_assert_eq(sidecar_vmm_node_info(vmm, 1, &info), 0);
 	pfd = (struct pollfd){ .fd = info.fd, .events = POLLIN };
 	cr_expect_eq(poll(&pfd, 1, 0), 0);
@@ -390,7 +356,7 @@ Test(vmmlib_run, node_fds_and_stray_stops)
 	cr_expect_eq(sidecar_vmm_collect(vmm, 1, got, 4), 0);
 	cr_expect_eq(poll(&pfd, 1, 0), 0, "drained");
 
-	vp = acquire(5);
+	vp = vf_acquire(5);
 	fake_set_run_mode(fake, 5, FAKE_RUN_HALT, 1);
 	cr_assert_eq(sidecar_vp_start(vp), 0);
 	cr_expect_eq(poll(&pfd, 1, 10000), 1, "the node fd reports the stop");
@@ -418,9 +384,9 @@ Test(vmmlib_run, waiter_and_event_loop_share_a_node)
 	void *result;
 	struct timespec ts = { 0, 50000000 };
 
-	setup();
-	a = acquire(1);
-	b = acquire(2);
+	vf_open_two_nodes();
+	a = vf_acquire(1);
+	b = vf_acquire(2);
 	fake_set_run_mode(fake, 1, FAKE_RUN_SPIN, 0);
 	fake_set_run_mode(fake, 2, FAKE_RUN_HALT, 1);
 	cr_assert_eq(sidecar_vp_start(a), 0);
@@ -491,13 +457,13 @@ Test(vmmlib_run, many_threads)
 {
 	pthread_t workers[WORKERS], c;
 
-	setup();
+	vf_open_two_nodes();
 	atomic_store(&intercepts, 0);
 	atomic_store(&stops, 0);
 	atomic_store(&errors, 0);
 	atomic_store(&workers_done, false);
 	for (int i = 0; i < WORKERS; i++) {
-		worker_vps[i] = acquire(worker_cpus[i]);
+		worker_vps[i] = vf_acquire(worker_cpus[i]);
 		/* Half exit on their own after a few runs, half only when
 		 * cancelled. */
 		fake_set_run_mode(fake, worker_cpus[i], i % 2 ? FAKE_RUN_SPIN : FAKE_RUN_IO, 3);

@@ -11,45 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fake_driver.h"
-#include "sidecar_vmm.h"
-#include "transport.h"
+#include "vmmlib_fixture.h"
 
-static struct fake_driver *fake;
-static struct sidecar_vmm *vmm;
-
-static void cleanup(void)
-{
-	sidecar_vmm_close(vmm);
-	vmm = NULL;
-	fake_destroy(fake);
-	fake = NULL;
-}
-
-TestSuite(vmmlib_vp, .fini = cleanup, .timeout = 120);
-
-/* One node of 4 CPUs (CPU 0 is the base, 1-3 are sidecar CPUs), and a
- * second of 3 (CPU 4 is its base). */
-static void setup(void)
-{
-	struct fake_config config = { .node_count = 2, .cpus = { 4, 3 } };
-	struct sc_vmm_transport t;
-	char error[256];
-
-	fake = fake_create(&config);
-	cr_assert_not_null(fake);
-	t = fake_transport(fake);
-	cr_assert_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), 0, "%s", error);
-}
-
-static struct sidecar_vp *acquire(uint32_t cpu)
-{
-	struct sidecar_vp *vp = NULL;
-
-	cr_assert_eq(sidecar_vp_acquire(vmm, cpu, &vp), 0, "cpu %u", cpu);
-	cr_assert_not_null(vp);
-	return vp;
-}
+TestSuite(vmmlib_vp, .fini = vf_cleanup, .timeout = 120);
 
 static struct sidecar_vp_error last(struct sidecar_vp *vp)
 {
@@ -65,17 +29,17 @@ Test(vmmlib_vp, one_owner_at_a_time)
 {
 	struct sidecar_vp *a, *b = (void *)1;
 
-	setup();
-	a = acquire(2);
+	vf_open_two_nodes();
+	a = vf_acquire(2);
 	cr_expect_eq(sidecar_vp_cpu(a), 2);
 	cr_expect_eq(sidecar_vp_acquire(vmm, 2, &b), -EBUSY);
 	cr_expect_null(b);
 	cr_expect_eq(sidecar_vp_acquire(vmm, 7, &b), -EINVAL, "no such CPU");
 	cr_expect_eq(sidecar_vp_acquire(vmm, 2, NULL), -EINVAL);
-	b = acquire(5);
+	b = vf_acquire(5);
 	cr_expect_eq(sidecar_vp_cpu(b), 5);
 	sidecar_vp_release(a);
-	a = acquire(2);
+	a = vf_acquire(2);
 	sidecar_vp_release(a);
 	sidecar_vp_release(b);
 	sidecar_vp_release(NULL);
@@ -109,7 +73,7 @@ static void *racer(void *arg)
 
 Test(vmmlib_vp, racing_acquires_have_one_winner)
 {
-	setup();
+	vf_open_two_nodes();
 	for (int round = 0; round < ROUNDS; round++) {
 		pthread_t t[RACERS];
 		struct sidecar_vp *vp;
@@ -140,8 +104,8 @@ Test(vmmlib_vp, test_runs_none)
 	struct fake_log_entry log[4];
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	cr_expect_eq(sidecar_vp_test(vp), 0, "%s", sidecar_vp_error_message(vp));
 	cr_expect_eq(sidecar_vp_test(vp), 0);
 	cr_assert_eq(fake_log(fake, 1, log, 4), 2);
@@ -159,8 +123,8 @@ Test(vmmlib_vp, base_and_converted_cpus_are_enoent)
 	struct sidecar_vp *base, *vp;
 	struct sidecar_vp_error e;
 
-	setup();
-	base = acquire(4);
+	vf_open_two_nodes();
+	base = vf_acquire(4);
 	cr_expect_eq(sidecar_vp_test(base), -ENOENT);
 	e = last(base);
 	cr_expect_eq(e.source, SIDECAR_VMM_ERROR_DRIVER);
@@ -169,7 +133,7 @@ Test(vmmlib_vp, base_and_converted_cpus_are_enoent)
 	cr_expect_str_eq(e.message,
 			 "NONE: cpu 4 is not in the sidecar (converted to Linux, or removed)");
 
-	vp = acquire(6);
+	vp = vf_acquire(6);
 	cr_expect_eq(sidecar_vp_test(vp), 0);
 	cr_assert_eq(fake_remove_cpu(fake, 6), 0);
 	cr_expect_eq(fake_cpu_status(fake, 6), SIDECAR_CPU_STATUS_REMOVED);
@@ -190,8 +154,8 @@ Test(vmmlib_vp, busy_elsewhere_is_ebusy)
 {
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(2);
+	vf_open_two_nodes();
+	vp = vf_acquire(2);
 	fake_set_busy(fake, 2, true);
 	cr_expect_eq(sidecar_vp_test(vp), -EBUSY);
 	cr_expect_eq(last(vp).source, SIDECAR_VMM_ERROR_DRIVER);
@@ -207,8 +171,8 @@ Test(vmmlib_vp, other_driver_errors)
 {
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	fake_inject(fake, FAKE_OP_RUN, EINTR, 0);
 	cr_expect_eq(sidecar_vp_test(vp), -EINTR);
 	cr_expect_str_eq(sidecar_vp_error_message(vp), "NONE: cpu 1: interrupted by a signal");
@@ -247,8 +211,8 @@ Test(vmmlib_vp, registers_round_trip)
 	union hv_register_value v;
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(3);
+	vf_open_two_nodes();
+	vp = vf_acquire(3);
 	cr_assert_eq(sidecar_vp_set_registers(vp, HV_INPUT_VTL_CURRENT, set, 7), 0, "%s",
 		     sidecar_vp_error_message(vp));
 	memset(get, 0xCC, sizeof(get));
@@ -269,7 +233,7 @@ Test(vmmlib_vp, registers_round_trip)
 	cr_expect_eq(v.reg64, 42);
 	/* Another VP has its own registers. */
 	sidecar_vp_release(vp);
-	vp = acquire(2);
+	vp = vf_acquire(2);
 	cr_assert_eq(sidecar_vp_get_register(vp, HV_X64_REGISTER_R9, &v), 0);
 	cr_expect_eq(v.reg64, 0);
 	sidecar_vp_release(vp);
@@ -342,8 +306,8 @@ Test(vmmlib_vp, hundred_registers_go_in_four_commands)
 	struct hv_register_assoc regs[100], back[100];
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	hundred(regs);
 	cr_assert_eq(sidecar_vp_set_registers(vp, HV_INPUT_VTL_CURRENT, regs, 100), 0, "%s",
 		     sidecar_vp_error_message(vp));
@@ -377,8 +341,8 @@ Test(vmmlib_vp, failure_in_second_chunk_stops_there)
 	struct sidecar_vp_error e;
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(2);
+	vf_open_two_nodes();
+	vp = vf_acquire(2);
 	hundred(regs);
 	regs[40].name = 0xDEAD;
 	cr_expect_eq(sidecar_vp_set_registers(vp, HV_INPUT_VTL_CURRENT, regs, 100),
@@ -421,8 +385,8 @@ Test(vmmlib_vp, driver_failure_in_third_chunk)
 	struct sidecar_vp_error e;
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	hundred(regs);
 	fake_inject(fake, FAKE_OP_RUN, EIO, 2);
 	cr_expect_eq(sidecar_vp_set_registers(vp, HV_INPUT_VTL_CURRENT, regs, 100), -EIO);
@@ -440,8 +404,8 @@ Test(vmmlib_vp, register_statuses)
 	union hv_register_value v = { .reg64 = 0x2 };
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	/* Memory type 2 is reserved: WRMSR would #GP (checked by the core). */
 	cr_expect_eq(sidecar_vp_set_register(vp, HV_X64_REGISTER_MSR_MTRR_DEF_TYPE, &v),
 		     -SIDECAR_VMM_EHV);
@@ -474,8 +438,8 @@ Test(vmmlib_vp, argument_checks)
 	union hv_register_value v;
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(1);
+	vf_open_two_nodes();
+	vp = vf_acquire(1);
 	cr_expect_eq(sidecar_vp_get_registers(vp, HV_INPUT_VTL_CURRENT, NULL, 3), -EINVAL);
 	cr_expect_eq(last(vp).source, SIDECAR_VMM_ERROR_ARGUMENT);
 	cr_expect_str_eq(sidecar_vp_error_message(vp), "GET_VP_REGISTERS: NULL register array");
@@ -499,8 +463,8 @@ Test(vmmlib_vp, translate_gva)
 	struct hv_translate_virtual_address_ex_output_x64 out;
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(3);
+	vf_open_two_nodes();
+	vp = vf_acquire(3);
 	memset(&out, 0xAB, sizeof(out));
 	cr_assert_eq(sidecar_vp_translate_gva(vp, 0x1234, HV_TRANSLATE_GVA_VALIDATE_READ, &out), 0,
 		     "%s", sidecar_vp_error_message(vp));
@@ -533,8 +497,8 @@ Test(vmmlib_vp, sidecar_error_strings)
 	struct sidecar_vp_error e;
 	struct sidecar_vp *vp;
 
-	setup();
-	vp = acquire(2);
+	vf_open_two_nodes();
+	vp = vf_acquire(2);
 	fake_set_backend(fake, 2, false);
 	cr_expect_eq(sidecar_vp_translate_gva(vp, 1, 0, &out), -SIDECAR_VMM_ESIDECAR);
 	e = last(vp);
