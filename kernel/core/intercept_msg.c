@@ -3,10 +3,7 @@
 #include <string.h>
 
 #include "sc_intercept.h"
-
-#define CR0_PE (1ull << 0)
-#define CR0_AM (1ull << 18)
-#define EFER_LMA (1ull << 10)
+#include "sc_x86_regs.h"
 
 uint16_t sc_msg_execution_state(const struct sc_exit_state *st)
 {

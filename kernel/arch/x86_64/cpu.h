@@ -7,25 +7,13 @@
 #include <stdint.h>
 
 #include "sc_x86.h"
+#include "sc_x86_regs.h"
 
 
 #define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
 #define APIC_BASE_EN (1ull << 11)
 #define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ull
 
-#define EFER_LME (1ull << 8)
-#define EFER_NXE (1ull << 11)
-
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_EM (1ull << 2)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-
-#define CR4_PAE (1ull << 5)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
 
 /* MSR accesses that return false instead of faulting (msr_safe.asm). */
 bool sc_rdmsr_safe(uint32_t msr, uint64_t *value);

@@ -134,7 +134,6 @@
 #define MSR_VM_CR 0xC0010114u
 #define MSR_VM_HSAVE_PA 0xC0010117u
 #define VM_CR_SVMDIS (1ull << 4)
-#define EFER_SVME (1ull << 12)
 
 /* Per-CPU state of the SVM backend (in the CPU's globals page). */
 struct svm_vp {

@@ -213,7 +213,7 @@ static void fetch_instruction(const struct svm_vp *s, struct sc_exit_state *st)
 	/* 64-bit mode (EFER.LMA and CS.L) ignores the CS base; compatibility
 	 * and legacy modes add it, in a 32-bit linear space (APM Vol. 2,
 	 * long-mode segmentation). */
-	if ((st->efer & (1ull << 10)) && (st->cs.attributes & HV_X64_SEGMENT_ATTR_L))
+	if ((st->efer & EFER_LMA) && (st->cs.attributes & HV_X64_SEGMENT_ATTR_L))
 		linear = st->rip;
 	else
 		linear &= 0xFFFFFFFF;
