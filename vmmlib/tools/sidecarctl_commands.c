@@ -690,7 +690,6 @@ static int cmd_translate(struct ctl *ctl)
 
 static int cmd_convert(struct ctl *ctl)
 {
-	struct sidecar_vmm_node_info info;
 	struct sidecar_vp *vp;
 	uint32_t cpu;
 	int node, r;
@@ -706,12 +705,11 @@ static int cmd_convert(struct ctl *ctl)
 	node = sidecar_vmm_node_of(ctl->vmm, cpu);
 	if (node < 0)
 		return fail(ctl, "cpu %" PRIu32 " is not in any sidecar node", cpu);
-	sidecar_vmm_node_info(ctl->vmm, (unsigned int)node, &info);
-	if (cpu == info.base_cpu)
+	r = sidecar_vmm_convert_cpu(ctl->vmm, cpu);
+	if (r == -EALREADY)
 		return fail(ctl,
 			    "cpu %" PRIu32 " is the base CPU of node %d: it already runs Linux",
 			    cpu, node);
-	r = sidecar_vmm_convert_cpu(ctl->vmm, cpu);
 	if (r < 0)
 		return fail(ctl, "cannot bring cpu %" PRIu32 " online: %s", cpu, strerror(-r));
 	/* The driver takes the CPU out of the sidecar before Linux starts it:

@@ -282,8 +282,8 @@ static enum sc_run_result handle_exit(struct sc_vp *vp, struct svm_vp *s,
 	/*
 	 * APM Vol. 2 15.6: EXITCODE is 64 bits and VMEXIT_INVALID is -1, but
 	 * QEMU 7.2's TCG leaves 0x00000000FFFFFFFF there for a refused guest
-	 * state (seen in the linux suite's error test). No
-	 * defined exit code has all low 32 bits set, so both mean INVALID.
+	 * state (seen in the linux suite's error test). No defined exit code
+	 * has all low 32 bits set, so both mean INVALID.
 	 */
 	if ((uint32_t)code == (uint32_t)SVM_EXIT_INVALID)
 		code = SVM_EXIT_INVALID;
