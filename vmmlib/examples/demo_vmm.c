@@ -13,7 +13,6 @@
  * Exit status 0 when every step did what it should; otherwise the first
  * failure is printed as "FAIL: <reason>" and the status is 1.
  */
-#include <cpuid.h>
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
@@ -28,7 +27,7 @@
 
 #include <sidecar_vmm.h>
 
-#include "test_guest.h"
+#include "test_guest_vmm.h"
 
 #define PINGS_PER_CPU	200
 #define BENCH_MS	500
@@ -117,7 +116,6 @@ static void open_nodes(struct demo *d)
 	char error[256];
 	struct sidecar_vmm_options options = {.error = error, .error_size = sizeof(error)};
 	uint32_t cpu_count;
-	unsigned int eax, ebx, ecx, edx;
 	int r = sidecar_vmm_open(&options, &d->vmm);
 
 	if (r)
@@ -147,30 +145,10 @@ static void open_nodes(struct demo *d)
 	if (!tg_build(d->guest, d->guest_size, d->cpus, d->count))
 		fail("guest memory of %llu bytes does not hold the test guest for %u VPs",
 		     (unsigned long long)d->guest_size, d->count);
-	__cpuid(1, eax, ebx, ecx, edx);
-	d->leaf1 = (struct tg_cpuid){eax, ebx, ecx, edx};
+	d->leaf1 = tg_host_leaf1();
 	printf("%u node(s), %u CPUs, %u of them in the sidecar; guest memory %llu MiB\n",
 	       sidecar_vmm_node_count(d->vmm), cpu_count, d->count,
 	       (unsigned long long)(d->guest_size >> 20));
-}
-
-/* Puts VP i at the start of the test guest with fresh registers. */
-static int guest_at_start(struct demo *d, uint32_t i)
-{
-	struct hv_register_assoc regs[SIDECAR_MAX_GET_SET_VP_REGISTERS];
-	size_t n = tg_setup_registers(regs, i);
-	struct sidecar_cpu_context_x64 *ctx = sidecar_vp_cpu_context(d->vps[i]);
-
-	memset(ctx->gps, 0, sizeof(ctx->gps));
-	tg_reset_fx(&ctx->fx_state);
-	return sidecar_vp_set_registers(d->vps[i], HV_INPUT_VTL_CURRENT, regs, n);
-}
-
-static int set_rip(struct sidecar_vp *vp, uint64_t rip)
-{
-	union hv_register_value v = {.reg64 = rip};
-
-	return sidecar_vp_set_register(vp, HV_X64_REGISTER_RIP, &v);
 }
 
 /* NONE round trips, DR0 written and read back, one translation, per CPU. */
@@ -207,7 +185,7 @@ static void exercise(struct demo *d)
 			     r ? sidecar_vp_error_message(vp) : "mismatch");
 
 		/* The guest's own page tables (lib/testguest) decide the answer. */
-		r = guest_at_start(d, i);
+		r = tg_vmm_reset(d->vps[i], i);
 		if (r == 0)
 			r = sidecar_vp_translate_gva(vp, TG_CODE >> 12,
 						     HV_TRANSLATE_GVA_VALIDATE_READ, &out);
@@ -248,7 +226,7 @@ static void run_guests(struct demo *d)
 		fail("out of memory");
 	printf("\n== The test guest on all %u sidecar CPUs at once\n", d->count);
 	for (uint32_t i = 0; i < d->count; i++) {
-		int r = guest_at_start(d, i);
+		int r = tg_vmm_reset(d->vps[i], i);
 
 		tg_vp_init(&g[i], d->cpus[i], i, &d->leaf1);
 		if (r == 0)
@@ -289,7 +267,7 @@ static void run_guests(struct demo *d)
 				running--;
 				continue;
 			}
-			r = set_rip(vp, g[i].next_rip);
+			r = tg_vmm_set_rip(vp, g[i].next_rip);
 			if (r == 0)
 				r = sidecar_vp_start(vp);
 			if (r)
@@ -325,7 +303,7 @@ static void exit_rate(struct demo *d)
 	int r;
 
 	tg_vp_init(&g, d->cpus[0], 0, &d->leaf1);
-	r = set_rip(vp, tg_bench_rip());
+	r = tg_vmm_set_rip(vp, tg_bench_rip());
 	start = now_us();
 	while (r == 0 && (elapsed = now_us() - start) < BENCH_MS * 1e3) {
 		r = sidecar_vp_start(vp);
@@ -338,7 +316,7 @@ static void exit_rate(struct demo *d)
 					sizeof(detail)))
 			fail("CPU %u: %s", d->cpus[0], detail);
 		exits++;
-		r = set_rip(vp, g.next_rip);
+		r = tg_vmm_set_rip(vp, g.next_rip);
 	}
 	if (r)
 		fail("CPU %u: bench: %s", d->cpus[0], sidecar_vp_error_message(vp));

@@ -65,7 +65,7 @@ static void library_errors(struct tv *t)
 	r = sidecar_vp_wait(vp, 0);
 	tv_check(t, r == -EINVAL, PART, "CPU %u: wait without a start gave %d, expected EINVAL",
 		 cpu, r);
-	r = tv_set_rip(t, 0, tg_spin_rip());
+	r = tg_vmm_set_rip(t->vps[0], tg_spin_rip());
 	if (r == 0)
 		r = sidecar_vp_start(vp);
 	tv_check(t, r == 0, PART, "CPU %u: start: %s", cpu, sidecar_vp_error_message(vp));
@@ -92,7 +92,7 @@ static void library_errors(struct tv *t)
 	r = sidecar_vp_set_register(vp, HV_X64_REGISTER_CR0, &v);
 	tv_check(t, r == 0, PART, "CPU %u: set CR0: %s", cpu, sidecar_vp_error_message(vp));
 	expect_run_error(t, vp, "VMEXIT_INVALID", "CR0 0x20000011");
-	r = tv_setup_guest_registers(t, 0);
+	r = tg_vmm_reset(t->vps[0], 0);
 	tv_check(t, r == 0, PART, "CPU %u: reset the guest: %s", cpu, sidecar_vp_error_message(vp));
 }
 
@@ -181,7 +181,7 @@ static void interrupted_run(struct tv *t)
 	long r;
 	int err;
 
-	r = tv_set_rip(t, 0, tg_spin_rip());
+	r = tg_vmm_set_rip(t->vps[0], tg_spin_rip());
 	tv_check(t, r == 0, PART, "CPU %u: set RIP: %s", cpu, sidecar_vp_error_message(t->vps[0]));
 	sidecar_vmm_node_info(t->vmm, (unsigned int)sidecar_vmm_node_of(t->vmm, cpu), &info);
 	shmem = (size_t)info.cpu_count * info.per_cpu_shmem;

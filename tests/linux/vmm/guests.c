@@ -54,7 +54,7 @@ static bool handle_stop(struct tv *t, struct tg_vp *g, size_t i, unsigned long *
 		t->passed++;
 		return false;
 	}
-	r = tv_set_rip(t, i, g->next_rip);
+	r = tg_vmm_set_rip(t->vps[i], g->next_rip);
 	if (r == 0)
 		r = sidecar_vp_start(vp);
 	tv_check(t, r == 0, "guests", "CPU %u: resume: %s", t->cpus[i],
@@ -73,7 +73,7 @@ void part_guests(struct tv *t)
 	struct pollfd pfd = {.fd = sidecar_vmm_poll_fd(t->vmm), .events = POLLIN};
 
 	for (uint32_t i = 0; i < t->count; i++) {
-		int r = tv_setup_guest_registers(t, i);
+		int r = tg_vmm_reset(t->vps[i], i);
 
 		tg_vp_init(&g[i], t->cpus[i], i, &t->leaf1);
 		if (r == 0)
@@ -154,7 +154,7 @@ void part_cancel(struct tv *t)
 	int r;
 
 	for (uint32_t i = 0; i < t->count; i++) {
-		r = tv_set_rip(t, i, tg_spin_rip());
+		r = tg_vmm_set_rip(t->vps[i], tg_spin_rip());
 		if (r == 0)
 			r = sidecar_vp_start(t->vps[i]);
 		tv_check(t, r == 0, "cancel", "CPU %u: start the spinning guest: %s", t->cpus[i],
@@ -264,7 +264,7 @@ void part_sigkill(struct tv *t)
 			 r, sidecar_vp_error_message(t->vps[i]));
 		check_spinning_rip(t, "sigkill", i);
 		/* And it runs a guest again: straight to the HLT. */
-		r = tv_set_rip(t, i, tg_hlt_rip());
+		r = tg_vmm_set_rip(t->vps[i], tg_hlt_rip());
 		if (r == 0)
 			r = sidecar_vp_start(t->vps[i]);
 		if (r == 0)

@@ -8,7 +8,6 @@
  * Exit status 0 only if nothing failed. Parts: commands guests cancel
  * errors sigkill convert (convert is one way: it comes last).
  */
-#include <cpuid.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,30 +84,11 @@ bool tv_wait_all_status(struct tv *t, uint8_t status, unsigned int timeout_ms)
 	}
 }
 
-int tv_setup_guest_registers(struct tv *t, size_t i)
-{
-	struct hv_register_assoc regs[SIDECAR_MAX_GET_SET_VP_REGISTERS];
-	size_t n = tg_setup_registers(regs, (uint32_t)i);
-	struct sidecar_cpu_context_x64 *ctx = sidecar_vp_cpu_context(t->vps[i]);
-
-	memset(ctx->gps, 0, sizeof(ctx->gps));
-	tg_reset_fx(&ctx->fx_state);
-	return sidecar_vp_set_registers(t->vps[i], HV_INPUT_VTL_CURRENT, regs, n);
-}
-
-int tv_set_rip(struct tv *t, size_t i, uint64_t rip)
-{
-	union hv_register_value v = {.reg64 = rip};
-
-	return sidecar_vp_set_register(t->vps[i], HV_X64_REGISTER_RIP, &v);
-}
-
 /* Finds the sidecar CPUs, acquires them, maps guest memory. */
 static bool setup(struct tv *t)
 {
 	char error[256];
 	struct sidecar_vmm_options options = {.error = error, .error_size = sizeof(error)};
-	unsigned int eax, ebx, ecx, edx;
 	int r;
 
 	r = sidecar_vmm_open(&options, &t->vmm);
@@ -140,8 +120,7 @@ static bool setup(struct tv *t)
 	}
 	r = sidecar_vmm_guest_memory(t->vmm, &t->guest, &t->guest_size);
 	tv_check(t, r == 0, "setup", "no guest memory: %s", strerror(-r));
-	__cpuid(1, eax, ebx, ecx, edx);
-	t->leaf1 = (struct tg_cpuid){eax, ebx, ecx, edx};
+	t->leaf1 = tg_host_leaf1();
 	printf("%u sidecar CPUs; guest memory %llu MiB at %p\n", t->count,
 	       (unsigned long long)(t->guest_size >> 20), t->guest);
 	fflush(stdout);

@@ -15,7 +15,7 @@
 
 #include <sidecar_vmm.h>
 
-#include "test_guest.h"
+#include "test_guest_vmm.h"
 
 /* Everything the parts share. */
 struct tv {
@@ -46,11 +46,6 @@ uint64_t tv_now_ms(void);
 uint8_t tv_cpu_status(struct tv *t, uint32_t cpu);
 /* Waits up to timeout_ms until every sidecar CPU in cpus[] has `status`. */
 bool tv_wait_all_status(struct tv *t, uint8_t status, unsigned int timeout_ms);
-
-/* Puts every VP at the start of the test guest (fresh registers). */
-int tv_setup_guest_registers(struct tv *t, size_t i);
-/* Sets RIP of VP i. */
-int tv_set_rip(struct tv *t, size_t i, uint64_t rip);
 
 /* The parts, in the order main.c runs them. */
 void part_commands(struct tv *t); /* every command on every CPU */
