@@ -443,7 +443,7 @@ static enum sc_run_result fake_run(struct sc_vp *vp, struct sidecar_command_page
 {
 	uint64_t n = ++backend_runs;
 
-	switch (backend_mode) {
+	switch (atomic_load(&backend_mode)) {
 	case 1:
 		if (n % 3 == 0) {
 			cp->intercept_message.header.typ = HV_MESSAGE_TYPE_X64_HALT;
