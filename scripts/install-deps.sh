@@ -9,6 +9,9 @@ packages=(
 	meson ninja-build nasm
 	libcriterion-dev libfdt-dev device-tree-compiler
 	qemu-system-x86 busybox-static cpio
+	# The fuzz harnesses (scripts/fuzz): clang's libFuzzer and sanitizer
+	# runtimes, and llvm-symbolizer for readable reports.
+	clang libclang-rt-dev llvm
 )
 
 missing=()

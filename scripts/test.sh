@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: the user-space units once more under
-# ThreadSanitizer (build-tsan/, hosted parts only), then every Meson suite
-# of the main build (build/). Ends with Meson's summary.
+# ThreadSanitizer (build-tsan/, hosted parts only), the fuzz harnesses for a
+# short fixed budget (build-fuzz/, scripts/fuzz --suite), then every Meson
+# suite of the main build (build/). Ends with Meson's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,9 @@ else
 fi
 meson compile -C build-tsan >/dev/null
 meson test -C build-tsan --suite unit --print-errorlogs
+
+echo "== fuzz harnesses, fixed seeds (build-fuzz/: clang, ASan + UBSan)"
+scripts/fuzz --suite
 
 echo "== all suites (build/)"
 meson test -C build --print-errorlogs

@@ -7,8 +7,7 @@
 
 #include "seed_writer.h"
 
-static void seed(const char *dir, const char *name, uint32_t base, uint16_t count,
-		 const char *text)
+static void seed(const char *dir, const char *name, uint32_t base, uint16_t count, const char *text)
 {
 	uint8_t buf[512];
 	size_t len = strlen(text);
