@@ -14,26 +14,26 @@
 
 #define RFLAGS_AC (1ull << 18)
 
-#define PTE_P (1ull << 0)
+#define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
 #define PTE_US (1ull << 2)
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
+#define PTE_A  (1ull << 5)
+#define PTE_D  (1ull << 6)
 #define PTE_PS (1ull << 7)
 #define PTE_XD (1ull << 63)
 
 /* #PF error code bits (SDM Vol. 3A 4.7). */
-#define PF_P (1u << 0)
-#define PF_W (1u << 1)
-#define PF_U (1u << 2)
+#define PF_P	(1u << 0)
+#define PF_W	(1u << 1)
+#define PF_U	(1u << 2)
 #define PF_RSVD (1u << 3)
-#define PF_I (1u << 4)
+#define PF_I	(1u << 4)
 
-#define SUPPORTED_FLAGS                                                                  \
-	(HV_TRANSLATE_GVA_VALIDATE_READ | HV_TRANSLATE_GVA_VALIDATE_WRITE |              \
-	 HV_TRANSLATE_GVA_VALIDATE_EXECUTE | HV_TRANSLATE_GVA_PRIVILEGE_EXEMPT |         \
-	 HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS | HV_TRANSLATE_GVA_TLB_FLUSH_INHIBIT |     \
-	 HV_TRANSLATE_GVA_SUPERVISOR_ACCESS | HV_TRANSLATE_GVA_USER_ACCESS |             \
+#define SUPPORTED_FLAGS                                                                            \
+	(HV_TRANSLATE_GVA_VALIDATE_READ | HV_TRANSLATE_GVA_VALIDATE_WRITE |                        \
+	 HV_TRANSLATE_GVA_VALIDATE_EXECUTE | HV_TRANSLATE_GVA_PRIVILEGE_EXEMPT |                   \
+	 HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS | HV_TRANSLATE_GVA_TLB_FLUSH_INHIBIT |               \
+	 HV_TRANSLATE_GVA_SUPERVISOR_ACCESS | HV_TRANSLATE_GVA_USER_ACCESS |                       \
 	 HV_TRANSLATE_GVA_ENFORCE_SMAP | HV_TRANSLATE_GVA_OVERRIDE_SMAP)
 
 enum mode { MODE_OFF, MODE_32, MODE_PAE, MODE_LONG4, MODE_LONG5 };
@@ -42,7 +42,7 @@ enum mode { MODE_OFF, MODE_32, MODE_PAE, MODE_LONG4, MODE_LONG5 };
 struct level {
 	uint64_t gpa; /* where the entry is */
 	uint64_t entry;
-	uint8_t size; /* 4 or 8 bytes */
+	uint8_t size;	   /* 4 or 8 bytes */
 	bool has_accessed; /* PAE PDPTEs have no A bit */
 };
 
@@ -76,7 +76,7 @@ static bool read_entry(struct walk *w, uint64_t gpa, uint8_t size, bool has_acce
 	*entry = 0;
 	if (!w->mem->read(w->mem->ctx, gpa, entry, size))
 		return false;
-	*l = (struct level){ gpa, *entry, size, has_accessed };
+	*l = (struct level){gpa, *entry, size, has_accessed};
 	return true;
 }
 
@@ -215,21 +215,57 @@ static bool access_allowed(const struct walk *w)
 	return true;
 }
 
-/* Sets A on every entry and D on the leaf for a write, as the CPU would. */
-static bool set_page_table_bits(struct walk *w)
+/*
+ * How many times a translation with SET_PAGE_TABLE_BITS walks again after
+ * another vCPU changed an entry between the walk's read and its
+ * accessed/dirty update. Each lost race means the guest rewrote one of the
+ * few entries of this walk in that window; a guest that keeps doing so is
+ * hostile (or its own page tables are in flux), and the call fails with
+ * HV_STATUS_OPERATION_DENIED rather than spinning.
+ */
+#define AD_ATTEMPTS 16
+
+enum ad_result { AD_DONE, AD_CHANGED, AD_UNMAPPED };
+
+/*
+ * Sets A on every entry and D on the leaf for a write, as the CPU would
+ * (SDM Vol. 3A 4.8, APM Vol. 2 5.4.2), and only those bits: each update is a
+ * locked compare-exchange against the value the walk read, so an entry
+ * another vCPU changed meanwhile is never overwritten. A change of A/D
+ * alone (another CPU setting or the guest clearing them) leaves the walk
+ * valid and the update is retried on the new value; any other change means
+ * the walk may be stale and is redone by the caller. Entries above a
+ * changed one may keep the A bit already set, which the CPU may do as well
+ * for a walk that does not complete (SDM 4.8).
+ */
+static enum ad_result set_page_table_bits(struct walk *w, unsigned int *attempts)
 {
 	for (unsigned int i = 0; i < w->depth; i++) {
 		struct level *l = &w->levels[i];
-		uint64_t want = l->entry;
+		uint64_t set = 0, expected = l->entry;
 
 		if (l->has_accessed)
-			want |= PTE_A;
+			set |= PTE_A;
 		if (i == w->depth - 1 && (w->flags & HV_TRANSLATE_GVA_VALIDATE_WRITE))
-			want |= PTE_D;
-		if (want != l->entry && !w->mem->write(w->mem->ctx, l->gpa, &want, l->size))
-			return false;
+			set |= PTE_D;
+		while ((expected | set) != expected) {
+			switch (w->mem->cmpxchg(w->mem->ctx, l->gpa, l->size, &expected,
+						expected | set)) {
+			case SC_CMPXCHG_DONE:
+				expected |= set;
+				break;
+			case SC_CMPXCHG_UNMAPPED:
+				return AD_UNMAPPED;
+			case SC_CMPXCHG_CHANGED:
+				if ((expected ^ l->entry) & ~(PTE_A | PTE_D))
+					return AD_CHANGED;
+				if (++*attempts >= AD_ATTEMPTS)
+					return AD_CHANGED;
+				break;
+			}
+		}
 	}
-	return true;
+	return AD_DONE;
 }
 
 static void fault_event(const struct walk *w, uint32_t result,
@@ -246,14 +282,35 @@ static void fault_event(const struct walk *w, uint32_t result,
 		error |= PF_W;
 	if (w->user)
 		error |= PF_U;
-	if ((w->flags & HV_TRANSLATE_GVA_VALIDATE_EXECUTE) &&
-	    (w->nxe || (w->regs->cr4 & CR4_SMEP)))
+	if ((w->flags & HV_TRANSLATE_GVA_VALIDATE_EXECUTE) && (w->nxe || (w->regs->cr4 & CR4_SMEP)))
 		error |= PF_I;
 	/* HvX64PendingExceptionEvent: pending, type exception (0), deliver
 	 * the error code, vector 14, the error code; CR2 in the upper half. */
 	low = 1ull | 1ull << 8 | 14ull << 16 | (uint64_t)error << 32;
 	out->translation_result.event_info.reg_0.low = low;
 	out->translation_result.event_info.reg_0.high = w->gva;
+}
+
+/* One walk of the guest's tables for w->gva in `mode`; the result code. */
+static uint32_t walk_once(struct walk *w, enum mode mode)
+{
+	const struct sc_gva_regs *regs = w->regs;
+
+	switch (mode) {
+	case MODE_OFF:
+		/* No translation and no protection: the address is physical. */
+		w->page_base = w->gva;
+		w->page_size = 4096;
+		return HV_TRANSLATE_GVA_SUCCESS;
+	case MODE_32:
+		return walk_32(w);
+	case MODE_PAE:
+		return walk_pae(w);
+	case MODE_LONG4:
+		return walk_64(w, regs->cr3 & w->addr_mask, 4);
+	default:
+		return walk_64(w, regs->cr3 & w->addr_mask, 5);
+	}
 }
 
 hv_status_t sc_translate_gva(const struct sc_gva_regs *regs, uint64_t gva, uint64_t control_flags,
@@ -265,15 +322,13 @@ hv_status_t sc_translate_gva(const struct sc_gva_regs *regs, uint64_t gva, uint6
 		.mem = mem,
 		.gva = gva & ~0xFFFull,
 		.flags = control_flags,
-		.writable = true,
-		.user_page = true,
-		.executable = true,
 	};
 	uint64_t flags = control_flags & HV_TRANSLATE_GVA_FLAGS_MASK;
+	unsigned int attempts = 0;
 	enum mode mode;
 	uint32_t result;
 
-	*out = (struct hv_translate_virtual_address_ex_output_x64){ 0 };
+	*out = (struct hv_translate_virtual_address_ex_output_x64){0};
 	if ((flags & ~SUPPORTED_FLAGS) ||
 	    (control_flags & ~(HV_TRANSLATE_GVA_FLAGS_MASK | HV_TRANSLATE_GVA_INPUT_VTL_MASK)))
 		return HV_STATUS_INVALID_PARAMETER; /* shadow stacks, reserved bits */
@@ -312,44 +367,41 @@ hv_status_t sc_translate_gva(const struct sc_gva_regs *regs, uint64_t gva, uint6
 			return HV_STATUS_INVALID_PARAMETER;
 	}
 
-	switch (mode) {
-	case MODE_OFF:
-		/* No translation and no protection: the address is physical. */
-		w.page_base = w.gva;
-		w.page_size = 4096;
-		result = HV_TRANSLATE_GVA_SUCCESS;
-		break;
-	case MODE_32:
-		result = walk_32(&w);
-		break;
-	case MODE_PAE:
-		result = walk_pae(&w);
-		break;
-	case MODE_LONG4:
-		result = walk_64(&w, regs->cr3 & w.addr_mask, 4);
-		break;
-	default:
-		result = walk_64(&w, regs->cr3 & w.addr_mask, 5);
-		break;
-	}
+	for (;;) {
+		enum ad_result ad = AD_DONE;
 
-	if (result == HV_TRANSLATE_GVA_SUCCESS && mode != MODE_OFF && !access_allowed(&w))
-		result = HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION;
-	if (result == HV_TRANSLATE_GVA_SUCCESS) {
-		uint64_t gpa = w.page_base | (w.gva & (w.page_size - 1));
-		uint8_t probe;
+		w.depth = 0;
+		w.writable = true;
+		w.user_page = true;
+		w.executable = true;
+		result = walk_once(&w, mode);
+		if (result == HV_TRANSLATE_GVA_SUCCESS && mode != MODE_OFF && !access_allowed(&w))
+			result = HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION;
+		if (result == HV_TRANSLATE_GVA_SUCCESS) {
+			uint64_t gpa = w.page_base | (w.gva & (w.page_size - 1));
+			uint8_t probe;
 
-		/* The page itself must be guest RAM too. */
-		if (!mem->read(mem->ctx, gpa, &probe, 1))
-			result = HV_TRANSLATE_GVA_GPA_UNMAPPED;
-		else if ((flags & HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS) && !set_page_table_bits(&w))
-			result = HV_TRANSLATE_GVA_GPA_UNMAPPED;
-		else
-			out->gpa_page = gpa >> 12;
+			/* The page itself must be guest RAM too. */
+			if (!mem->read(mem->ctx, gpa, &probe, 1))
+				result = HV_TRANSLATE_GVA_GPA_UNMAPPED;
+			else if (flags & HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS)
+				ad = set_page_table_bits(&w, &attempts);
+			if (ad == AD_UNMAPPED)
+				result = HV_TRANSLATE_GVA_GPA_UNMAPPED;
+			else if (ad == AD_DONE && result == HV_TRANSLATE_GVA_SUCCESS)
+				out->gpa_page = gpa >> 12;
+		}
+		if (ad != AD_CHANGED)
+			break;
+		/* The guest changed an entry of this walk: the result may be
+		 * stale, so walk again; A/D bits set so far stay set. */
+		if (++attempts >= AD_ATTEMPTS)
+			return HV_STATUS_OPERATION_DENIED;
 	}
 
 	out->translation_result.result =
-		result | (uint64_t)HV_CACHE_TYPE_WRITE_BACK << HV_TRANSLATE_GVA_RESULT_CACHE_TYPE_SHIFT;
+		result | (uint64_t)HV_CACHE_TYPE_WRITE_BACK
+				 << HV_TRANSLATE_GVA_RESULT_CACHE_TYPE_SHIFT;
 	if (result == HV_TRANSLATE_GVA_PAGE_NOT_PRESENT ||
 	    result == HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION ||
 	    result == HV_TRANSLATE_GVA_INVALID_PAGE_TABLE_FLAGS)

@@ -4,27 +4,31 @@
  * paging mode, large pages at each level, reserved bits, access checks
  * (write protection, user/supervisor, NX, SMEP, SMAP), accessed/dirty
  * updates, unmapped guest-physical pages, boundary addresses, and the page
- * fault reported for each failure.
+ * fault reported for each failure. Other vCPUs of the guest change its page
+ * tables while the walker runs: a deterministic hook changes an entry right
+ * after the walker read it, and a real thread races the walker.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sc_gva.h"
 
 #define MEM_SIZE (32u << 20)
-#define P 0x1ull
-#define RW 0x2ull
-#define US 0x4ull
-#define A 0x20ull
-#define D 0x40ull
-#define PS 0x80ull
-#define XD (1ull << 63)
+#define P	 0x1ull
+#define RW	 0x2ull
+#define US	 0x4ull
+#define A	 0x20ull
+#define D	 0x40ull
+#define PS	 0x80ull
+#define XD	 (1ull << 63)
 
-#define CR0_PG (1ull << 31)
-#define CR0_WP (1ull << 16)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
+#define CR0_PG	 (1ull << 31)
+#define CR0_WP	 (1ull << 16)
+#define CR4_PSE	 (1ull << 4)
+#define CR4_PAE	 (1ull << 5)
 #define CR4_LA57 (1ull << 12)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
@@ -46,33 +50,58 @@ static bool backed(uint64_t gpa, uint32_t size)
 	return gpa + size <= MEM_SIZE && !(gpa < hole + 4096 && gpa + size > hole);
 }
 
+/* A test's stand-in for another vCPU: runs right after the walker read
+ * guest memory, to change an entry between the walker's read and its
+ * accessed/dirty update. */
+static void (*after_read)(uint64_t gpa);
+/* The racing vCPU of the deterministic tests: when the walker has read the
+ * entry at race_gpa, the "other vCPU" stores race_value there (race_times
+ * times, flipping race_toggle bits each time). */
+static uint64_t race_gpa, race_value, race_toggle;
+static int race_times, race_reads;
+
 static bool mem_read(void *ctx, uint64_t gpa, void *buf, uint32_t size)
 {
 	(void)ctx;
 	if (!backed(gpa, size))
 		return false;
 	memcpy(buf, ram + gpa, size);
+	if (after_read)
+		after_read(gpa);
 	return true;
 }
 
-static bool mem_write(void *ctx, uint64_t gpa, const void *buf, uint32_t size)
+static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
+					  uint64_t *expected, uint64_t desired)
 {
 	(void)ctx;
-	if (!backed(gpa, size))
-		return false;
-	memcpy(ram + gpa, buf, size);
-	return true;
+	if ((size != 4 && size != 8) || (gpa & (size - 1)) || !backed(gpa, size))
+		return SC_CMPXCHG_UNMAPPED;
+	if (size == 8)
+		return __atomic_compare_exchange_n((uint64_t *)(ram + gpa), expected, desired,
+						   false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+			       ? SC_CMPXCHG_DONE
+			       : SC_CMPXCHG_CHANGED;
+	uint32_t old = (uint32_t)*expected;
+	bool done = __atomic_compare_exchange_n((uint32_t *)(ram + gpa), &old, (uint32_t)desired,
+						false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+
+	*expected = old;
+	return done ? SC_CMPXCHG_DONE : SC_CMPXCHG_CHANGED;
 }
 
-static const struct sc_guest_memory mem = { mem_read, mem_write, NULL };
+static const struct sc_guest_memory mem = {mem_read, mem_cmpxchg, NULL};
 
 static void setup(void)
 {
 	ram = calloc(1, MEM_SIZE);
 	cr_assert_not_null(ram);
 	hole = UINT64_MAX;
+	after_read = NULL;
+	race_toggle = 0;
+	race_reads = 0;
 	next_table = 0x100000;
-	regs = (struct sc_gva_regs){ .maxphyaddr = 40 };
+	regs = (struct sc_gva_regs){.maxphyaddr = 40};
 }
 
 static void teardown(void)
@@ -440,4 +469,196 @@ Test(gva, invalid_requests)
 	cr_expect_eq(translate(0x1000, 1ull << 20), HV_STATUS_INVALID_PARAMETER, "reserved bit");
 	regs.maxphyaddr = 60;
 	cr_expect_eq(translate(0x1000, R), HV_STATUS_INVALID_PARAMETER);
+}
+
+static void race_store(uint64_t gpa)
+{
+	if (gpa != race_gpa)
+		return;
+	race_reads++;
+	if (race_times > 0) {
+		race_times--;
+		put64(race_gpa, race_value);
+		race_value ^= race_toggle;
+	}
+}
+
+static void race_store32(uint64_t gpa)
+{
+	if (gpa != race_gpa || race_times <= 0)
+		return;
+	race_times--;
+	put32(race_gpa, (uint32_t)race_value);
+}
+
+/* A guest unmapping a page while the VMM translates an address in it: the
+ * A/D update must not bring the mapping back (it did with a plain store of
+ * the whole entry), and the translation sees the unmapping. */
+Test(gva, race_unmap_is_not_reverted)
+{
+	uint64_t root = new_table();
+
+	long_mode(root, false);
+	race_gpa = map_long(root, 4, 0x7000, 1, 0x9000 | P | RW, P | RW);
+	race_value = 0;
+	race_times = 1;
+	after_read = race_store;
+	expect_result(0x7000, W | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS,
+		      HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+	cr_expect_eq(get64(race_gpa), 0, "unmapped entry resurrected: %#llx",
+		     (unsigned long long)get64(race_gpa));
+}
+
+/* A remap in the window: the translation is of the new entry, and A/D land
+ * on the new entry, not on a copy of the old one. */
+Test(gva, race_remap_translates_the_new_entry)
+{
+	uint64_t root = new_table();
+
+	long_mode(root, false);
+	race_gpa = map_long(root, 4, 0x7000, 1, 0x9000 | P | RW, P | RW);
+	race_value = 0xB000 | P | RW;
+	race_times = 1;
+	after_read = race_store;
+	expect_page(0x7000, W | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS, 0xB);
+	cr_expect_eq(get64(race_gpa), 0xB000 | P | RW | A | D);
+}
+
+/* A change one level up (the page table itself replaced by a not-present
+ * entry) between the read and the update. */
+Test(gva, race_on_an_upper_level)
+{
+	uint64_t root = new_table();
+	uint64_t pml4e;
+
+	long_mode(root, false);
+	map_long(root, 4, 0x7000, 1, 0x9000 | P | RW, P | RW);
+	pml4e = get64(root);
+	race_gpa = root;
+	race_value = pml4e & ~P;
+	race_times = 1;
+	after_read = race_store;
+	expect_result(0x7000, R | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS,
+		      HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+	cr_expect_eq(get64(root), pml4e & ~P, "PML4E restored: %#llx",
+		     (unsigned long long)get64(root));
+}
+
+/* Another CPU setting A (or the guest clearing A/D) in the window changes no
+ * translation: the update is redone on the new value, nothing is lost. */
+Test(gva, race_on_accessed_dirty_only)
+{
+	uint64_t root = new_table();
+
+	long_mode(root, false);
+	race_gpa = map_long(root, 4, 0x7000, 1, 0x9000 | P | RW | 0x600, P | RW);
+	race_value = 0x9000 | P | RW | 0x600 | A;
+	race_times = 1;
+	after_read = race_store;
+	expect_page(0x7000, W | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS, 0x9);
+	cr_expect_eq(get64(race_gpa), 0x9000 | P | RW | 0x600 | A | D);
+}
+
+/* 32-bit paging: 4-byte entries, the same rule. */
+Test(gva, race_unmap_32bit)
+{
+	uint64_t pd = new_table(), pt = new_table();
+
+	regs.cr0 = CR0_PG | 1;
+	regs.cr3 = pd;
+	put32(pd, (uint32_t)(pt | P | RW));
+	put32(pt + 5 * 4, 0x123000 | P | RW);
+	race_gpa = pt + 5 * 4;
+	race_value = 0;
+	race_times = 1;
+	after_read = race_store32;
+	expect_result(0x5000, W | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS,
+		      HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+	cr_expect_eq(get64(pt + 5 * 4) & 0xFFFFFFFF, 0);
+	cr_expect_eq(get64(pd) & 0xFFFFFFFF, pt | P | RW | A, "the PDE was accessed");
+}
+
+/* A guest that rewrites the entry after every read cannot keep the walker
+ * busy: after a bounded number of walks the call fails with
+ * HV_STATUS_OPERATION_DENIED and has written nothing but A bits. */
+Test(gva, race_forever_is_bounded)
+{
+	uint64_t root = new_table();
+
+	long_mode(root, false);
+	race_gpa = map_long(root, 4, 0x7000, 1, 0x9000 | P | RW, P | RW);
+	race_value = 0xB000 | P | RW;
+	race_toggle = 0x2000; /* 0xB000, 0x9000, 0xB000, ... */
+	race_times = 1000;
+	after_read = race_store;
+	cr_expect_eq(translate(0x7000, W | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS),
+		     HV_STATUS_OPERATION_DENIED);
+	cr_expect_lt(race_reads, 40, "%d walks", race_reads);
+	cr_expect_eq(get64(race_gpa) & ~0x2000ull, 0x9000 | P | RW, "%#llx",
+		     (unsigned long long)get64(race_gpa));
+	cr_expect_eq(out.gpa_page, 0);
+}
+
+/*
+ * Real threads: a "vCPU" thread keeps unmapping and remapping the page with
+ * atomic exchanges while the walker translates it with SET_PAGE_TABLE_BITS.
+ * Every exchange must find what the thread stored last, plus at most A and
+ * D: anything else is an entry the walker wrote back from a stale read.
+ */
+struct racer {
+	uint64_t *entry;
+	atomic_bool stop;
+	atomic_ulong swaps;
+	unsigned long stale;
+};
+
+static void *racer_thread(void *arg)
+{
+	struct racer *r = arg;
+	const uint64_t values[2] = {0, 0x9000 | P | RW};
+	uint64_t last = 0x9000 | P | RW;
+
+	for (unsigned long n = 0; !atomic_load(&r->stop); n++) {
+		uint64_t next = values[n & 1];
+		uint64_t found = __atomic_exchange_n(r->entry, next, __ATOMIC_SEQ_CST);
+
+		if ((found & ~(A | D)) != last)
+			r->stale++;
+		last = next;
+		atomic_store(&r->swaps, n + 1);
+	}
+	return NULL;
+}
+
+Test(gva, race_with_a_vcpu_thread)
+{
+	uint64_t root = new_table();
+	struct racer r = {0};
+	pthread_t thread;
+	unsigned long ok = 0, absent = 0, denied = 0;
+
+	long_mode(root, false);
+	r.entry = (uint64_t *)(ram + map_long(root, 4, 0x7000, 1, 0x9000 | P | RW, P | RW));
+	cr_assert_eq(pthread_create(&thread, NULL, racer_thread, &r), 0);
+	/* Until both sides have done plenty: the thread may start late. */
+	for (int i = 0; i < 20000 || atomic_load(&r.swaps) < 100000; i++) {
+		hv_status_t status = translate(0x7000, W | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS);
+
+		if (status == HV_STATUS_OPERATION_DENIED) {
+			denied++;
+			continue;
+		}
+		cr_assert_eq(status, HV_STATUS_SUCCESS);
+		if (result() == HV_TRANSLATE_GVA_SUCCESS) {
+			cr_assert_eq(out.gpa_page, 0x9);
+			ok++;
+		} else {
+			cr_assert_eq(result(), HV_TRANSLATE_GVA_PAGE_NOT_PRESENT);
+			absent++;
+		}
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(thread, NULL);
+	cr_expect_eq(r.stale, 0, "%lu of %lu exchanges found a reverted entry (%lu/%lu/%lu)",
+		     r.stale, (unsigned long)r.swaps, ok, absent, denied);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sc_gva.h"
 #include "sc_vp.h"
 
 /* Control area. */
@@ -156,7 +157,10 @@ const char *svm_partition_init(uint64_t guest_base, uint64_t guest_size);
 /* Guest-physical memory of the partition, for the walker and the exit
  * decoder; false outside it. */
 bool svm_guest_read(uint64_t gpa, void *buf, uint32_t size);
-bool svm_guest_write(uint64_t gpa, const void *buf, uint32_t size);
+/* A locked compare-exchange of a naturally aligned 4- or 8-byte value of
+ * guest memory (for the walker's accessed/dirty bits): see sc_gva.h. */
+enum sc_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
+					 uint64_t desired);
 
 /* svm_run.asm: enters the guest once. gps are the guest's GPRs in the
  * usual order (RAX and RSP are taken from the VMCB instead). */

@@ -181,13 +181,14 @@ static bool mem_read(void *ctx, uint64_t gpa, void *buf, uint32_t size)
 	return svm_guest_read(gpa, buf, size);
 }
 
-static bool mem_write(void *ctx, uint64_t gpa, const void *buf, uint32_t size)
+static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
+					  uint64_t *expected, uint64_t desired)
 {
 	(void)ctx;
-	return svm_guest_write(gpa, buf, size);
+	return svm_guest_cmpxchg(gpa, size, expected, desired);
 }
 
-static const struct sc_guest_memory guest_mem = {mem_read, mem_write, NULL};
+static const struct sc_guest_memory guest_mem = {mem_read, mem_cmpxchg, NULL};
 
 /*
  * The instruction at CS:RIP, for the message: the decode assist's bytes if

@@ -104,9 +104,9 @@ const char *svm_partition_init(uint64_t base, uint64_t size)
 	return NULL;
 }
 
-/* Copies between guest-physical memory and `buf`, a page at a time through
- * this CPU's temporary mapping. */
-static bool guest_copy(uint64_t gpa, void *buf, uint32_t size, bool write)
+/* Copies guest-physical memory into `buf`, a page at a time through this
+ * CPU's temporary mapping. */
+bool svm_guest_read(uint64_t gpa, void *buf, uint32_t size)
 {
 	uint8_t *p = buf;
 
@@ -121,10 +121,7 @@ static bool guest_copy(uint64_t gpa, void *buf, uint32_t size, bool write)
 		map = temp_map(TEMP_GUEST, guest_base + gpa, chunk);
 		if (!map)
 			return false;
-		if (write)
-			memcpy(map, p, chunk);
-		else
-			memcpy(p, map, chunk);
+		memcpy(p, map, chunk);
 		temp_unmap(TEMP_GUEST, guest_base + gpa, chunk);
 		gpa += chunk;
 		p += chunk;
@@ -133,12 +130,40 @@ static bool guest_copy(uint64_t gpa, void *buf, uint32_t size, bool write)
 	return true;
 }
 
-bool svm_guest_read(uint64_t gpa, void *buf, uint32_t size)
+/*
+ * One LOCK CMPXCHG on the guest's value through this CPU's temporary
+ * mapping (write-back, like the guest's own mapping of its RAM), so a
+ * change another vCPU makes between the walker's read and this write is
+ * seen, never overwritten (the CPU's own A/D updates are locked the same
+ * way, SDM Vol. 3A 4.8). Natural alignment keeps the value inside one page.
+ */
+enum sc_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
+					 uint64_t desired)
 {
-	return guest_copy(gpa, buf, size, false);
-}
+	enum sc_cmpxchg_result result = SC_CMPXCHG_CHANGED;
+	void *map;
 
-bool svm_guest_write(uint64_t gpa, const void *buf, uint32_t size)
-{
-	return guest_copy(gpa, (void *)buf, size, true);
+	if ((size != 4 && size != 8) || (gpa & (size - 1)))
+		return SC_CMPXCHG_UNMAPPED;
+	if (gpa >= guest_size || size > guest_size - gpa)
+		return SC_CMPXCHG_UNMAPPED;
+	map = temp_map(TEMP_GUEST, guest_base + gpa, size);
+	if (!map)
+		return SC_CMPXCHG_UNMAPPED;
+	if (size == 8) {
+		if (__atomic_compare_exchange_n((uint64_t *)map, expected, desired, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			result = SC_CMPXCHG_DONE;
+	} else {
+		uint32_t old = (uint32_t)*expected;
+
+		if ((uint64_t)old != *expected) /* a 4-byte entry never equals this */
+			old = *(volatile uint32_t *)map;
+		else if (__atomic_compare_exchange_n((uint32_t *)map, &old, (uint32_t)desired,
+						     false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			result = SC_CMPXCHG_DONE;
+		*expected = old;
+	}
+	temp_unmap(TEMP_GUEST, guest_base + gpa, size);
+	return result;
 }

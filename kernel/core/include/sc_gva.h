@@ -19,15 +19,30 @@ struct sc_gva_regs {
 	uint64_t cr4;
 	uint64_t efer;
 	uint64_t rflags;
-	uint8_t cpl; /* current privilege level, 0..3 */
+	uint8_t cpl;	    /* current privilege level, 0..3 */
 	uint8_t maxphyaddr; /* physical-address width the guest sees, 32..52 */
 };
 
-/* Guest-physical memory as the VP sees it. Each returns false when the
- * guest-physical range is not backed (no nested mapping). */
+/* What a compare-exchange on guest memory did. */
+enum sc_cmpxchg_result {
+	SC_CMPXCHG_DONE,     /* the entry held the expected value and was replaced */
+	SC_CMPXCHG_CHANGED,  /* it held another value, now in *expected */
+	SC_CMPXCHG_UNMAPPED, /* not backed, or not a naturally aligned 4 or 8 bytes */
+};
+
+/*
+ * Guest-physical memory as the VP sees it. read returns false when the
+ * guest-physical range is not backed (no nested mapping). cmpxchg replaces
+ * the naturally aligned `size`-byte (4 or 8) value at `gpa` with `desired`
+ * only if it still equals *expected, as one locked access; otherwise it
+ * stores the value it found in *expected. There is deliberately no plain
+ * write: other vCPUs of the guest change its page tables concurrently, and
+ * a read-modify-write through a plain store would revert their changes.
+ */
 struct sc_guest_memory {
 	bool (*read)(void *ctx, uint64_t gpa, void *buf, uint32_t size);
-	bool (*write)(void *ctx, uint64_t gpa, const void *buf, uint32_t size);
+	enum sc_cmpxchg_result (*cmpxchg)(void *ctx, uint64_t gpa, uint32_t size,
+					  uint64_t *expected, uint64_t desired);
 	void *ctx;
 };
 
