@@ -6,6 +6,7 @@
  */
 #include <libfdt.h>
 
+#include "fdt_blob.h"
 #include "sidecar_topology.h"
 
 static int fail(struct sidecar_topology *topo, const char *fmt, ...)
@@ -122,8 +123,7 @@ static int read_cpus(const void *fdt, struct sidecar_topology *topo)
 
 	if (cpus < 0)
 		return fail(topo, "no /cpus node");
-	fdt_for_each_subnode(node, fdt, cpus)
-	{
+	fdt_for_each_subnode (node, fdt, cpus) {
 		struct sidecar_plan_cpu *cpu;
 		const char *name = fdt_get_name(fdt, node, NULL);
 		int len;
@@ -162,8 +162,7 @@ static int read_memory(const void *fdt, int addr_cells, int size_cells,
 {
 	int node;
 
-	fdt_for_each_subnode(node, fdt, 0)
-	{
+	fdt_for_each_subnode (node, fdt, 0) {
 		int len;
 		const char *type = fdt_getprop(fdt, node, "device_type", &len);
 		uint32_t vnode;
@@ -205,11 +204,10 @@ static int read_reserved(const void *fdt, struct sidecar_topology *topo)
 	}
 	if (rsv < 0)
 		return 0;
-	fdt_for_each_subnode(node, fdt, rsv)
-	{
+	fdt_for_each_subnode (node, fdt, rsv) {
 		int rc = read_reg_pairs(fdt, node, fdt_address_cells(fdt, rsv),
-					fdt_size_cells(fdt, rsv), topo, "reserved-memory",
-					add_used, 0);
+					fdt_size_cells(fdt, rsv), topo, "reserved-memory", add_used,
+					0);
 
 		if (rc)
 			return rc;
@@ -244,15 +242,14 @@ int sidecar_topology_from_fdt(const void *fdt, size_t size, struct sidecar_topol
 	int rc, addr_cells, size_cells;
 
 	topo->cpu_count = topo->ram_count = topo->used_count = 0;
+	topo->cmdline[0] = '\0';
 	topo->error[0] = '\0';
-	if (size < sizeof(struct fdt_header))
-		return fail(topo, "device tree too small (%zu bytes)", size);
-	rc = fdt_check_header(fdt);
-	if (rc)
-		return fail(topo, "not a device tree: %s", fdt_strerror(rc));
-	if (fdt_totalsize(fdt) > size)
-		return fail(topo, "device tree claims %u bytes, only %zu available",
-			    fdt_totalsize(fdt), size);
+	/* Before any libfdt call: libfdt 1.6.1 crashes or overflows on
+	 * trees this refuses (fdt_blob.h). */
+	if (!sidecar_fdt_blob_check(fdt, size, topo->error, sizeof(topo->error)))
+		return -1;
+	/* A second opinion; after the check above it cannot crash and it
+	 * should never refuse (the topology fuzz harness checks that). */
 	rc = fdt_check_full(fdt, size);
 	if (rc)
 		return fail(topo, "malformed device tree: %s", fdt_strerror(rc));
