@@ -35,6 +35,11 @@ static void note_free_piece(void *ctx, uint64_t start, uint64_t end)
 	struct free_ranges *f = ctx;
 	uint32_t v = f->current_vnode;
 
+	/* A piece that starts in the last page of the 64-bit space holds no
+	 * whole page: rounding its start up would wrap to 0 and turn it into
+	 * [0, end), past every used range and outside RAM. */
+	if (start > UINT64_MAX - PAGE_MASK)
+		return;
 	start = (start + PAGE_MASK) & ~PAGE_MASK;
 	end &= ~PAGE_MASK;
 	if (end <= start)
@@ -108,7 +113,10 @@ static void format_boot_cpus(struct sidecar_plan *plan)
 {
 	size_t used = sc_snprintf(plan->boot_cpus, sizeof(plan->boot_cpus), "boot_cpus=");
 
-	for (uint32_t i = 0; i < plan->node_count; i++) {
+	/* 128 base VPs below 2048 take at most 650 bytes; sc_snprintf()
+	 * returns the untruncated length, so stop rather than index past
+	 * the buffer should that ever change. */
+	for (uint32_t i = 0; i < plan->node_count && used < sizeof(plan->boot_cpus); i++) {
 		used += sc_snprintf(plan->boot_cpus + used, sizeof(plan->boot_cpus) - used, "%s%u",
 				    i ? "," : "", plan->nodes[i].base_vp);
 	}
@@ -119,12 +127,12 @@ enum sidecar_plan_result sidecar_plan_compute(const struct sidecar_plan_input *i
 {
 	struct sidecar_plan_ram ram[SIDECAR_PLAN_MAX_RAM_RANGES];
 	struct sidecar_plan_range used[SIDECAR_PLAN_MAX_USED_RANGES];
-	struct free_ranges free = { 0 };
+	struct free_ranges free = {0};
 	size_t used_count = in->used_count;
 	uint32_t max_vnode = 0, needed;
 	bool any_multi = false;
 
-	*plan = (struct sidecar_plan){ .result = SIDECAR_PLAN_PLANNED };
+	*plan = (struct sidecar_plan){.result = SIDECAR_PLAN_PLANNED};
 	plan->cpu_count = (uint32_t)in->cpu_count;
 
 	if (in->cpu_count == 0)
@@ -209,9 +217,10 @@ enum sidecar_plan_result sidecar_plan_compute(const struct sidecar_plan_input *i
 				}
 			}
 			if (!found)
-				return decline(plan,
-					       "not enough memory for sidecar node %u: needs %#llx bytes",
-					       i, (unsigned long long)required);
+				return decline(
+					plan,
+					"not enough memory for sidecar node %u: needs %#llx bytes",
+					i, (unsigned long long)required);
 		}
 		free.end[vnode] -= required;
 		node->mem_vnode = vnode;

@@ -51,7 +51,7 @@ static void expect_node(uint32_t i, uint32_t base_vp, uint32_t vp_count, uint32_
 		     "node %u memory_size", i);
 }
 
-static const struct sidecar_plan_ram one_gib[] = { { 0, 1 * GiB, 0 } };
+static const struct sidecar_plan_ram one_gib[] = {{0, 1 * GiB, 0}};
 
 Test(planner, one_cpu_declines)
 {
@@ -84,7 +84,7 @@ Test(planner, every_vnode_one_cpu_declines)
 	struct sidecar_plan_ram ram[4];
 
 	for (uint32_t v = 0; v < 4; v++)
-		ram[v] = (struct sidecar_plan_ram){ v * GiB, (v + 1) * GiB, v };
+		ram[v] = (struct sidecar_plan_ram){v * GiB, (v + 1) * GiB, v};
 	make_cpus(4, vnode_is_index);
 	cr_assert_eq(run(4, ram, 4, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
 	cr_expect_str_eq(plan.reason, "all NUMA nodes have one CPU");
@@ -115,7 +115,7 @@ Test(planner, cpus_1024_in_4_vnodes)
 	uint64_t r32 = sidecar_required_memory(32);
 
 	for (uint32_t v = 0; v < 4; v++)
-		ram[v] = (struct sidecar_plan_ram){ v * 4 * GiB, (v + 1) * 4 * GiB, v };
+		ram[v] = (struct sidecar_plan_ram){v * 4 * GiB, (v + 1) * 4 * GiB, v};
 	make_cpus(1024, quarter_of_1024);
 	cr_assert_eq(run(1024, ram, 4, NULL, 0, NULL), SIDECAR_PLAN_PLANNED, "%s", plan.reason);
 	cr_expect_eq(plan.node_count, 32, "8 nodes of 32 per vnode");
@@ -138,9 +138,9 @@ static uint32_t uneven(size_t i)
 Test(planner, uneven_vnodes)
 {
 	struct sidecar_plan_ram ram[] = {
-		{ 0, 1 * GiB, 0 },
-		{ 1 * GiB, 2 * GiB, 1 },
-		{ 2 * GiB, 3 * GiB, 2 },
+		{0, 1 * GiB, 0},
+		{1 * GiB, 2 * GiB, 1},
+		{2 * GiB, 3 * GiB, 2},
 	};
 
 	make_cpus(44, uneven);
@@ -162,7 +162,7 @@ static uint32_t all_on_vnode_1(size_t i)
 
 Test(planner, memory_only_on_remote_vnode)
 {
-	struct sidecar_plan_ram ram[] = { { 0, 512 * MiB, 0 } };
+	struct sidecar_plan_ram ram[] = {{0, 512 * MiB, 0}};
 
 	make_cpus(8, all_on_vnode_1);
 	cr_assert_eq(run(8, ram, 1, NULL, 0, ""), SIDECAR_PLAN_PLANNED, "%s", plan.reason);
@@ -175,9 +175,9 @@ Test(planner, remote_fallback_is_cyclic)
 	/* CPUs on vnode 1; vnode 2 too small, vnodes 3 and 0 large enough:
 	 * the search goes 2, 3, 0, 1 and picks 3. */
 	struct sidecar_plan_ram ram[] = {
-		{ 0, 64 * MiB, 0 },
-		{ 64 * MiB, 64 * MiB + 4096, 2 },
-		{ 128 * MiB, 192 * MiB, 3 },
+		{0, 64 * MiB, 0},
+		{64 * MiB, 64 * MiB + 4096, 2},
+		{128 * MiB, 192 * MiB, 3},
 	};
 
 	make_cpus(8, all_on_vnode_1);
@@ -191,7 +191,7 @@ Test(planner, exact_size_local_range_falls_back_to_itself)
 	 * ranges with `>=` (accept): an exact fit is found again at the end of
 	 * the cycle, on the local vnode. */
 	uint64_t need = sidecar_required_memory(4);
-	struct sidecar_plan_ram ram[] = { { 1 * GiB, 1 * GiB + need, 0 } };
+	struct sidecar_plan_ram ram[] = {{1 * GiB, 1 * GiB + need, 0}};
 
 	make_cpus(4, NULL);
 	cr_assert_eq(run(4, ram, 1, NULL, 0, ""), SIDECAR_PLAN_PLANNED, "%s", plan.reason);
@@ -200,7 +200,7 @@ Test(planner, exact_size_local_range_falls_back_to_itself)
 
 Test(planner, memory_too_small)
 {
-	struct sidecar_plan_ram ram[] = { { 0, sidecar_required_memory(8) - 4096, 0 } };
+	struct sidecar_plan_ram ram[] = {{0, sidecar_required_memory(8) - 4096, 0}};
 
 	make_cpus(8, NULL);
 	cr_assert_eq(run(8, ram, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
@@ -211,7 +211,7 @@ Test(planner, memory_too_small)
 Test(planner, second_node_runs_out_of_memory)
 {
 	uint64_t r17 = sidecar_required_memory(17);
-	struct sidecar_plan_ram ram[] = { { 0, r17 + 4096 * 10, 0 } };
+	struct sidecar_plan_ram ram[] = {{0, r17 + 4096 * 10, 0}};
 
 	make_cpus(33, NULL);
 	cr_assert_eq(run(33, ram, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
@@ -233,7 +233,7 @@ Test(planner, vnode_out_of_range)
 
 Test(planner, ram_vnode_out_of_range)
 {
-	struct sidecar_plan_ram ram[] = { { 0, 1 * GiB, 0 }, { 1 * GiB, 2 * GiB, 70 } };
+	struct sidecar_plan_ram ram[] = {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 70}};
 
 	make_cpus(4, NULL);
 	cr_assert_eq(run(4, ram, 2, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
@@ -245,11 +245,8 @@ Test(planner, overlapping_used_ranges)
 	/* Used ranges overlap each other and stick out of RAM. The free pieces
 	 * are [1M, 100M) and [300M, 1G-2M), and the largest wins. */
 	struct sidecar_plan_range used[] = {
-		{ 200 * MiB, 300 * MiB },
-		{ 0, 1 * MiB },
-		{ 100 * MiB, 250 * MiB },
-		{ 1 * GiB - 2 * MiB, 2 * GiB },
-		{ 120 * MiB, 130 * MiB },
+		{200 * MiB, 300 * MiB},	      {0, 1 * MiB},	      {100 * MiB, 250 * MiB},
+		{1 * GiB - 2 * MiB, 2 * GiB}, {120 * MiB, 130 * MiB},
 	};
 
 	make_cpus(4, NULL);
@@ -260,20 +257,20 @@ Test(planner, overlapping_used_ranges)
 Test(planner, used_ranges_pick_largest_piece)
 {
 	/* [0,1G) minus [10M, 900M): pieces of 10M and 124M; the second wins. */
-	struct sidecar_plan_range used[] = { { 10 * MiB, 900 * MiB } };
+	struct sidecar_plan_range used[] = {{10 * MiB, 900 * MiB}};
 
 	make_cpus(2, NULL);
 	cr_assert_eq(run(2, one_gib, 1, used, 1, ""), SIDECAR_PLAN_PLANNED);
 	expect_node(0, 0, 2, 0, 1 * GiB - sidecar_required_memory(2));
 
-	used[0] = (struct sidecar_plan_range){ 200 * MiB, 1 * GiB - 1 * MiB };
+	used[0] = (struct sidecar_plan_range){200 * MiB, 1 * GiB - 1 * MiB};
 	cr_assert_eq(run(2, one_gib, 1, used, 1, ""), SIDECAR_PLAN_PLANNED);
 	expect_node(0, 0, 2, 0, 200 * MiB - sidecar_required_memory(2));
 }
 
 Test(planner, unaligned_ram_is_trimmed_to_pages)
 {
-	struct sidecar_plan_ram ram[] = { { 0x1234, 64 * MiB + 0x789, 0 } };
+	struct sidecar_plan_ram ram[] = {{0x1234, 64 * MiB + 0x789, 0}};
 
 	make_cpus(2, NULL);
 	cr_assert_eq(run(2, ram, 1, NULL, 0, ""), SIDECAR_PLAN_PLANNED);
@@ -281,9 +278,67 @@ Test(planner, unaligned_ram_is_trimmed_to_pages)
 	expect_node(0, 0, 2, 0, 64 * MiB - sidecar_required_memory(2));
 }
 
+/* ---- the top of the 64-bit space (issue 10, finding 2) ----
+ *
+ * Rounding a range start up to a page as (start + 4095) & ~4095 wraps to 0
+ * for a start in the last page: the free range became [0, 2^64 - 4096),
+ * past every used range, and node memory landed outside RAM. */
+
+#define LAST_PAGE (UINT64_MAX - 4095)
+
+Test(planner, ram_in_the_last_page_holds_no_page)
+{
+	/* The issue's tree: memory reg = <0xffffffff 0xfffff001 0x0 0xffe>. */
+	struct sidecar_plan_ram ram[] = {{LAST_PAGE + 1, LAST_PAGE + 1 + 0xffe, 0}};
+
+	make_cpus(4, NULL);
+	cr_assert_eq(run(4, ram, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED,
+		     "planned node memory at %#llx", (unsigned long long)plan.nodes[0].memory_base);
+	cr_expect_str_eq(plan.reason, "not enough memory for sidecar node 0: needs 0x35000 bytes");
+}
+
+Test(planner, last_page_piece_does_not_hide_used_ranges)
+{
+	/* RAM [1G, 2^64 - 1) minus [1G + 4K, 2^64 - 4095): the pieces are one
+	 * page at 1G and the 4094 bytes at the top, which hold no page. */
+	struct sidecar_plan_ram ram[] = {{1 * GiB, UINT64_MAX, 0}};
+	struct sidecar_plan_range used[] = {{1 * GiB + 4096, LAST_PAGE + 1}};
+
+	make_cpus(2, NULL);
+	cr_assert_eq(run(2, ram, 1, used, 1, ""), SIDECAR_PLAN_DECLINED,
+		     "planned node memory at %#llx", (unsigned long long)plan.nodes[0].memory_base);
+	cr_expect_eq(strncmp(plan.reason, "not enough memory for sidecar node 0", 36), 0, "%s",
+		     plan.reason);
+}
+
+Test(planner, last_page_piece_next_to_real_ram)
+{
+	/* The wrapped piece used to win as the largest of vnode 0. */
+	struct sidecar_plan_ram ram[] = {{1 * GiB, 2 * GiB, 0}, {LAST_PAGE + 1, UINT64_MAX, 0}};
+
+	make_cpus(4, NULL);
+	cr_assert_eq(run(4, ram, 2, NULL, 0, ""), SIDECAR_PLAN_PLANNED, "%s", plan.reason);
+	expect_node(0, 0, 4, 0, 2 * GiB - sidecar_required_memory(4));
+}
+
+Test(planner, ram_up_to_the_top_of_the_address_space)
+{
+	/* A page-aligned start in the last page rounds to itself; an end of
+	 * 2^64 - 1 rounds down to the last page. */
+	uint64_t need = sidecar_required_memory(4);
+	struct sidecar_plan_ram ram[] = {{LAST_PAGE - need, UINT64_MAX, 0}};
+
+	make_cpus(4, NULL);
+	cr_assert_eq(run(4, ram, 1, NULL, 0, ""), SIDECAR_PLAN_PLANNED, "%s", plan.reason);
+	expect_node(0, 0, 4, 0, LAST_PAGE - need);
+
+	ram[0].start = LAST_PAGE;
+	cr_assert_eq(run(4, ram, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
+}
+
 Test(planner, overlapping_ram_declines)
 {
-	struct sidecar_plan_ram ram[] = { { 0, 1 * GiB, 0 }, { 512 * MiB, 2 * GiB, 1 } };
+	struct sidecar_plan_ram ram[] = {{0, 1 * GiB, 0}, {512 * MiB, 2 * GiB, 1}};
 
 	make_cpus(4, NULL);
 	cr_assert_eq(run(4, ram, 2, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
@@ -307,7 +362,7 @@ Test(planner, too_many_nodes_declines)
 {
 	/* Alternating vnodes make every CPU its own run: 300 nodes. OpenHCL
 	 * would silently drop the nodes past 128; we decline. */
-	struct sidecar_plan_ram ram[] = { { 0, 1 * GiB, 0 }, { 1 * GiB, 2 * GiB, 1 } };
+	struct sidecar_plan_ram ram[] = {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 1}};
 
 	make_cpus(300, alternating);
 	cr_assert_eq(run(300, ram, 2, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
@@ -368,7 +423,8 @@ Test(planner, print_table)
 	sidecar_plan_print(&plan, emit_to_string, out);
 	cr_expect(strstr(out, "sidecar plan: 33 CPUs in 2 nodes, 1724 KiB reserved, logging off\n"),
 		  "%s", out);
-	cr_expect(strstr(out, "   1      17       16     0         0         0x3fe51000      0xd1000\n"),
+	cr_expect(strstr(out,
+			 "   1      17       16     0         0         0x3fe51000      0xd1000\n"),
 		  "%s", out);
 	cr_expect(strstr(out, "kernel command line: boot_cpus=0,17\n"), "%s", out);
 
