@@ -3,18 +3,161 @@
  * Validation of the boot loader's input to sidecar_entry(). Everything the
  * kernel will trust later (memory it writes, CPUs it starts) is checked
  * here first; any problem is a readable reason and no CPU is started.
+ *
+ * Memory: every physical range the kernel reads or writes is checked on its
+ * own (no wraparound, below 2^MAXPHYADDR: the kernel's temporary mappings
+ * keep only address bits 12-51, so an address at or above 2^52 would alias
+ * low memory, and one above MAXPHYADDR is a reserved-bit page fault, SDM
+ * Vol. 3A 4.5.4) and against every other (disjoint), before the kernel
+ * writes any of them but the output block, which sc_boot_output_ok() clears
+ * first.
  */
 #include <sidecar/control_ops.h>
 
 #include "sc_boot.h"
 #include "sc_format.h"
 
-#define PAGE_MASK ((uint64_t)SIDECAR_PAGE_SIZE - 1)
+#define PAGE_MASK    ((uint64_t)SIDECAR_PAGE_SIZE - 1)
 #define XAPIC_MAX_ID 254 /* 255 is the xAPIC broadcast address */
+
+#define IMAGE_LIMIT    (1ull << 32) /* APs load the image's page tables in 32-bit mode */
+#define MAXPHYADDR_MIN 32
+#define MAXPHYADDR_MAX 52 /* paging-structure entries hold address bits 12-51 */
 
 static bool overlaps(uint64_t a_start, uint64_t a_end, uint64_t b_start, uint64_t b_end)
 {
 	return a_start < b_end && b_start < a_end;
+}
+
+/*
+ * A physical range the kernel reads or writes, [start, start + size). Node
+ * memory has node >= 0; the others a name. Its end is computed only after
+ * range_ok() has ruled out wraparound.
+ */
+struct range {
+	const char *name;
+	int node;
+	uint64_t start, size;
+};
+
+static uint64_t range_end(const struct range *r)
+{
+	return r->start + r->size;
+}
+
+/* "the output extension" or "node 3": how a range is named after "overlaps". */
+static const char *object(const struct range *r, char *buf, size_t size)
+{
+	if (r->node >= 0)
+		sc_snprintf(buf, size, "node %d", r->node);
+	else
+		sc_snprintf(buf, size, "the %s", r->name);
+	return buf;
+}
+
+/* "output extension" or "node 3: memory": a range as a message's subject. */
+static const char *subject(const struct range *r, char *buf, size_t size)
+{
+	if (r->node >= 0)
+		sc_snprintf(buf, size, "node %d: memory", r->node);
+	else
+		sc_snprintf(buf, size, "%s", r->name);
+	return buf;
+}
+
+/* No wraparound, and below 2^MAXPHYADDR. */
+static bool range_ok(const struct range *r, uint8_t maxphyaddr, char *err, size_t size)
+{
+	char name[48];
+
+	if (r->size > UINT64_MAX - r->start) {
+		if (r->node >= 0)
+			return sc_reason(err, size, "node %d: memory range wraps around", r->node);
+		return sc_reason(err, size, "%s at %#llx (%#llx bytes) wraps around", r->name,
+				 (unsigned long long)r->start, (unsigned long long)r->size);
+	}
+	if (range_end(r) > 1ull << maxphyaddr)
+		return sc_reason(
+			err, size,
+			"%s at %#llx..%#llx lies beyond the CPU's %u-bit physical address space",
+			subject(r, name, sizeof(name)), (unsigned long long)r->start,
+			(unsigned long long)range_end(r) - 1, maxphyaddr);
+	return true;
+}
+
+/* `r` (checked by range_ok) is disjoint from `other` (also checked). */
+static bool disjoint(const struct range *r, const struct range *other, char *err, size_t size)
+{
+	char a[48], b[48];
+
+	if (!overlaps(r->start, range_end(r), other->start, range_end(other)))
+		return true;
+	return sc_reason(err, size, "%s overlaps %s", subject(r, a, sizeof(a)),
+			 object(other, b, sizeof(b)));
+}
+
+/* The ranges every configuration has, in the order the errors name them. */
+enum {
+	R_IMAGE,
+	R_PARAMS,
+	R_OUTPUT,
+	R_OUTPUT_EXT,
+	R_TRAMPOLINE,
+	R_GUEST,
+	R_COUNT,
+};
+
+static void fixed_ranges(const struct sidecar_params_ext *ext, const struct sc_boot_env *env,
+			 struct range *r)
+{
+	r[R_IMAGE] = (struct range){"sidecar image", -1, env->image_start, env->image_size};
+	r[R_PARAMS] = (struct range){"params", -1, env->params_pa,
+				     SIDECAR_PAGE_SIZE + sizeof(*ext) +
+					     (uint64_t)ext->vp_count * sizeof(uint32_t)};
+	r[R_OUTPUT] = (struct range){"output", -1, env->output_pa, sizeof(struct sidecar_output)};
+	/* Absent (0): an empty range, which overlaps nothing. */
+	r[R_OUTPUT_EXT] =
+		(struct range){"output extension", -1, ext->output_ext,
+			       ext->output_ext ? sidecar_output_ext_size(ext->vp_count) : 0};
+	r[R_TRAMPOLINE] =
+		(struct range){"trampoline page", -1, ext->trampoline_page, SIDECAR_PAGE_SIZE};
+	r[R_GUEST] =
+		(struct range){"guest memory", -1, ext->guest_memory_base, ext->guest_memory_size};
+}
+
+static bool maxphyaddr_ok(uint8_t maxphyaddr)
+{
+	return maxphyaddr >= MAXPHYADDR_MIN && maxphyaddr <= MAXPHYADDR_MAX;
+}
+
+bool sc_boot_output_ok(const struct sc_boot_env *env)
+{
+	struct range image = {"sidecar image", -1, env->image_start, env->image_size};
+	struct range output = {"output", -1, env->output_pa, sizeof(struct sidecar_output)};
+	/* A width outside 32..52 is refused later, with the reason written
+	 * here: until then, judge by the nearest valid one. */
+	uint8_t bits = env->maxphyaddr < MAXPHYADDR_MIN	  ? MAXPHYADDR_MIN
+		       : env->maxphyaddr > MAXPHYADDR_MAX ? MAXPHYADDR_MAX
+							  : env->maxphyaddr;
+
+	if (env->output_pa & 7)
+		return false;
+	if (!range_ok(&image, bits, NULL, 0) || !range_ok(&output, bits, NULL, 0))
+		return false;
+	return disjoint(&output, &image, NULL, 0);
+}
+
+bool sc_boot_params_place_ok(const struct sc_boot_env *env, char *err, size_t size)
+{
+	struct range params = {"params", -1, env->params_pa,
+			       SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext) +
+				       SIDECAR_EXT_MAX_VPS * sizeof(uint32_t)};
+
+	if (!maxphyaddr_ok(env->maxphyaddr))
+		return sc_reason(err, size,
+				 "the CPU's physical-address width (%u bits) is outside %u..%u",
+				 env->maxphyaddr, MAXPHYADDR_MIN, MAXPHYADDR_MAX);
+	return range_ok(&params, env->maxphyaddr, err, size);
 }
 
 bool sc_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t size)
@@ -63,11 +206,18 @@ bool sc_boot_starts_cpu(const struct sidecar_node_params *node,
 	return cpu != 0;
 }
 
+static struct range node_range(const struct sidecar_params *p, uint32_t i)
+{
+	return (struct range){NULL, (int)i, p->nodes[i].memory_base, p->nodes[i].memory_size};
+}
+
 static bool check_node(const struct sidecar_params *p, const struct sidecar_params_ext *ext,
-		       const struct sc_boot_env *env, uint32_t i, char *err, size_t size)
+		       const struct sc_boot_env *env, const struct range *fixed, uint32_t i,
+		       char *err, size_t size)
 {
 	const struct sidecar_node_params *n = &p->nodes[i];
-	uint64_t required, end;
+	struct range mem = node_range(p, i);
+	uint64_t required;
 
 	if (n->vp_count == 0 || n->vp_count > SIDECAR_MAX_CPUS_PER_NODE)
 		return sc_reason(err, size, "node %u: vp_count %u out of range (1..%u)", i,
@@ -82,33 +232,23 @@ static bool check_node(const struct sidecar_params *p, const struct sidecar_para
 				 "node %u: failed to provide required memory: %#llx, actual: %#llx",
 				 i, (unsigned long long)required,
 				 (unsigned long long)n->memory_size);
-	end = n->memory_base + n->memory_size;
-	if (end < n->memory_base)
-		return sc_reason(err, size, "node %u: memory range wraps around", i);
+	if (!range_ok(&mem, env->maxphyaddr, err, size))
+		return false;
 	if ((uint64_t)n->base_vp + n->vp_count > ext->vp_count)
 		return sc_reason(err, size, "node %u: VPs %u..%llu outside the CPU list (%u CPUs)",
 				 i, n->base_vp, (unsigned long long)n->base_vp + n->vp_count - 1,
 				 ext->vp_count);
-	if (overlaps(n->memory_base, end, env->image_start, env->image_end))
-		return sc_reason(err, size, "node %u: memory overlaps the sidecar image", i);
-	if (overlaps(n->memory_base, end, env->params_start, env->params_end))
-		return sc_reason(err, size, "node %u: memory overlaps the params", i);
-	if (overlaps(n->memory_base, end, env->output_start, env->output_end))
-		return sc_reason(err, size, "node %u: memory overlaps the output", i);
-	if (overlaps(n->memory_base, end, env->output_ext_start, env->output_ext_end))
-		return sc_reason(err, size, "node %u: memory overlaps the output extension", i);
-	if (overlaps(n->memory_base, end, ext->trampoline_page,
-		     ext->trampoline_page + SIDECAR_PAGE_SIZE))
-		return sc_reason(err, size, "node %u: memory overlaps the trampoline page", i);
-	if (overlaps(n->memory_base, end, ext->guest_memory_base,
-		     ext->guest_memory_base + ext->guest_memory_size))
-		return sc_reason(err, size, "node %u: memory overlaps the guest memory", i);
+	for (unsigned int r = 0; r < R_COUNT; r++) {
+		if (!disjoint(&mem, &fixed[r], err, size))
+			return false;
+	}
 
 	for (uint32_t j = 0; j < i; j++) {
 		const struct sidecar_node_params *m = &p->nodes[j];
+		struct range other = node_range(p, j);
 
-		if (overlaps(n->memory_base, end, m->memory_base, m->memory_base + m->memory_size))
-			return sc_reason(err, size, "node %u: memory overlaps node %u", i, j);
+		if (!disjoint(&mem, &other, err, size))
+			return false;
 		if (overlaps(n->base_vp, (uint64_t)n->base_vp + n->vp_count, m->base_vp,
 			     (uint64_t)m->base_vp + m->vp_count))
 			return sc_reason(err, size, "node %u: VPs overlap those of node %u", i, j);
@@ -176,9 +316,9 @@ static bool check_cpus(const struct sidecar_params *p, const uint32_t *apic_ids,
 	return true;
 }
 
-/* Guest memory: what the nested page tables can map, clear of the rest. */
-static bool check_guest_memory(const struct sidecar_params_ext *ext,
-			       const struct sc_boot_env *env, char *err, size_t size)
+/* Guest memory: what the nested page tables can map (its place among the
+ * other ranges is checked with them). */
+static bool check_guest_memory(const struct sidecar_params_ext *ext, char *err, size_t size)
 {
 	uint64_t base = ext->guest_memory_base, len = ext->guest_memory_size;
 	const uint64_t align = SIDECAR_EXT_GUEST_MEMORY_ALIGN;
@@ -195,26 +335,43 @@ static bool check_guest_memory(const struct sidecar_params_ext *ext,
 			"guest memory base %#llx or size %#llx not 2 MiB aligned (nested page "
 			"tables map it with 2 MiB pages)",
 			(unsigned long long)base, (unsigned long long)len);
-	if (len > SIDECAR_EXT_MAX_GUEST_MEMORY || base + len < base)
+	if (len > SIDECAR_EXT_MAX_GUEST_MEMORY)
 		return sc_reason(err, size, "guest memory size %#llx above the %#llx supported",
 				 (unsigned long long)len,
 				 (unsigned long long)SIDECAR_EXT_MAX_GUEST_MEMORY);
-	if (overlaps(base, base + len, env->image_start, env->image_end) ||
-	    overlaps(base, base + len, env->params_start, env->params_end) ||
-	    overlaps(base, base + len, env->output_start, env->output_end) ||
-	    overlaps(base, base + len, env->output_ext_start, env->output_ext_end) ||
-	    overlaps(base, base + len, ext->trampoline_page,
-		     ext->trampoline_page + SIDECAR_PAGE_SIZE))
-		return sc_reason(
-			err, size,
-			"guest memory overlaps the image, params, output or trampoline page");
+	return true;
+}
+
+/* Every range but node memory: on its own, then pairwise. */
+static bool check_fixed_ranges(const struct range *r, const struct sc_boot_env *env, char *err,
+			       size_t size)
+{
+	for (unsigned int i = 0; i < R_COUNT; i++) {
+		if (r[i].size && !range_ok(&r[i], env->maxphyaddr, err, size))
+			return false;
+	}
+	if (range_end(&r[R_IMAGE]) > IMAGE_LIMIT)
+		return sc_reason(err, size,
+				 "the image must lie below 4 GiB: APs load its page "
+				 "tables in 32-bit mode");
+	for (unsigned int i = 1; i < R_COUNT; i++) {
+		for (unsigned int j = 0; j < i; j++) {
+			if (!disjoint(&r[i], &r[j], err, size))
+				return false;
+		}
+	}
 	return true;
 }
 
 bool sc_boot_check(const struct sidecar_params *p, const struct sidecar_params_ext *ext,
-		   const uint32_t *apic_ids, const struct sc_boot_env *env, char *err,
-		   size_t size)
+		   const uint32_t *apic_ids, const struct sc_boot_env *env, char *err, size_t size)
 {
+	struct range fixed[R_COUNT];
+
+	if (!maxphyaddr_ok(env->maxphyaddr))
+		return sc_reason(err, size,
+				 "the CPU's physical-address width (%u bits) is outside %u..%u",
+				 env->maxphyaddr, MAXPHYADDR_MIN, MAXPHYADDR_MAX);
 	if (p->enable_logging > 1)
 		return sc_reason(err, size, "enable_logging must be 0 or 1, not %u",
 				 p->enable_logging);
@@ -230,10 +387,13 @@ bool sc_boot_check(const struct sidecar_params *p, const struct sidecar_params_e
 				"initial_state.sidecar_starts_cpu[%u] must be 0 or 1, not %u", i,
 				p->initial_state.sidecar_starts_cpu[i]);
 	}
-	if (!check_guest_memory(ext, env, err, size))
+	if (!check_guest_memory(ext, err, size))
+		return false;
+	fixed_ranges(ext, env, fixed);
+	if (!check_fixed_ranges(fixed, env, err, size))
 		return false;
 	for (uint32_t i = 0; i < p->node_count; i++) {
-		if (!check_node(p, ext, env, i, err, size))
+		if (!check_node(p, ext, env, fixed, i, err, size))
 			return false;
 	}
 	return check_cpus(p, apic_ids, env, err, size);

@@ -48,6 +48,15 @@ static bool fail(struct sidecar_output *out, const char *fmt, ...)
 	return false;
 }
 
+/* The physical-address width (SDM Vol. 3A 4.1.4: 36 bits on a CPU without
+ * CPUID leaf 0x80000008, which no 64-bit CPU lacks in practice). */
+static uint8_t cpu_maxphyaddr(void)
+{
+	if (cpuid(0x80000000, 0).eax < 0x80000008)
+		return 36;
+	return (uint8_t)(cpuid(0x80000008, 0).eax & 0xFF);
+}
+
 static uint32_t cpuid_apic_id(void)
 {
 	struct cpuid_regs r = cpuid(1, 0);
@@ -279,11 +288,26 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 		map_slot(SLOT_APIC, sc_boot.apic_base_pa,
 			 PTE_P | PTE_RW | PTE_NX | PTE_PCD | PTE_PWT);
 
+	/* The environment sc_boot_check() judges the loader's ranges by; the
+	 * output block is written (with the error) before that, so it is
+	 * checked on its own first. */
+	env = (struct sc_boot_env){
+		.image_start = sc_boot.image_pa,
+		.image_size = image_size,
+		.params_pa = params_pa,
+		.output_pa = output_pa,
+		.bsp_apic_id = bsp_apic,
+		.maxphyaddr = cpu_maxphyaddr(),
+	};
+	if (!sc_boot_output_ok(&env))
+		return false; /* nowhere to say why */
 	out = temp_map(TEMP_OUTPUT, output_pa, sizeof(*out));
 	if (!out || (output_pa & 7))
 		return false; /* nowhere to say why */
 	out->error.len = 0;
 
+	if (!sc_boot_params_place_ok(&env, err, sizeof(err)))
+		return fail(out, "%s", err);
 	if (!read_params(params_pa, out, err, sizeof(err)))
 		return false;
 	sc_boot.log_enabled = sc_boot.params.enable_logging == 1;
@@ -292,25 +316,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 
 	/* The APs use x2APIC when CPUID offers it, xAPIC MMIO otherwise. */
 	sc_boot.x2apic = (cpuid(1, 0).ecx & (1u << 21)) != 0;
-	env = (struct sc_boot_env){
-		.image_start = sc_boot.image_pa,
-		.image_end = sc_boot.image_pa + image_size,
-		.params_start = params_pa,
-		.params_end = params_pa + SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext) +
-			      (uint64_t)sc_boot.ext.vp_count * sizeof(uint32_t),
-		.output_start = output_pa,
-		.output_end = output_pa + sizeof(*out),
-		.output_ext_start = sc_boot.ext.output_ext,
-		.output_ext_end = sc_boot.ext.output_ext
-					  ? sc_boot.ext.output_ext +
-						    sidecar_output_ext_size(sc_boot.ext.vp_count)
-					  : 0,
-		.bsp_apic_id = bsp_apic,
-		.x2apic = sc_boot.x2apic,
-	};
-	if (sc_boot.image_pa + image_size > 0x100000000ull)
-		return fail(out, "the image must lie below 4 GiB: APs load its page tables in "
-				 "32-bit mode");
+	env.x2apic = sc_boot.x2apic;
 	if (!sc_boot_check(&sc_boot.params, &sc_boot.ext, sc_boot.apic_ids, &env, err, sizeof(err)))
 		return fail(out, "%s", err);
 	if (sc_boot.params.hypercall_page)

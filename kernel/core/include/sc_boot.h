@@ -14,21 +14,40 @@
 
 /* What sidecar_entry() knows about its surroundings. */
 struct sc_boot_env {
-	uint64_t image_start, image_end; /* physical, [start, end) */
-	uint64_t params_start, params_end; /* params page and extension */
-	uint64_t output_start, output_end; /* struct sidecar_output */
-	uint64_t output_ext_start, output_ext_end; /* its extension (empty if none) */
+	uint64_t image_start, image_size; /* physical */
+	uint64_t params_pa;		  /* the params page; the extension and APIC IDs follow */
+	uint64_t output_pa;		  /* struct sidecar_output */
 	uint32_t bsp_apic_id;
-	bool x2apic; /* the APs can use x2APIC */
+	bool x2apic;	    /* the APs can use x2APIC */
+	uint8_t maxphyaddr; /* the CPU's physical-address width (CPUID 0x80000008) */
 };
+
+/*
+ * Whether the kernel may write the output block at all: 8-byte aligned,
+ * inside the physical address space and clear of the image. Runs before
+ * the first write to it (an error goes there); on false there is nowhere
+ * to say why.
+ */
+bool sc_boot_output_ok(const struct sc_boot_env *env);
+
+/*
+ * Whether the kernel may read the params: the page, the extension and the
+ * largest APIC ID list after them inside the physical address space (an
+ * address above MAXPHYADDR in a page-table entry is a reserved-bit page
+ * fault). Runs before they are read; false with a reason in err.
+ */
+bool sc_boot_params_place_ok(const struct sc_boot_env *env, char *err, size_t err_size);
 
 /* Checks the extension header (before its apic_ids are read). */
 bool sc_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t err_size);
 
 /*
  * Checks the parameters against each other and the environment; `ext`
- * passed sc_boot_check_ext() and apic_ids has ext->vp_count entries.
- * Returns false with a readable reason in err.
+ * passed sc_boot_check_ext() and apic_ids has ext->vp_count entries. Every
+ * physical range the kernel reads or writes (image, params with extension
+ * and APIC IDs, output, output extension, trampoline page, guest memory,
+ * node memory) must not wrap, must lie below 2^MAXPHYADDR, and must not
+ * overlap any other. Returns false with a readable reason in err.
  */
 bool sc_boot_check(const struct sidecar_params *params, const struct sidecar_params_ext *ext,
 		   const uint32_t *apic_ids, const struct sc_boot_env *env, char *err,
