@@ -12,7 +12,7 @@
 #include "kernel.h"
 #include "svm.h"
 
-#define GIB (1ull << 30)
+#define GIB	    (1ull << 30)
 #define NPT_MAX_GIB (SIDECAR_EXT_MAX_GUEST_MEMORY / GIB)
 
 static uint64_t npt_pml4[512] __attribute__((aligned(4096)));
@@ -33,8 +33,12 @@ static uint64_t image_pa_of(const void *va)
 	return sc_boot.image_pa + (uint64_t)((const char *)va - __image_start);
 }
 
-/* Lets the guest use an MSR without an exit. */
-static void pass_msr(uint32_t msr)
+/* Permission map bits of an MSR (APM Vol. 2 15.11): read, write. */
+#define MSRPM_READ  1u
+#define MSRPM_WRITE 2u
+
+/* Lets the guest read and/or write an MSR without an exit. */
+static void pass_msr(uint32_t msr, unsigned int access)
 {
 	uint32_t base, offset;
 
@@ -48,7 +52,7 @@ static void pass_msr(uint32_t msr)
 		base = 0x1000;
 		offset = msr - 0xC0010000;
 	}
-	msrpm[base + offset / 4] &= (uint8_t)~(3u << (2 * (offset % 4)));
+	msrpm[base + offset / 4] &= (uint8_t) ~(access << (2 * (offset % 4)));
 }
 
 const char *svm_partition_init(uint64_t base, uint64_t size)
@@ -69,7 +73,6 @@ const char *svm_partition_init(uint64_t base, uint64_t size)
 		0x175,	    /* SYSENTER_ESP */
 		0x176,	    /* SYSENTER_EIP */
 		0x277,	    /* PAT (G_PAT with nested paging) */
-		0x10,	    /* TSC (plus the VMCB's offset) */
 	};
 
 	if (size == 0)
@@ -97,7 +100,17 @@ const char *svm_partition_init(uint64_t base, uint64_t size)
 	memset(iopm, 0xFF, sizeof(iopm));
 	memset(msrpm, 0xFF, sizeof(msrpm));
 	for (size_t i = 0; i < sizeof(guest_owned) / sizeof(guest_owned[0]); i++)
-		pass_msr(guest_owned[i]);
+		pass_msr(guest_owned[i], MSRPM_READ | MSRPM_WRITE);
+	/*
+	 * The TSC: RDMSR gives this CPU's TSC plus the VMCB's offset, as RDTSC
+	 * does (the offset applies to what the guest reads, 15.30.3). A WRMSR
+	 * that did not exit would reach this CPU's own TSC, which the host's
+	 * timing relies on and the offsets of later guests are taken from;
+	 * it exits to the VMM, which changes the guest's TSC (the offset)
+	 * with SET_VP_REGISTERS. TSC_ADJUST and TSC_AUX exit as well, like
+	 * every MSR not listed here.
+	 */
+	pass_msr(0x10, MSRPM_READ);
 	svm_npt_pa = image_pa_of(npt_pml4);
 	svm_iopm_pa = image_pa_of(iopm);
 	svm_msrpm_pa = image_pa_of(msrpm);
