@@ -96,7 +96,33 @@ static bool read_params(uint64_t params_pa, struct sidecar_output *out, char *er
 	return true;
 }
 
-static void setup_trampoline(void)
+/*
+ * temp_map() returns NULL for a range it cannot map: one past its slots, or
+ * an address with bits above 51, which no PTE holds (SDM Vol. 3A 4.5,
+ * table 4-20). sc_boot_check() refuses such ranges first; should one slip
+ * through, every page the BSP writes is tried here, before anything is
+ * written, so the loader gets a refusal and its memory stays untouched.
+ */
+static bool check_mappable(struct sidecar_output *out)
+{
+	const struct sidecar_params *p = &sc_boot.params;
+	void *va = temp_map(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE);
+
+	if (!va)
+		return fail(out, "cannot map the trampoline page %#llx",
+			    (unsigned long long)sc_boot.trampoline_page);
+	temp_unmap(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE);
+	for (uint32_t i = 0; i < p->node_count; i++) {
+		va = temp_map(TEMP_CONTROL, p->nodes[i].memory_base, SIDECAR_PAGE_SIZE);
+		if (!va)
+			return fail(out, "node %u: cannot map its control page at %#llx", i,
+				    (unsigned long long)p->nodes[i].memory_base);
+		temp_unmap(TEMP_CONTROL, p->nodes[i].memory_base, SIDECAR_PAGE_SIZE);
+	}
+	return true;
+}
+
+static bool setup_trampoline(struct sidecar_output *out)
 {
 	uint64_t pa = sc_boot.trampoline_page;
 	size_t size = (size_t)(sc_trampoline_end - sc_trampoline_start);
@@ -107,6 +133,8 @@ static void setup_trampoline(void)
 	uint32_t v32;
 	uint64_t v64;
 
+	if (!t)
+		return fail(out, "cannot map the trampoline page %#llx", (unsigned long long)pa);
 	memcpy(t, sc_trampoline_start, size);
 	v32 = (uint32_t)pa + sc_trampoline_gdt;
 	memcpy(t + gdtr, &v32, 4);
@@ -119,10 +147,11 @@ static void setup_trampoline(void)
 	v64 = (uint64_t)(uintptr_t)sc_ap_entry64;
 	memcpy(t + entry, &v64, 8);
 	temp_unmap(TEMP_TRAMPOLINE, pa, SIDECAR_PAGE_SIZE);
+	return true;
 }
 
 /* Control pages, output nodes and start-up slots, node by node. */
-static void setup_nodes(struct sidecar_output *out)
+static bool setup_nodes(struct sidecar_output *out)
 {
 	const struct sidecar_params *p = &sc_boot.params;
 	uint32_t slot = 0;
@@ -140,6 +169,9 @@ static void setup_nodes(struct sidecar_output *out)
 		atomic_store_explicit(&n->next_vp, 1, memory_order_relaxed);
 
 		cp = temp_map(TEMP_CONTROL, np->memory_base, SIDECAR_PAGE_SIZE);
+		if (!cp)
+			return fail(out, "node %u: cannot map its control page at %#llx", i,
+				    (unsigned long long)np->memory_base);
 		sc_control_page_init(cp, i, np, &p->initial_state, SC_REQUEST_VECTOR);
 		temp_unmap(TEMP_CONTROL, np->memory_base, SIDECAR_PAGE_SIZE);
 
@@ -163,6 +195,7 @@ static void setup_nodes(struct sidecar_output *out)
 	}
 	sc_ap_count = slot;
 	sc_boot.slot_count = slot;
+	return true;
 }
 
 /*
@@ -181,6 +214,10 @@ static void wait_for_aps(void)
 		struct sidecar_control_page *cp =
 			temp_map(TEMP_CONTROL, n->memory_base, SIDECAR_PAGE_SIZE);
 
+		/* setup_nodes() mapped the same page; a node it could not map
+		 * never got this far. */
+		if (!cp)
+			continue;
 		for (uint32_t cpu = 0; cpu < n->vp_count; cpu++) {
 			while (sidecar_cpu_status(cp, cpu) == SIDECAR_CPU_STATUS_RUN) {
 				if (rdtsc() > deadline) {
@@ -349,15 +386,19 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 			bsp_vp = vp;
 	}
 
-	setup_nodes(out);
-	setup_trampoline();
+	if (!check_mappable(out) || !setup_nodes(out) || !setup_trampoline(out))
+		return false;
 	start_aps(bsp_vp, 0);
 	wait_for_aps();
 
 	/* The trampoline page goes back to the loader clean. */
-	memset(temp_map(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE), 0,
-	       SIDECAR_PAGE_SIZE);
-	temp_unmap(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE);
+	{
+		void *t = temp_map(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE);
+
+		if (t)
+			memset(t, 0, SIDECAR_PAGE_SIZE);
+		temp_unmap(TEMP_TRAMPOLINE, sc_boot.trampoline_page, SIDECAR_PAGE_SIZE);
+	}
 	write_output_ext(rdtsc());
 	log_line("all CPUs started in %llu TSC ticks",
 		 (unsigned long long)(rdtsc() - sc_boot.entry_tsc));
