@@ -175,8 +175,15 @@ enum sidecar_plan_result sidecar_plan_compute(const struct sidecar_plan_input *i
 			return decline(plan, "RAM ranges overlap at %#llx",
 				       (unsigned long long)ram[i].start);
 	}
-	for (size_t i = 0; i < used_count; i++)
+	for (size_t i = 0; i < used_count; i++) {
+		/* An inverted range would be dropped as empty: its memory
+		 * would count as free. */
+		if (in->used[i].end < in->used[i].start)
+			return decline(plan, "used range [%#llx, %#llx) ends before it starts",
+				       (unsigned long long)in->used[i].start,
+				       (unsigned long long)in->used[i].end);
 		used[i] = in->used[i];
+	}
 	mem_ranges_normalize(used, &used_count);
 	for (size_t i = 0; i < in->ram_count; i++) {
 		free.current_vnode = ram[i].vnode;

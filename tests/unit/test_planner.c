@@ -336,6 +336,21 @@ Test(planner, ram_up_to_the_top_of_the_address_space)
 	cr_assert_eq(run(4, ram, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
 }
 
+Test(planner, inverted_used_range_declines)
+{
+	/* [2^64 - 4K, 512M) is what start + size gives for a used range
+	 * that wraps; dropping it as empty would free the memory it covers. */
+	struct sidecar_plan_range used[] = {{LAST_PAGE, 512 * MiB}};
+
+	make_cpus(4, NULL);
+	cr_assert_eq(run(4, one_gib, 1, used, 1, ""), SIDECAR_PLAN_DECLINED);
+	cr_expect_str_eq(plan.reason,
+			 "used range [0xfffffffffffff000, 0x20000000) ends before it starts");
+	used[0].end = used[0].start;
+	cr_expect_eq(run(4, one_gib, 1, used, 1, ""), SIDECAR_PLAN_PLANNED,
+		     "an empty range is fine");
+}
+
 Test(planner, overlapping_ram_declines)
 {
 	struct sidecar_plan_ram ram[] = {{0, 1 * GiB, 0}, {512 * MiB, 2 * GiB, 1}};

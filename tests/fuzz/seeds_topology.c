@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Seeds for fuzz_topology: the edge trees of tests/plan/edge_trees.c (good
+ * and malformed), and planner inputs in the harness's raw layout at the
+ * top of the address space (issue 10, finding 2). The example dtbs of
+ * tests/dts come in as seed_targets.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "edge_trees.h"
+#include "seed_writer.h"
+
+/* fuzz_topology's raw layout: CPU count / 4, RAM count, used count, a
+ * vnode byte per CPU, (start, length, vnode) per RAM range, (start,
+ * length) per used range, then a flag byte. */
+static void raw(const char *dir, const char *name, uint8_t cpus4, uint64_t ram_start,
+		uint64_t ram_len, uint64_t used_start, uint64_t used_len)
+{
+	uint8_t buf[256];
+	size_t n = 0;
+	uint8_t vnode = 0;
+
+	buf[n++] = cpus4;
+	buf[n++] = 1;
+	buf[n++] = used_len ? 1 : 0;
+	for (unsigned i = 0; i < cpus4 * 4u; i++)
+		buf[n++] = 0;
+	memcpy(buf + n, &ram_start, 8), n += 8;
+	memcpy(buf + n, &ram_len, 8), n += 8;
+	buf[n++] = vnode;
+	if (used_len) {
+		memcpy(buf + n, &used_start, 8), n += 8;
+		memcpy(buf + n, &used_len, 8), n += 8;
+	}
+	buf[n++] = 1;
+	seed_write(dir, name, buf, n);
+}
+
+int main(int argc, char **argv)
+{
+	static _Alignas(8) char buf[EDGE_TREE_MAX_SIZE];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	seed_dir(argv[1]);
+	for (size_t i = 0; i < edge_tree_count(); i++) {
+		char name[96];
+		size_t size;
+		struct edge_tree t = edge_tree_build(i, buf, &size);
+
+		snprintf(name, sizeof(name), "tree-%s", t.name);
+		seed_write(argv[1], name, buf, size);
+	}
+	raw(argv[1], "raw-last-page", 1, UINT64_MAX - 0xffe, 0xffe, 0, 0);
+	raw(argv[1], "raw-top", 2, UINT64_MAX - (64ull << 20), 64ull << 20, 0, 0);
+	raw(argv[1], "raw-used-top", 1, 1ull << 30, UINT64_MAX - (1ull << 30), (1ull << 30) + 4096,
+	    UINT64_MAX - (1ull << 30) - 8192);
+	raw(argv[1], "raw-plain", 4, 0, 1ull << 30, 0, 1ull << 20);
+	return 0;
+}
