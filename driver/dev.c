@@ -60,6 +60,12 @@ static bool cpu_gone_locked(struct sidecar_node *node, u32 i)
 	return c->gone;
 }
 
+/* The errno of an ioctl on a CPU that is gone or being converted. */
+static int gone_errno(const struct sidecar_cpu *c)
+{
+	return c->gone == SC_GONE_LOST ? -EIO : -ENOENT;
+}
+
 /*
  * IDLE -> RUN for a command the VMM wrote into CPU i's command page, then
  * the request IPI. The compare-exchange has release ordering: the command
@@ -72,7 +78,7 @@ static int start_locked(struct sidecar_node *node, struct sidecar_file *f, u32 i
 
 	lockdep_assert_held(&node->lock);
 	if (cpu_gone_locked(node, i) || c->converting)
-		return -ENOENT;
+		return gone_errno(c);
 	if (c->state != SC_CPU_FREE)
 		return -EBUSY;
 	if (!sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_IDLE,
@@ -81,26 +87,12 @@ static int start_locked(struct sidecar_node *node, struct sidecar_file *f, u32 i
 	c->state = state;
 	c->owner = f;
 	c->stopping = false;
-	c->result_gone = false;
+	c->nmi_sent = false;
+	c->result = SC_RESULT_DONE;
 	WRITE_ONCE(c->active, true);
 	sidecar_cpu_became_active_locked(node);
 	sidecar_send_request(node, i);
 	return 0;
-}
-
-/* RUN -> STOP and the request IPI, if CPU i still runs a command. */
-static bool stop_locked(struct sidecar_node *node, u32 i)
-{
-	struct sidecar_cpu *c = &node->cpus[i];
-
-	lockdep_assert_held(&node->lock);
-	if (!c->active || c->stopping ||
-	    !sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
-					   SIDECAR_CPU_STATUS_STOP))
-		return false;
-	c->stopping = true;
-	sidecar_send_request(node, i);
-	return true;
 }
 
 static long sidecar_ioctl_run(struct sidecar_file *f, unsigned long arg)
@@ -108,7 +100,8 @@ static long sidecar_ioctl_run(struct sidecar_file *f, unsigned long arg)
 	struct sidecar_node *node = f->node;
 	struct sidecar_cpu *c;
 	unsigned long flags;
-	bool stopped = false, gone;
+	bool stopped = false;
+	u8 result;
 	u32 i;
 	int ret;
 
@@ -123,19 +116,30 @@ static long sidecar_ioctl_run(struct sidecar_file *f, unsigned long arg)
 		return ret;
 
 	if (wait_event_interruptible(c->wq, !READ_ONCE(c->active))) {
-		/* A signal: stop the command, and return only once it ended. */
+		/*
+		 * A signal: stop the command, and return only once it ended.
+		 * Bounded: the watchdog escalates a STOP that is not answered
+		 * and gives the CPU up after the NMI bound (node.c), so this
+		 * uninterruptible wait ends within sidecar_stop_bound().
+		 */
 		spin_lock_irqsave(&node->lock, flags);
-		stopped = stop_locked(node, i);
+		stopped = sidecar_cpu_stop_locked(node, i);
 		spin_unlock_irqrestore(&node->lock, flags);
-		wait_event(c->wq, !READ_ONCE(c->active));
+		if (!wait_event_timeout(c->wq, !READ_ONCE(c->active), sidecar_stop_bound())) {
+			spin_lock_irqsave(&node->lock, flags);
+			sidecar_cpu_expire_locked(node, i);
+			spin_unlock_irqrestore(&node->lock, flags);
+		}
 	}
 
 	spin_lock_irqsave(&node->lock, flags);
-	gone = c->result_gone;
+	result = c->result;
 	c->state = SC_CPU_FREE;
 	c->owner = NULL;
 	spin_unlock_irqrestore(&node->lock, flags);
-	if (gone)
+	if (result == SC_RESULT_LOST)
+		return -EIO;
+	if (result == SC_RESULT_GONE)
 		return -ENOENT;
 	return stopped ? -EINTR : 0;
 }
@@ -172,9 +176,9 @@ static long sidecar_ioctl_stop(struct sidecar_file *f, unsigned long arg)
 	c = &node->cpus[i];
 	spin_lock_irqsave(&node->lock, flags);
 	if (c->owner == f)
-		stop_locked(node, i);	/* running, or already ended: both fine */
+		sidecar_cpu_stop_locked(node, i);	/* running, or already ended: both fine */
 	else if (cpu_gone_locked(node, i) || c->converting)
-		ret = -ENOENT;
+		ret = gone_errno(c);
 	else if (c->state != SC_CPU_FREE)
 		ret = -EBUSY;		/* another file's command */
 	spin_unlock_irqrestore(&node->lock, flags);
@@ -198,6 +202,15 @@ static long sidecar_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 {
 	struct sidecar_file *f = file->private_data;
 
+	/*
+	 * RUN, START and STOP make the sidecar CPU act on the command page:
+	 * writes, in effect. A file opened read-only gets EBADF for them, as
+	 * write(2) on it would (INFO only reads).
+	 */
+	if ((cmd == SIDECAR_IOCTL_RUN || cmd == SIDECAR_IOCTL_START ||
+	     cmd == SIDECAR_IOCTL_STOP) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+
 	switch (cmd) {
 	case SIDECAR_IOCTL_INFO:
 		return sidecar_ioctl_info(f, arg);
@@ -212,7 +225,18 @@ static long sidecar_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	}
 }
 
-/* The next CPU whose START ended, as a u32 Linux CPU number. */
+/*
+ * The next CPU whose START ended, as a u32 Linux CPU number. The ended CPU
+ * is consumed (taken off the ring and freed) only after the copy to user
+ * space succeeded: a read that fails with EFAULT leaves it at the head of
+ * the ring for the next read, and the CPU stays the file's meanwhile, so
+ * nobody else can start it and no later read can hand out a completion
+ * that is not the file's. (Freeing first and giving it back after a failed
+ * copy would hand out a stale one: another file could start, end and read
+ * the CPU in between.) The copy may fault and sleep, so it runs unlocked;
+ * another reader of the same file may consume the peeked CPU meanwhile,
+ * and then this one copies the next.
+ */
 static ssize_t sidecar_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
 	struct sidecar_file *f = file->private_data;
@@ -226,37 +250,33 @@ static ssize_t sidecar_read(struct file *file, char __user *buf, size_t count, l
 		return -EINVAL;
 	for (;;) {
 		spin_lock_irqsave(&node->lock, flags);
-		if (f->count)
-			break;
+		if (!f->count) {
+			spin_unlock_irqrestore(&node->lock, flags);
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			ret = wait_event_interruptible(node->wq, READ_ONCE(f->count));
+			if (ret)
+				return ret;
+			continue;
+		}
+		i = f->ring[f->head];
 		spin_unlock_irqrestore(&node->lock, flags);
-		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		ret = wait_event_interruptible(node->wq, READ_ONCE(f->count));
-		if (ret)
-			return ret;
-	}
-	i = f->ring[f->head];
-	f->head = (f->head + 1) % node->cpu_count;
-	WRITE_ONCE(f->count, f->count - 1);
-	c = &node->cpus[i];
-	c->state = SC_CPU_FREE;
-	c->owner = NULL;
-	spin_unlock_irqrestore(&node->lock, flags);
 
-	if (put_user(node->base_cpu + i, (u32 __user *)buf)) {
-		/* Give it back, unless someone claimed the CPU meanwhile. */
+		if (put_user(node->base_cpu + i, (u32 __user *)buf))
+			return -EFAULT;
+
 		spin_lock_irqsave(&node->lock, flags);
-		if (c->state == SC_CPU_FREE) {
-			c->state = SC_CPU_DONE;
-			c->owner = f;
-			f->head = (f->head + node->cpu_count - 1) % node->cpu_count;
-			f->ring[f->head] = i;
-			WRITE_ONCE(f->count, f->count + 1);
+		c = &node->cpus[i];
+		if (f->count && f->ring[f->head] == i) {
+			f->head = (f->head + 1) % node->cpu_count;
+			WRITE_ONCE(f->count, f->count - 1);
+			c->state = SC_CPU_FREE;
+			c->owner = NULL;
+			spin_unlock_irqrestore(&node->lock, flags);
+			return sizeof(u32);
 		}
 		spin_unlock_irqrestore(&node->lock, flags);
-		return -EFAULT;
 	}
-	return sizeof(u32);
 }
 
 static __poll_t sidecar_poll(struct file *file, poll_table *wait)
@@ -301,10 +321,21 @@ static int sidecar_release(struct inode *inode, struct file *file)
 	spin_lock_irqsave(&node->lock, flags);
 	for (i = 0; i < node->cpu_count; i++)
 		if (node->cpus[i].owner == f)
-			stop_locked(node, i);
+			sidecar_cpu_stop_locked(node, i);
 	spin_unlock_irqrestore(&node->lock, flags);
 
-	wait_event(node->wq, !READ_ONCE(f->nactive));
+	/*
+	 * Bounded like a RUN after a signal: the watchdog ends every stopped
+	 * command within sidecar_stop_bound(), by a response or by giving the
+	 * CPU up. A killed VMM therefore exits in bounded time.
+	 */
+	if (!wait_event_timeout(node->wq, !READ_ONCE(f->nactive), sidecar_stop_bound())) {
+		spin_lock_irqsave(&node->lock, flags);
+		for (i = 0; i < node->cpu_count; i++)
+			if (node->cpus[i].owner == f && node->cpus[i].active)
+				sidecar_cpu_expire_locked(node, i);
+		spin_unlock_irqrestore(&node->lock, flags);
+	}
 
 	spin_lock_irqsave(&node->lock, flags);
 	for (i = 0; i < node->cpu_count; i++) {
@@ -358,13 +389,15 @@ SIDECAR_NODE_ATTR(response_vector, "%#x", READ_ONCE(node->resp_vector));
 SIDECAR_NODE_ATTR(response_irqs, "%llu", READ_ONCE(node->irq_count));
 SIDECAR_NODE_ATTR(missed_irqs, "%llu", READ_ONCE(node->fallback_count));
 
-/* One word per CPU: the control page's status, or "crashed". */
+/* One word per CPU: the control page's status, or "crashed" or "lost". */
 static const char *cpu_status_word(struct sidecar_node *node, u32 i)
 {
 	u8 gone = READ_ONCE(node->cpus[i].gone);
 
 	if (gone == SC_GONE_CRASHED)
 		return "crashed";
+	if (gone == SC_GONE_LOST)
+		return "lost";
 	return sidecar_status_name(sidecar_cpu_status(node->cp, i));
 }
 

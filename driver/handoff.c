@@ -45,7 +45,7 @@ static int check_reserved(const char *what, u64 base, u64 size)
 
 static bool overlaps(u64 a, u64 a_size, u64 b, u64 b_size)
 {
-	return a < b + b_size && b < a + a_size;
+	return a_size && b_size && a < b + b_size && b < a + a_size;
 }
 
 static int check_header(const struct sidecar_handoff *h)
@@ -154,6 +154,25 @@ static int check_node(const struct sidecar_config *cfg, u32 i)
 		       i, n->memory_base, n->memory_size);
 		return -EINVAL;
 	}
+	/*
+	 * /dev/sidecar_guest maps all of guest memory into a VMM, and the
+	 * image holds the sidecar kernel's code and data: the node memory
+	 * (control page, command pages, the CPUs' private pages) must be in
+	 * neither, or a VMM could write the sidecar's own state.
+	 */
+	if (overlaps(n->memory_base, n->memory_size, cfg->hdr.guest_memory_base,
+		     cfg->hdr.guest_memory_size)) {
+		pr_err("handoff node %u: memory [%#llx, +%#llx) overlaps the guest memory [%#llx, +%#llx)\n",
+		       i, n->memory_base, n->memory_size, cfg->hdr.guest_memory_base,
+		       cfg->hdr.guest_memory_size);
+		return -EINVAL;
+	}
+	if (overlaps(n->memory_base, n->memory_size, cfg->hdr.image_base, cfg->hdr.image_size)) {
+		pr_err("handoff node %u: memory [%#llx, +%#llx) overlaps the sidecar image [%#llx, +%#llx)\n",
+		       i, n->memory_base, n->memory_size, cfg->hdr.image_base,
+		       cfg->hdr.image_size);
+		return -EINVAL;
+	}
 	for (j = 0; j < i; j++) {
 		const struct sidecar_handoff_node *m = &cfg->nodes[j];
 
@@ -246,6 +265,16 @@ int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg)
 		     !PAGE_ALIGNED(cfg->hdr.guest_memory_size))) {
 		pr_err("handoff block: guest memory [%#llx, +%#llx) is not page aligned\n",
 		       cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size);
+		ret = -EINVAL;
+	}
+	/* Nor may it hold the sidecar's image or this block. */
+	if (!ret && (overlaps(cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
+			      cfg->hdr.image_base, cfg->hdr.image_size) ||
+		     overlaps(cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
+			      pa, cfg->hdr.size))) {
+		pr_err("handoff block: guest memory [%#llx, +%#llx) overlaps the sidecar image [%#llx, +%#llx) or the handoff block [%#llx, +%#x)\n",
+		       cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
+		       cfg->hdr.image_base, cfg->hdr.image_size, pa, cfg->hdr.size);
 		ret = -EINVAL;
 	}
 	for (i = 0; !ret && i < cfg->hdr.node_count; i++)

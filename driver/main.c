@@ -31,7 +31,24 @@ MODULE_PARM_DESC(mshv_names,
 
 module_param_named(remove_timeout_ms, sidecar_remove_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(remove_timeout_ms,
-		 "How long onlining a sidecar CPU waits for it to stop its command and to leave the sidecar, each (ms)");
+		 "How long onlining a sidecar CPU waits for it to stop its command and to leave the sidecar, each (ms, at most 30000)");
+
+module_param_named(stop_timeout_ms, sidecar_stop_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(stop_timeout_ms,
+		 "How long a sidecar CPU may take to answer STOP before it is sent an NMI (ms, at most 30000)");
+
+module_param_named(nmi_timeout_ms, sidecar_nmi_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(nmi_timeout_ms,
+		 "How long a sidecar CPU may take to answer STOP after that NMI before it is given up as lost (ms, at most 30000)");
+
+/* Test-only fault injection (docs/driver.md, "Fault injection"). */
+module_param_named(inject_drop_stop_ipi, sidecar_inject_drop_stop_ipi, bool, 0644);
+MODULE_PARM_DESC(inject_drop_stop_ipi,
+		 "TESTING ONLY: do not send the request IPI of a STOP, so that only the NMI escalation can stop the command (default off)");
+
+module_param_named(inject_drop_nmi, sidecar_inject_drop_nmi, bool, 0644);
+MODULE_PARM_DESC(inject_drop_nmi,
+		 "TESTING ONLY: do not send the escalation NMI, so that a CPU that missed STOP is given up as lost (default off)");
 
 module_param_named(response_ipis, sidecar_response_ipis, bool, 0444);
 MODULE_PARM_DESC(response_ipis,

@@ -32,8 +32,37 @@
 /* How often the watchdog rescans a node that has commands in flight. */
 #define SIDECAR_WATCHDOG_PERIOD HZ
 
+/*
+ * Every timeout is capped, so that no wait built from them comes near the
+ * hung-task detector's 120 s, whatever a module parameter says.
+ */
+#define SIDECAR_MAX_TIMEOUT_MS 30000
+
 unsigned int sidecar_remove_timeout_ms = 10000;
+unsigned int sidecar_stop_timeout_ms = 2000;
+unsigned int sidecar_nmi_timeout_ms = 3000;
 bool sidecar_response_ipis = true;
+
+/* Fault injection, for tests only (docs/driver.md): both off by default. */
+bool sidecar_inject_drop_stop_ipi;
+bool sidecar_inject_drop_nmi;
+
+static unsigned long timeout_jiffies(unsigned int ms)
+{
+	return msecs_to_jiffies(min_t(unsigned int, ms, SIDECAR_MAX_TIMEOUT_MS));
+}
+
+/*
+ * The longest a stopped command can take to end: the STOP bound, the NMI
+ * bound, and the watchdog ticks that notice each (plus one for a lost
+ * response IPI). The watchdog ends every stopped command within it, by a
+ * response or by giving the CPU up; waiters use it as their own bound.
+ */
+unsigned long sidecar_stop_bound(void)
+{
+	return timeout_jiffies(READ_ONCE(sidecar_stop_timeout_ms)) +
+	       timeout_jiffies(READ_ONCE(sidecar_nmi_timeout_ms)) + 3 * SIDECAR_WATCHDOG_PERIOD;
+}
 
 const char *sidecar_status_name(u8 status)
 {
@@ -60,6 +89,50 @@ void sidecar_send_request(struct sidecar_node *node, u32 i)
 	apic->icr_write(APIC_INT_ASSERT | APIC_DEST_PHYSICAL | APIC_DM_FIXED | node->request_vector,
 			node->cpus[i].apic_id);
 	local_irq_restore(flags);
+}
+
+/*
+ * The escalation of a STOP that was not answered: an NMI to CPU i, by APIC
+ * ID (SDM Vol. 3A 10.6.1: delivery mode NMI, the vector is ignored). The
+ * sidecar intercepts NMIs while a guest runs (APM Vol. 2 15.9: the
+ * intercept exits with the NMI held pending until GIF is set), takes it
+ * in its own handler, and then sees STOP like after a request IPI. An NMI
+ * cannot be masked by the guest, so a guest that keeps interrupts off or
+ * loops in exception delivery still exits.
+ */
+static void sidecar_send_nmi(struct sidecar_node *node, u32 i)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (apic->wait_icr_idle)
+		apic->wait_icr_idle();
+	apic->icr_write(APIC_INT_ASSERT | APIC_DEST_PHYSICAL | APIC_DM_NMI, node->cpus[i].apic_id);
+	local_irq_restore(flags);
+}
+
+/*
+ * RUN -> STOP and the request IPI, if CPU i still runs a command the
+ * driver started. Starts the STOP bound the watchdog escalates on.
+ */
+bool sidecar_cpu_stop_locked(struct sidecar_node *node, u32 i)
+{
+	struct sidecar_cpu *c = &node->cpus[i];
+
+	lockdep_assert_held(&node->lock);
+	if (!c->active || c->stopping ||
+	    !sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
+					   SIDECAR_CPU_STATUS_STOP))
+		return false;
+	c->stopping = true;
+	c->nmi_sent = false;
+	c->stop_since = jiffies;
+	if (READ_ONCE(sidecar_inject_drop_stop_ipi))
+		pr_warn_ratelimited("fault injection: CPU %u: STOP request IPI not sent\n",
+				    node->base_cpu + i);
+	else
+		sidecar_send_request(node, i);
+	return true;
 }
 
 static const struct sidecar_crash_record *crash_record(struct sidecar_node *node, u32 i)
@@ -141,14 +214,15 @@ static void sidecar_cpu_ended_locked(struct sidecar_node *node)
  * CPU i's command ended: it went IDLE, or REMOVED (`removed`). A RUN waiter
  * sees `active` clear; an asynchronous run goes to its file's ring.
  */
-void sidecar_complete_locked(struct sidecar_node *node, u32 i, bool removed)
+void sidecar_complete_locked(struct sidecar_node *node, u32 i, u8 result)
 {
 	struct sidecar_cpu *c = &node->cpus[i];
 	struct sidecar_file *f = c->owner;
 
 	lockdep_assert_held(&node->lock);
 	c->stopping = false;
-	c->result_gone = removed;
+	c->nmi_sent = false;
+	c->result = result;
 	WRITE_ONCE(c->active, false);
 	sidecar_cpu_ended_locked(node);
 	if (c->state == SC_CPU_ASYNC) {
@@ -181,9 +255,86 @@ static void sidecar_cpu_gone_locked(struct sidecar_node *node, u32 i)
 		schedule_work(&node->crash_work);
 	}
 	if (c->active)
-		sidecar_complete_locked(node, i, true);
+		sidecar_complete_locked(node, i, SC_RESULT_GONE);
 	wake_up(&c->wq);
 	wake_up(&node->wq);
+}
+
+/*
+ * CPU i answered neither STOP nor the NMI: give it up. Its command ends
+ * with SC_RESULT_LOST (EIO for its RUN, reported to its START's read), and
+ * it is gone: its ioctls fail with EIO, conversion refuses it. It may still
+ * run its command; the driver no longer waits for it. Loading the module
+ * again finds it in STOP and asks again.
+ */
+static void sidecar_cpu_lose_locked(struct sidecar_node *node, u32 i)
+{
+	struct sidecar_cpu *c = &node->cpus[i];
+
+	lockdep_assert_held(&node->lock);
+	pr_err("CPU %u (node %u) answered neither STOP within %u ms nor an NMI within %u ms (status %s): it is lost; its command ends with EIO and the driver no longer uses it\n",
+	       node->base_cpu + i, node->index, READ_ONCE(sidecar_stop_timeout_ms),
+	       READ_ONCE(sidecar_nmi_timeout_ms),
+	       sidecar_status_name(sidecar_cpu_status(node->cp, i)));
+	WRITE_ONCE(c->gone, SC_GONE_LOST);
+	if (c->active)
+		sidecar_complete_locked(node, i, SC_RESULT_LOST);
+	wake_up(&c->wq);
+	wake_up(&node->wq);
+}
+
+/*
+ * A waiter's own bound (sidecar_stop_bound()) passed and CPU i's command
+ * has still not ended, although the watchdog should have ended it by now
+ * (it did not run, say): look once more, then give the CPU up.
+ */
+void sidecar_cpu_expire_locked(struct sidecar_node *node, u32 i)
+{
+	lockdep_assert_held(&node->lock);
+	sidecar_take_attention(node->cp);
+	sidecar_node_scan_locked(node);
+	if (node->cpus[i].active && !node->cpus[i].gone)
+		sidecar_cpu_lose_locked(node, i);
+}
+
+/*
+ * Stopped commands that did not end: an NMI once a STOP has gone
+ * unanswered for stop_timeout_ms, and the CPU given up once the NMI has
+ * gone unanswered for nmi_timeout_ms. Only CPUs whose control page still
+ * says STOP: one that went IDLE or REMOVED answered, and the scan ends its
+ * command.
+ */
+static void sidecar_escalate_locked(struct sidecar_node *node)
+{
+	unsigned long now = jiffies;
+	u32 i;
+
+	lockdep_assert_held(&node->lock);
+	for (i = 0; i < node->cpu_count; i++) {
+		struct sidecar_cpu *c = &node->cpus[i];
+
+		if (c->gone || !c->active || !c->stopping ||
+		    sidecar_cpu_status(node->cp, i) != SIDECAR_CPU_STATUS_STOP)
+			continue;
+		if (!c->nmi_sent) {
+			u32 cpu = node->base_cpu + i;
+
+			if (time_before(now, c->stop_since +
+					timeout_jiffies(READ_ONCE(sidecar_stop_timeout_ms))))
+				continue;
+			c->nmi_sent = true;
+			c->nmi_since = now;
+			pr_warn("CPU %u (node %u) did not answer STOP within %u ms; sending it an NMI\n",
+				cpu, node->index, READ_ONCE(sidecar_stop_timeout_ms));
+			if (READ_ONCE(sidecar_inject_drop_nmi))
+				pr_warn("fault injection: CPU %u: NMI not sent\n", cpu);
+			else
+				sidecar_send_nmi(node, i);
+		} else if (!time_before(now, c->nmi_since +
+					timeout_jiffies(READ_ONCE(sidecar_nmi_timeout_ms)))) {
+			sidecar_cpu_lose_locked(node, i);
+		}
+	}
 }
 
 /*
@@ -206,7 +357,7 @@ void sidecar_node_scan_locked(struct sidecar_node *node)
 		if (status == SIDECAR_CPU_STATUS_REMOVED)
 			sidecar_cpu_gone_locked(node, i);
 		else if (c->active && status == SIDECAR_CPU_STATUS_IDLE)
-			sidecar_complete_locked(node, i, false);
+			sidecar_complete_locked(node, i, SC_RESULT_DONE);
 	}
 }
 
@@ -252,6 +403,7 @@ static void sidecar_watchdog(struct work_struct *work)
 		missed = before - node->nactive;
 		node->fallback_count += missed;
 	}
+	sidecar_escalate_locked(node);
 	if (node->nactive > 0 || node->watch_pending)
 		schedule_delayed_work(&node->watchdog, SIDECAR_WATCHDOG_PERIOD);
 	spin_unlock_irqrestore(&node->lock, flags);
@@ -465,9 +617,15 @@ static int take_initial_state(struct sidecar_node *node)
 			c->active = true;
 			c->state = SC_CPU_ASYNC;
 			sidecar_cpu_became_active_locked(node);
-			if (sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
+			/*
+			 * Already in STOP (a CPU the last load lost, say): ask
+			 * again, with the same bounds as any STOP.
+			 */
+			if (status == SIDECAR_CPU_STATUS_STOP ||
+			    sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
 							  SIDECAR_CPU_STATUS_STOP)) {
 				c->stopping = true;
+				c->stop_since = jiffies;
 				sidecar_send_request(node, i);
 			}
 			break;
@@ -539,7 +697,7 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 i
 static void sidecar_node_quiesce(struct sidecar_node *node)
 {
 	if (!wait_event_timeout(node->wq, !READ_ONCE(node->nactive),
-				msecs_to_jiffies(sidecar_remove_timeout_ms)))
+				timeout_jiffies(READ_ONCE(sidecar_remove_timeout_ms))))
 		pr_warn("node %u: %u CPU(s) still busy at unload\n", node->index,
 			READ_ONCE(node->nactive));
 }
@@ -575,7 +733,7 @@ void sidecar_node_destroy(struct sidecar_node *node)
  */
 int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i)
 {
-	unsigned long timeout = msecs_to_jiffies(sidecar_remove_timeout_ms);
+	unsigned long timeout = timeout_jiffies(READ_ONCE(sidecar_remove_timeout_ms));
 	struct sidecar_cpu *c = &node->cpus[i];
 	u32 cpu = node->base_cpu + i;
 	unsigned long flags;
@@ -585,17 +743,18 @@ int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i)
 	spin_lock_irqsave(&node->lock, flags);
 	if (!c->gone && sidecar_cpu_status(node->cp, i) == SIDECAR_CPU_STATUS_REMOVED)
 		sidecar_cpu_gone_locked(node, i);
+	if (c->gone == SC_GONE_LOST) {
+		spin_unlock_irqrestore(&node->lock, flags);
+		pr_err("CPU %u was lost in the sidecar (it answered neither STOP nor an NMI); not onlining it\n",
+		       cpu);
+		return -EIO;
+	}
 	if (c->gone) {
 		spin_unlock_irqrestore(&node->lock, flags);
 		return 0;
 	}
 	c->converting = true;
-	if (c->active && !c->stopping &&
-	    sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
-					  SIDECAR_CPU_STATUS_STOP)) {
-		c->stopping = true;
-		sidecar_send_request(node, i);
-	}
+	sidecar_cpu_stop_locked(node, i);
 	busy = c->active;
 	spin_unlock_irqrestore(&node->lock, flags);
 
@@ -615,6 +774,14 @@ int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i)
 	}
 
 	spin_lock_irqsave(&node->lock, flags);
+	if (c->gone == SC_GONE_LOST) {
+		/* The watchdog gave it up while we waited for its command. */
+		c->converting = false;
+		spin_unlock_irqrestore(&node->lock, flags);
+		pr_err("CPU %u: its command did not stop and the CPU is lost; not onlining it\n",
+		       cpu);
+		return -EIO;
+	}
 	status = sidecar_cpu_status(node->cp, i);
 	if (!c->gone && status == SIDECAR_CPU_STATUS_REMOVED) {
 		sidecar_cpu_gone_locked(node, i);

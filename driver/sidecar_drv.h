@@ -37,6 +37,14 @@ enum sidecar_gone {
 	SC_GONE_CONVERTED,	/* removed by the hotplug callback */
 	SC_GONE_CRASHED,	/* reported REMOVED by itself, with a crash record */
 	SC_GONE_VANISHED,	/* reported REMOVED by itself, no crash record */
+	SC_GONE_LOST,		/* answered neither STOP nor the NMI after it (node.c) */
+};
+
+/* How a CPU's last command ended (struct sidecar_cpu.result). */
+enum sidecar_result {
+	SC_RESULT_DONE,		/* the CPU went IDLE: the command page holds the response */
+	SC_RESULT_GONE,		/* the CPU went REMOVED (crashed, or converted) */
+	SC_RESULT_LOST,		/* the driver gave up on the CPU: no response */
 };
 
 struct sidecar_file;
@@ -51,12 +59,15 @@ struct sidecar_cpu {
 	u32 apic_id;			/* request IPI destination */
 	u8 state;			/* enum sidecar_cpu_state */
 	u8 gone;			/* enum sidecar_gone */
+	u8 result;			/* enum sidecar_result of its last command */
 	bool active;		/* we moved it IDLE->RUN and it has not ended since */
-	bool stopping;		/* we moved it RUN->STOP */
+	bool stopping;		/* we moved it RUN->STOP (or found it in STOP) */
+	bool nmi_sent;		/* stopping, and escalated with an NMI */
 	bool converting;	/* the hotplug callback is taking it out */
 	bool removing;		/* we moved it IDLE->REMOVE */
 	bool crash_logged;
-	bool result_gone;	/* its last command ended with the CPU REMOVED */
+	unsigned long stop_since;	/* jiffies: when `stopping` was set */
+	unsigned long nmi_since;	/* jiffies: when the NMI was sent */
 };
 
 struct sidecar_node {
@@ -119,7 +130,11 @@ void sidecar_handoff_free(struct sidecar_config *cfg);
 
 /* node.c */
 extern unsigned int sidecar_remove_timeout_ms;
+extern unsigned int sidecar_stop_timeout_ms;
+extern unsigned int sidecar_nmi_timeout_ms;
 extern bool sidecar_response_ipis;
+extern bool sidecar_inject_drop_stop_ipi;
+extern bool sidecar_inject_drop_nmi;
 
 struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 index,
 					 bool mshv_names);
@@ -128,11 +143,14 @@ void sidecar_node_destroy(struct sidecar_node *node);
 void sidecar_node_update_response(struct sidecar_node *node);
 int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i);
 void sidecar_send_request(struct sidecar_node *node, u32 i);
+bool sidecar_cpu_stop_locked(struct sidecar_node *node, u32 i);
+unsigned long sidecar_stop_bound(void);
+void sidecar_cpu_expire_locked(struct sidecar_node *node, u32 i);
 void sidecar_cpu_became_active_locked(struct sidecar_node *node);
 void sidecar_node_scan_locked(struct sidecar_node *node);
 const char *sidecar_status_name(u8 status);
 
-void sidecar_complete_locked(struct sidecar_node *node, u32 i, bool removed);
+void sidecar_complete_locked(struct sidecar_node *node, u32 i, u8 result);
 
 /* dev.c */
 int sidecar_node_register(struct sidecar_node *node);
