@@ -17,31 +17,31 @@
 
 /* APM Vol. 2 Appendix B/C, spelled out. */
 #define OFF_EXCEPTIONS 0x008
-#define OFF_MISC1 0x00C
-#define OFF_MISC2 0x010
-#define OFF_INT_STATE 0x068
-#define OFF_EXIT_CODE 0x070
+#define OFF_MISC1      0x00C
+#define OFF_MISC2      0x010
+#define OFF_INT_STATE  0x068
+#define OFF_EXIT_CODE  0x070
 #define OFF_EXIT_INFO1 0x078
-#define OFF_EVENT_INJ 0x0A8
-#define OFF_NEXT_RIP 0x0C8
-#define OFF_CPL 0x4CB
-#define OFF_CR4 0x548
-#define OFF_DR7 0x560
-#define OFF_DR6 0x568
-#define OFF_RFLAGS 0x570
-#define OFF_RIP 0x578
+#define OFF_EVENT_INJ  0x0A8
+#define OFF_NEXT_RIP   0x0C8
+#define OFF_CPL	       0x4CB
+#define OFF_CR4	       0x548
+#define OFF_DR7	       0x560
+#define OFF_DR6	       0x568
+#define OFF_RFLAGS     0x570
+#define OFF_RIP	       0x578
 
-#define EXIT_DB 0x41
-#define EXIT_AC 0x51
-#define EXIT_INVD 0x76
+#define EXIT_DB	    0x41
+#define EXIT_AC	    0x51
+#define EXIT_INVD   0x76
 #define EXIT_XSETBV 0x8D
 
 /* EVENTINJ: vector, type 3 (exception) at bit 8, error-code valid bit 11,
  * valid bit 31, error code in bits 32-63 (APM Vol. 2 15.20). */
-#define EVENT_DB 0x80000301ull
-#define EVENT_AC 0x80000B11ull
-#define EVENT_GP 0x80000B0Dull
-#define EVENT_UD 0x80000306ull
+#define EVENT_DB      0x80000301ull
+#define EVENT_AC      0x80000B11ull
+#define EVENT_GP      0x80000B0Dull
+#define EVENT_UD      0x80000306ull
 #define EVENT_PF(err) (0x80000B0Eull | (uint64_t)(err) << 32)
 #define EVENT_INTR(v) (0x80000000ull | (v))
 
