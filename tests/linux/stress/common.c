@@ -127,7 +127,8 @@ void st_close_nodes(struct st_system *s)
 struct st_node *st_node_of(struct st_system *s, uint32_t cpu)
 {
 	for (unsigned int i = 0; i < s->node_count; i++)
-		if (cpu >= s->nodes[i].base_cpu && cpu - s->nodes[i].base_cpu < s->nodes[i].cpu_count)
+		if (cpu >= s->nodes[i].base_cpu &&
+		    cpu - s->nodes[i].base_cpu < s->nodes[i].cpu_count)
 			return &s->nodes[i];
 	return NULL;
 }
@@ -283,8 +284,8 @@ int st_setup_guests(struct st_system *s)
 			r = tg_vmm_reset(vp, i);
 			if (r == 0)
 				r = tg_vmm_set_rip(vp, tg_spin_rip());
-			st_check(r == 0, "setup", "CPU %u: set up the spinning guest: %s", s->cpus[i],
-				 sidecar_vp_error_message(vp));
+			st_check(r == 0, "setup", "CPU %u: set up the spinning guest: %s",
+				 s->cpus[i], sidecar_vp_error_message(vp));
 			sidecar_vp_release(vp);
 		} else {
 			st_check(false, "setup", "acquire CPU %u: %s", s->cpus[i], strerror(-r));

@@ -34,8 +34,8 @@
 #include "stress.h"
 
 /* Bounds the fault parts use (module parameters, set for the part). */
-#define STOP_MS "1000"
-#define NMI_MS	"2000"
+#define STOP_MS	  "1000"
+#define NMI_MS	  "2000"
 #define STOP_MS_N 1000
 #define NMI_MS_N  2000
 /* stop + nmi + the watchdog's ticks, and slack for a loaded TCG host. */
@@ -94,8 +94,8 @@ static void part_efault(struct st_system *s)
 	st_check(r == -EFAULT, "efault", "read into address 16 gave %d, expected EFAULT", r);
 	/* Nobody can start the CPU: the completion is still unread. */
 	r = st_ioctl(n->fd, SIDECAR_IOCTL_START, cpu);
-	st_check(r == -EBUSY, "efault", "CPU %u: START after the failed read gave %d, expected EBUSY",
-		 cpu, r);
+	st_check(r == -EBUSY, "efault",
+		 "CPU %u: START after the failed read gave %d, expected EBUSY", cpu, r);
 	fcntl(n->fd, F_SETFL, flags | O_NONBLOCK);
 	r = st_read_cpu(n->fd, NULL);
 	st_check(r == (int)cpu, "efault", "the read after EFAULT gave %d, expected CPU %u", r, cpu);
@@ -179,7 +179,8 @@ static void part_stale(struct st_system *s)
 	st_write_command(st_page(&b, cpu), ST_CMD_NONE);
 	r = st_ioctl(b.fd, SIDECAR_IOCTL_START, cpu);
 	st_check(r == -EBUSY, "stale",
-		 "CPU %u: another file's START while the owner's read copies gave %d, expected EBUSY",
+		 "CPU %u: another file's START while the owner's read copies gave %d, expected "
+		 "EBUSY",
 		 cpu, r);
 	if (r == 0 && wait_readable(b.fd, 30000))
 		st_read_cpu(b.fd, NULL);
@@ -190,7 +191,8 @@ static void part_stale(struct st_system *s)
 	ioctl(uffd, UFFDIO_WAKE, &range);
 	pthread_join(thread, NULL);
 	close(uffd);
-	st_check(fr.result == -EFAULT, "stale", "the held read gave %d, expected EFAULT", fr.result);
+	st_check(fr.result == -EFAULT, "stale", "the held read gave %d, expected EFAULT",
+		 fr.result);
 	r = st_read_cpu(n->fd, NULL);
 	st_check(r == (int)cpu, "stale", "the read after EFAULT gave %d, expected CPU %u", r, cpu);
 	r = st_ioctl(b.fd, SIDECAR_IOCTL_RUN, cpu);
@@ -260,13 +262,15 @@ void st_escalate(struct st_system *s)
 		st_check(r == 0, "escalate", "CPU %u: STOP: %d", cpu, r);
 		r = wait_readable(n->fd, BOUND_MS) ? st_read_cpu(n->fd, NULL) : -ETIMEDOUT;
 		ms = st_now_ms() - t0;
-		st_check(r == (int)cpu, "escalate", "CPU %u: the stopped START ended with %d after %llu ms",
-			 cpu, r, (unsigned long long)ms);
+		st_check(r == (int)cpu, "escalate",
+			 "CPU %u: the stopped START ended with %d after %llu ms", cpu, r,
+			 (unsigned long long)ms);
 		st_check(ms >= STOP_MS_N - 100, "escalate",
-			 "CPU %u stopped after %llu ms, before the STOP bound: the IPI was not dropped",
+			 "CPU %u stopped after %llu ms, before the STOP bound: the IPI was not "
+			 "dropped",
 			 cpu, (unsigned long long)ms);
-		printf("escalate: CPU %u: STOP without its IPI ended by the NMI after %llu ms\n", cpu,
-		       (unsigned long long)ms);
+		printf("escalate: CPU %u: STOP without its IPI ended by the NMI after %llu ms\n",
+		       cpu, (unsigned long long)ms);
 	}
 
 	/* A RUN interrupted by a signal: EINTR, after the NMI. */
@@ -276,8 +280,8 @@ void st_escalate(struct st_system *s)
 	t0 = st_now_ms();
 	r = st_ioctl(n->fd, SIDECAR_IOCTL_RUN, cpu);
 	ms = st_now_ms() - t0;
-	st_check(r == -EINTR, "escalate", "CPU %u: RUN interrupted by SIGALRM gave %d, expected EINTR",
-		 cpu, r);
+	st_check(r == -EINTR, "escalate",
+		 "CPU %u: RUN interrupted by SIGALRM gave %d, expected EINTR", cpu, r);
 	st_check(ms < 1000 + BOUND_MS, "escalate", "CPU %u: the interrupted RUN took %llu ms", cpu,
 		 (unsigned long long)ms);
 	printf("escalate: CPU %u: RUN interrupted, ended by the NMI after %llu ms\n", cpu,
@@ -290,7 +294,8 @@ void st_escalate(struct st_system *s)
 	r = st_ioctl(n->fd, SIDECAR_IOCTL_RUN, cpu);
 	st_check(r == 0, "escalate", "CPU %u: RUN after the escalations: %d", cpu, r);
 	if (st_failed == failed)
-		printf("PASS: escalate (a STOP whose IPI is lost ends by the NMI, for START and RUN)\n");
+		printf("PASS: escalate (a STOP whose IPI is lost ends by the NMI, for START and "
+		       "RUN)\n");
 }
 
 /* A VMM that starts the spinning guest on `cpu`, says so, and waits to die. */
@@ -357,8 +362,8 @@ void st_lost(struct st_system *s)
 	t0 = st_now_ms();
 	r = st_ioctl(n->fd, SIDECAR_IOCTL_RUN, cpu);
 	ms = st_now_ms() - t0;
-	st_check(r == -EIO, "lost", "CPU %u: RUN whose STOP and NMI were dropped gave %d, expected EIO",
-		 cpu, r);
+	st_check(r == -EIO, "lost",
+		 "CPU %u: RUN whose STOP and NMI were dropped gave %d, expected EIO", cpu, r);
 	st_check(ms < 1000 + BOUND_MS, "lost", "CPU %u: the RUN returned after %llu ms", cpu,
 		 (unsigned long long)ms);
 	printf("lost: CPU %u: RUN gave %d (%s) after %llu ms\n", cpu, r, strerror(-r),
@@ -411,8 +416,8 @@ void st_recovered(struct st_system *s)
 		if (!st_wait_status(node_index(s, n), cpu, "idle", 10000)) {
 			st_check(!strcmp(st_status(node_index(s, n), cpu, word, sizeof(word)),
 					 "removed"),
-				 "recovered", "CPU %u is \"%s\" after the reload, expected idle", cpu,
-				 word);
+				 "recovered", "CPU %u is \"%s\" after the reload, expected idle",
+				 cpu, word);
 			continue;
 		}
 		st_write_command(st_page(n, cpu), ST_CMD_NONE);
@@ -420,5 +425,6 @@ void st_recovered(struct st_system *s)
 		st_check(r == 0, "recovered", "CPU %u: RUN after the reload: %d", cpu, r);
 	}
 	if (st_failed == failed)
-		printf("PASS: recovered (every sidecar CPU idle and running commands after the reload)\n");
+		printf("PASS: recovered (every sidecar CPU idle and running commands after the "
+		       "reload)\n");
 }

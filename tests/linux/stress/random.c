@@ -34,18 +34,18 @@
 
 #include "stress.h"
 
-#define MAX_PROCS	 16
-#define MAX_THREADS	 16
-#define MAX_FAIL_LINES	 20
-#define FINISH_GRACE_MS	 30000
+#define MAX_PROCS	16
+#define MAX_THREADS	16
+#define MAX_FAIL_LINES	20
+#define FINISH_GRACE_MS 30000
 
 enum op { OP_RUN, OP_START, OP_STOP, OP_READ, OP_POLL_READ, OP_REOPEN, OP_COUNT };
 enum outcome { RES_OK, RES_BUSY, RES_NOENT, RES_INTR, RES_AGAIN, RES_INVAL, RES_COUNT };
 
-static const char *const op_names[OP_COUNT] = {"run", "start", "stop", "read", "poll+read",
-					       "reopen"};
-static const char *const outcome_names[RES_COUNT] = {"ok", "EBUSY", "ENOENT", "EINTR", "EAGAIN",
-						   "EINVAL"};
+static const char *const op_names[OP_COUNT] = {"run",  "start",	    "stop",
+					       "read", "poll+read", "reopen"};
+static const char *const outcome_names[RES_COUNT] = {"ok",    "EBUSY",	"ENOENT",
+						     "EINTR", "EAGAIN", "EINVAL"};
 
 /* Shared by all processes (MAP_SHARED before the forks). */
 struct shared {
@@ -139,8 +139,8 @@ static uint32_t pick_cpu(struct st_system *s, uint64_t *rng, bool *in_node)
 		return s->nodes[below(rng, s->node_count)].base_cpu;
 	if (k < 5) {
 		*in_node = false;
-		return s->nodes[s->node_count - 1].base_cpu + s->nodes[s->node_count - 1].cpu_count +
-		       below(rng, 4);
+		return s->nodes[s->node_count - 1].base_cpu +
+		       s->nodes[s->node_count - 1].cpu_count + below(rng, 4);
 	}
 	return s->cpus[below(rng, s->cpu_count)];
 }
@@ -182,8 +182,12 @@ static void one_op(struct worker *w, uint64_t *rng)
 	int r;
 
 	/* Weights: run 25, start 25, stop 20, read 15, poll 13, reopen 2. */
-	op = op < 25 ? OP_RUN : op < 50 ? OP_START : op < 70 ? OP_STOP : op < 85 ? OP_READ
-	     : op < 98 ? OP_POLL_READ : OP_REOPEN;
+	op = op < 25   ? OP_RUN
+	     : op < 50 ? OP_START
+	     : op < 70 ? OP_STOP
+	     : op < 85 ? OP_READ
+	     : op < 98 ? OP_POLL_READ
+		       : OP_REOPEN;
 
 	if (op == OP_REOPEN) {
 		pthread_rwlock_wrlock(&w->locks[ni]);
@@ -209,7 +213,8 @@ static void one_op(struct worker *w, uint64_t *rng)
 			st_write_command(st_page(n, cpu), pick_command(rng));
 		r = st_ioctl(n->fd, SIDECAR_IOCTL_RUN, cpu);
 		expect(op, cpu, r,
-		       in_node ? A(RES_OK) | A(RES_BUSY) | A(RES_NOENT) | A(RES_INTR) : A(RES_INVAL));
+		       in_node ? A(RES_OK) | A(RES_BUSY) | A(RES_NOENT) | A(RES_INTR)
+			       : A(RES_INVAL));
 		break;
 	case OP_START:
 		if (in_node) {
@@ -427,13 +432,20 @@ void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigne
 		unsigned int p = below(&rng, procs);
 
 		st_sleep_ms(300 + below(&rng, 1200));
-		if (converted < conversions && below(&rng, 4) == 0 &&
-		    st_now_ms() - start > 2000) {
+		/* Conversion k at (k + 1) / (conversions + 1) of the run. */
+		if (converted < conversions && st_now_ms() - start >= (uint64_t)seconds * 1000 *
+									      (converted + 1) /
+									      (conversions + 1)) {
 			uint32_t cpu = s->cpus[below(&rng, s->cpu_count)];
 			int r;
 
-			if (is_converted(cpu))
+			/* Keep one CPU in the sidecar. */
+			if (s->cpu_count - converted <= 1) {
+				converted = conversions;
 				continue;
+			}
+			while (is_converted(cpu))
+				cpu = s->cpus[below(&rng, s->cpu_count)];
 			r = convert(cpu);
 			st_check(r == 0, "random", "converting CPU %u during the run: %s", cpu,
 				 strerror(-r));
@@ -458,8 +470,7 @@ void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigne
 		uint64_t until = deadline_ms + FINISH_GRACE_MS;
 		pid_t got = 0;
 
-		while (st_now_ms() < until &&
-		       (got = waitpid(pids[p], &status, WNOHANG)) == 0)
+		while (st_now_ms() < until && (got = waitpid(pids[p], &status, WNOHANG)) == 0)
 			st_sleep_ms(50);
 		if (got != pids[p]) {
 			st_check(false, "random", "worker %d did not finish %u ms after the end",

@@ -40,7 +40,8 @@ struct st_system {
 
 /* Checks: "FAIL: part: reason" for a failure, counted both ways. */
 extern unsigned int st_passed, st_failed;
-void st_check(bool ok, const char *part, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void st_check(bool ok, const char *part, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 uint64_t st_now_ms(void);
 void st_sleep_ms(unsigned int ms);
@@ -85,10 +86,10 @@ int st_set_param(const char *name, const char *value);
 int st_setup_guests(struct st_system *s);
 
 /* The parts. */
-void st_edges(struct st_system *s);	 /* EBADF, EFAULT, the stale read */
-void st_escalate(struct st_system *s);	 /* STOP IPI dropped: the NMI stops it */
-void st_lost(struct st_system *s);	 /* IPI and NMI dropped: the CPU is lost */
-void st_recovered(struct st_system *s);	 /* after a reload: lost CPUs idle again */
+void st_edges(struct st_system *s);	/* EBADF, EFAULT, the stale read */
+void st_escalate(struct st_system *s);	/* STOP IPI dropped: the NMI stops it */
+void st_lost(struct st_system *s);	/* IPI and NMI dropped: the CPU is lost */
+void st_recovered(struct st_system *s); /* after a reload: lost CPUs idle again */
 void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigned int procs,
 	       unsigned int threads, unsigned int conversions);
 
