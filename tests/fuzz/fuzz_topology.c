@@ -66,9 +66,10 @@ static void check_topology(const struct sidecar_topology *t)
 	FUZZ_CHECK(memchr(t->cmdline, '\0', sizeof(t->cmdline)), "unterminated command line");
 }
 
+/* [a, a_end) and [b, b_end) share a byte (an empty range shares none). */
 static bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
 {
-	return a < b_end && b < a_end;
+	return a < a_end && b < b_end && a < b_end && b < a_end;
 }
 
 static void check_plan(const struct sidecar_plan_input *in, const struct sidecar_plan *p)
