@@ -32,6 +32,7 @@
 #define APIC_LVT_TIMER_PERIODIC	  (1u << 17)
 #define APIC_ICR_DELIVERY_PENDING (1u << 12)
 #define APIC_ICR_LEVEL_ASSERT	  (1u << 14)
+#define APIC_ICR_DELIVERY_NMI	  (4u << 8)
 #define APIC_TIMER_DIVIDE_16	  0x3u
 #define X2APIC_MSR_BASE		  0x800u
 #define X2APIC_MSR_ICR		  0x830u
@@ -142,11 +143,10 @@ void apic_eoi(void)
 		apic_write(APIC_EOI, 0);
 }
 
-bool apic_send_ipi(uint32_t dest, uint8_t vector)
+/* Writes the ICR: `low` is its low word (vector, delivery mode, level). */
+static bool send_icr(uint32_t dest, uint32_t low)
 {
-	uint32_t low = vector | APIC_ICR_LEVEL_ASSERT; /* fixed, physical, edge */
-
-	if (!ready || vector < 16)
+	if (!ready)
 		return false;
 	if (x2apic) {
 		/* One MSR write sends it (SDM Vol. 3A 11.12.9). */
@@ -164,6 +164,19 @@ bool apic_send_ipi(uint32_t dest, uint8_t vector)
 	apic_write(APIC_ICR_HIGH, dest << 24);
 	apic_write(APIC_ICR_LOW, low);
 	return true;
+}
+
+bool apic_send_ipi(uint32_t dest, uint8_t vector)
+{
+	if (vector < 16)
+		return false;
+	return send_icr(dest, vector | APIC_ICR_LEVEL_ASSERT); /* fixed, physical, edge */
+}
+
+bool apic_send_nmi(uint32_t dest)
+{
+	/* Delivery mode NMI (100b); the vector is ignored (SDM Vol. 3A 11.6.1). */
+	return send_icr(dest, APIC_ICR_DELIVERY_NMI | APIC_ICR_LEVEL_ASSERT);
 }
 
 /* Timer ticks (divide by 16) in one millisecond, measured with the TSC. */

@@ -35,6 +35,10 @@ void apic_eoi(void);
  * previous IPI stuck pending). */
 bool apic_send_ipi(uint32_t dest, uint8_t vector);
 
+/* Sends an NMI to the CPU with APIC ID `dest`, as the driver escalates a
+ * STOP; false as for apic_send_ipi(). */
+bool apic_send_nmi(uint32_t dest);
+
 /* A periodic timer interrupt on `vector` about every `period_us`
  * microseconds (calibrated against the TSC), to bound HLT waits. */
 void apic_timer_start(uint8_t vector, uint32_t period_us);

@@ -10,10 +10,12 @@
  *
  *   out 0xE9 per byte of the VP's string (rebuilt and compared), in 0x71,
  *   CPUID 1, RDMSR and WRMSR 0x40000100, a load from an unmapped GPA,
- *   HLT; then a spinning guest that STOP ends (intercept 0); then
- *   TRANSLATE_GVA of a mapped, a not-present and an unmapped-GPA address;
- *   then the figures: exits handled per second per VP (a guest doing OUT
- *   in a loop) and the round trip of a NONE command.
+ *   HLT; then a spinning guest that STOP ends (intercept 0); the same
+ *   with an NMI instead of the request IPI (the driver's escalation), an
+ *   NMI to idle CPUs and one during a command; then TRANSLATE_GVA of a
+ *   mapped, a not-present and an unmapped-GPA address; then the figures:
+ *   exits handled per second per VP (a guest doing OUT in a loop) and the
+ *   round trip of a NONE command.
  */
 #include <sidecar/boot_ext.h>
 #include <sidecar/control_ops.h>
@@ -31,6 +33,8 @@
 #define BENCH_ROUNDS	100
 #define PING_ROUNDS	200
 #define PING_TIMEOUT_US 10000000u
+/* Long enough for a sidecar CPU under TCG to be inside its guest. */
+#define NMI_STOP_DELAY_US 20000u
 
 /* Each CPU's place in the guest program; slot = index in cpus[]. */
 static struct tg_vp guests[SIDECAR_PLAN_MAX_CPUS];
@@ -218,6 +222,47 @@ static bool verify_still_spinning(struct st_cpu *c, char *detail, size_t size)
 	return true;
 }
 
+/* ---- NMIs: the driver's escalation of a STOP ---- */
+
+static bool never(void *ctx)
+{
+	(void)ctx;
+	return false;
+}
+
+/* RUN -> STOP once the guest spins, signalled by an NMI alone: the NMI's
+ * exit must end the run (the request IPI is not sent). */
+static void stop_run_vp_by_nmi(struct group *g, struct st_cpu *c)
+{
+	wait_until(never, NULL, NMI_STOP_DELAY_US);
+	if (sidecar_cpu_status_transition(c->control, c->index, SIDECAR_CPU_STATUS_RUN,
+					  SIDECAR_CPU_STATUS_STOP) &&
+	    !apic_send_nmi(c->apic_id))
+		check_fail(g, c, "cannot send an NMI");
+}
+
+/* An NMI right behind the request: it lands while the command runs. */
+static void nmi_during_command(struct group *g, struct st_cpu *c)
+{
+	if (!apic_send_nmi(c->apic_id))
+		check_fail(g, c, "cannot send an NMI");
+}
+
+/* NMIs to CPUs halted in the dispatch loop: each must return to waiting,
+ * then answer a command. */
+static void nmi_idle_cpus(struct group *g)
+{
+	for (uint32_t i = 0; i < cpu_count; i++)
+		if (cpus[i].active && !apic_send_nmi(cpus[i].apic_id))
+			check_fail(g, &cpus[i], "cannot send an NMI");
+	wait_until(never, NULL, NMI_STOP_DELAY_US);
+}
+
+static void prepare_none(struct st_cpu *c)
+{
+	prepare_command(c, SIDECAR_COMMAND_NONE);
+}
+
 /* ---- TRANSLATE_GVA on the guest's tables ---- */
 
 static uint64_t translate_gva_of;
@@ -378,6 +423,11 @@ void selftest_guest_run(void)
 	static struct group spin = {.name = "guest-spin-setup"};
 	static struct group stop = {.name = "guest-stop"};
 	static struct group still = {.name = "guest-stopped-rip"};
+	static struct group nmi_spin = {.name = "guest-nmi-spin-setup"};
+	static struct group nmi_stop = {.name = "guest-nmi-stop"};
+	static struct group nmi_still = {.name = "guest-nmi-stopped-rip"};
+	static struct group nmi_idle = {.name = "nmi-idle"};
+	static struct group nmi_command = {.name = "nmi-during-command"};
 	static struct group tr_mapped = {.name = "translate-mapped"};
 	static struct group tr_absent = {.name = "translate-not-present"};
 	static struct group tr_unmapped = {.name = "translate-gpa-unmapped"};
@@ -424,6 +474,13 @@ void selftest_guest_run(void)
 	run_group(&spin, prepare_spin, verify_status_success, NULL);
 	run_group(&stop, prepare_run, verify_stopped, stop_run_vp);
 	run_group(&still, prepare_get_rip, verify_still_spinning, NULL);
+
+	run_group(&nmi_spin, prepare_spin, verify_status_success, NULL);
+	run_group(&nmi_stop, prepare_run, verify_stopped, stop_run_vp_by_nmi);
+	run_group(&nmi_still, prepare_get_rip, verify_still_spinning, NULL);
+	nmi_idle_cpus(&nmi_idle);
+	run_group(&nmi_idle, prepare_none, verify_no_error, NULL);
+	run_group(&nmi_command, prepare_get_rip, verify_still_spinning, nmi_during_command);
 
 	translate_gva_of = TG_CODE;
 	run_group(&tr_mapped, prepare_translate, verify_translate_mapped, NULL);

@@ -110,13 +110,19 @@ void sc_trap(struct sc_trap_frame *f)
 		log_line("ignoring unexpected interrupt vector %llu", (unsigned long long)f->vector);
 		return;
 	}
+	/*
+	 * An NMI is not an error: the driver sends one to escalate a STOP
+	 * that the request IPI did not deliver, and one that arrives while a
+	 * guest runs is taken here once sc_svm_run sets GIF again (APM Vol. 2
+	 * 15.13.1). Returning is all it takes: HLT in the dispatch loop ends
+	 * and the loop reads cpu_status again; RUN_VP's loop checks for STOP
+	 * after every exit. Nothing is logged: the NMI may have interrupted
+	 * this CPU inside a log line, and the log lock is re-entrant for its
+	 * owner, so a line here would release it under the interrupted one.
+	 */
+	if (f->vector == 2)
+		return;
 	if (f->vector == 13 && fixup(f))
 		return;
-	/* An NMI is not an error: one that arrived while a guest ran is
-	 * delivered here once GIF is set again. */
-	if (f->vector == 2) {
-		log_line("NMI");
-		return;
-	}
 	crash(f);
 }
