@@ -22,9 +22,9 @@ static struct sc_hosted_cpu *cpu_of(struct sc_vp *vp)
 
 /* The MSRs a CPU implements, as QEMU's -cpu max has them. */
 static const uint32_t implemented_msrs[] = {
-	0xFE,  0x2FF, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D,
-	0x26E, 0x26F, 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208,
-	0x209, 0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F,
+	0xFE,  0x2FF, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C,
+	0x26D, 0x26E, 0x26F, 0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206,
+	0x207, 0x208, 0x209, 0x20A, 0x20B, 0x20C, 0x20D, 0x20E, 0x20F,
 };
 
 /* Memory types a range may hold: UC WC WT WP WB (SDM Vol. 3A, 12.11.2). */
@@ -155,6 +155,8 @@ void sc_plat_wait_for_request(struct sc_vp *vp)
 {
 	struct sc_hosted_cpu *cpu = cpu_of(vp);
 
+	if (cpu->on_wait && cpu->on_wait(cpu))
+		return;
 	/* Like STI;HLT with a latched interrupt: a kick sent after the status
 	 * check but before this point is still pending here. */
 	pthread_mutex_lock(&cpu->lock);
@@ -186,38 +188,49 @@ static uint64_t *find_msr(struct sc_hosted_cpu *cpu, uint32_t msr)
 	return NULL;
 }
 
+static void accessed(struct sc_vp *vp, bool write, bool ok, uint64_t value)
+{
+	struct sc_hosted_cpu *cpu = cpu_of(vp);
+
+	if (!ok)
+		cpu->msr_faults++;
+	if (cpu->on_access)
+		cpu->on_access(cpu, write, ok, value);
+}
+
 bool sc_plat_read_msr(struct sc_vp *vp, uint32_t msr, uint64_t *value)
 {
 	uint64_t *slot = find_msr(cpu_of(vp), msr);
 
-	if (!slot) {
-		cpu_of(vp)->msr_faults++;
-		return false;
-	}
-	*value = *slot;
-	return true;
+	if (slot)
+		*value = *slot;
+	accessed(vp, false, slot != NULL, slot ? *slot : 0);
+	return slot != NULL;
 }
 
 bool sc_plat_write_msr(struct sc_vp *vp, uint32_t msr, uint64_t value)
 {
 	uint64_t *slot = find_msr(cpu_of(vp), msr);
+	bool ok = slot && !write_faults(msr, value);
 
-	if (!slot || write_faults(msr, value)) {
-		cpu_of(vp)->msr_faults++;
-		return false;
-	}
-	*slot = value;
-	return true;
+	if (ok)
+		*slot = value;
+	accessed(vp, true, ok, value);
+	return ok;
 }
 
 uint64_t sc_plat_read_dr(struct sc_vp *vp, unsigned int n)
 {
-	return cpu_of(vp)->dr[n & 7];
+	uint64_t value = cpu_of(vp)->dr[n & 7];
+
+	accessed(vp, false, true, value);
+	return value;
 }
 
 void sc_plat_write_dr(struct sc_vp *vp, unsigned int n, uint64_t value)
 {
 	cpu_of(vp)->dr[n & 7] = value;
+	accessed(vp, true, true, value);
 }
 
 void sc_plat_park(struct sc_vp *vp)

@@ -43,6 +43,17 @@ struct sc_hosted_cpu {
 	uint64_t msr_faults;
 	uint64_t log_lines;
 	char last_log[256];
+	/*
+	 * Hooks for tests that play the host or the VMM in the CPU's own
+	 * thread (the fuzz harnesses), NULL otherwise. on_wait runs where the
+	 * CPU would halt for a request; returning true means "woken": the CPU
+	 * does not block (a spurious wake-up is allowed). on_access runs after
+	 * every MSR or debug-register access of a command, with its outcome:
+	 * the point where a VMM may change the command page mid-command.
+	 */
+	bool (*on_wait)(struct sc_hosted_cpu *cpu);
+	void (*on_access)(struct sc_hosted_cpu *cpu, bool write, bool ok, uint64_t value);
+	void *hook_ctx;
 };
 
 /* Prepares a CPU over the given pages; does not start its thread. */
