@@ -271,6 +271,9 @@ void st_escalate(struct st_system *s)
 			 cpu, (unsigned long long)ms);
 		printf("escalate: CPU %u: STOP without its IPI ended by the NMI after %llu ms\n",
 		       cpu, (unsigned long long)ms);
+		/* Ended by the CPU itself, not given up: it is idle, not lost. */
+		r = st_wait_status(node_index(s, n), cpu, "idle", 1000);
+		st_check(r, "escalate", "CPU %u is not idle after the NMI ended its STOP", cpu);
 	}
 
 	/* A RUN interrupted by a signal: EINTR, after the NMI. */

@@ -110,7 +110,9 @@ static void expect(enum op op, uint32_t cpu, int r, unsigned int allowed)
 /* ---- One worker process ---------------------------------------------- */
 
 struct worker {
-	struct st_system *s;
+	struct st_system *s; /* this process's files: a reopen rewrites an entry */
+	/* The node layout, for lookups without the locks: never rewritten. */
+	const struct st_system *layout;
 	uint64_t seed;
 	pthread_rwlock_t locks[ST_MAX_NODES]; /* readers: calls on the fd; writer: reopen */
 	_Atomic int *pending;		      /* per CPU: starts not yet read */
@@ -124,13 +126,13 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
-static unsigned int node_of(struct st_system *s, uint32_t cpu)
+static unsigned int node_of(const struct st_system *s, uint32_t cpu)
 {
-	return (unsigned int)(st_node_of(s, cpu) - s->nodes);
+	return (unsigned int)(st_node_of((struct st_system *)s, cpu) - s->nodes);
 }
 
 /* A CPU to aim at: mostly sidecar CPUs, sometimes a base CPU or none. */
-static uint32_t pick_cpu(struct st_system *s, uint64_t *rng, bool *in_node)
+static uint32_t pick_cpu(const struct st_system *s, uint64_t *rng, bool *in_node)
 {
 	uint32_t k = below(rng, 100);
 
@@ -160,7 +162,8 @@ static void got_completion(struct worker *w, struct st_node *n, int r)
 	if (r < 0)
 		return;
 	if ((uint32_t)r < n->base_cpu || (uint32_t)r - n->base_cpu >= n->cpu_count) {
-		failure("read returned CPU %d, outside node %u", r, node_of(w->s, n->base_cpu));
+		failure("read returned CPU %d, outside node %u", r,
+			(unsigned int)(n - w->s->nodes));
 		return;
 	}
 	if (atomic_fetch_sub(&w->pending[r], 1) <= 0) {
@@ -173,8 +176,8 @@ static void one_op(struct worker *w, uint64_t *rng)
 {
 	struct st_system *s = w->s;
 	bool in_node;
-	uint32_t cpu = pick_cpu(s, rng, &in_node);
-	unsigned int ni = in_node ? node_of(s, cpu) : s->node_count - 1;
+	uint32_t cpu = pick_cpu(w->layout, rng, &in_node);
+	unsigned int ni = in_node ? node_of(w->layout, cpu) : s->node_count - 1;
 	struct st_node *n = &s->nodes[ni];
 	enum op op = (enum op)below(rng, 100);
 	struct pollfd p;
@@ -295,7 +298,8 @@ static void worker_main(struct st_system *parent, uint64_t seed, unsigned int nt
 	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART */
 	struct thread_arg args[MAX_THREADS];
 	pthread_rwlockattr_t attr;
-	struct worker w = {.s = s, .seed = seed, .nthreads = nthreads, .running = nthreads};
+	struct worker w = {
+		.s = s, .layout = parent, .seed = seed, .nthreads = nthreads, .running = nthreads};
 	int r;
 
 	if (!s)
