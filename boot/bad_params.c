@@ -78,17 +78,58 @@ static void bsp_as_sidecar(struct sidecar_params *p, struct sidecar_params_ext *
 	x->apic_ids[p->nodes[0].base_vp + 1] = bsp;
 }
 
+/* The image under test, for cases that place something on it. */
+static const struct sidecar_loaded_image *cur_image;
+
+static void output_ext_on_params(struct sidecar_params *p, struct sidecar_params_ext *x,
+				 uint32_t bsp)
+{
+	(void)bsp;
+	x->output_ext = (uintptr_t)p;
+}
+
+static void output_ext_on_image(struct sidecar_params *p, struct sidecar_params_ext *x,
+				uint32_t bsp)
+{
+	(void)p, (void)bsp;
+	x->output_ext = cur_image->load_pa;
+}
+
+/* temp_map() keeps address bits 12-51 only: written, this would land on
+ * physical page 0. */
+static void output_ext_across_2_52(struct sidecar_params *p, struct sidecar_params_ext *x,
+				   uint32_t bsp)
+{
+	(void)p, (void)bsp;
+	x->output_ext = (1ull << 52) - 8;
+}
+
+static void node_beyond_maxphyaddr(struct sidecar_params *p, struct sidecar_params_ext *x,
+				   uint32_t bsp)
+{
+	(void)x, (void)bsp;
+	p->nodes[0].memory_base = 1ull << 52;
+}
+
 static const struct bad_case cases[] = {
-	{ "no extension", no_extension, "no params extension after the params page" },
-	{ "node_count 0", no_nodes, "node_count 0 out of range (1..128)" },
-	{ "vp_count above 4032", too_many_vps, "node 0: vp_count 4033 out of range (1..4032)" },
-	{ "memory below the requirement", too_little_memory,
-	  "node 0: failed to provide required memory: " },
-	{ "unaligned node memory", unaligned_memory, "node 0: memory base " },
-	{ "overlapping nodes", overlapping_nodes, "node 1: memory overlaps node 0" },
-	{ "VPs outside the CPU list", vps_outside, "node 0: VPs " },
-	{ "trampoline above 1 MiB", high_trampoline, "trampoline page 0x100000 must be" },
-	{ "the BSP as a sidecar CPU", bsp_as_sidecar, "VP " },
+	{"no extension", no_extension, "no params extension after the params page"},
+	{"node_count 0", no_nodes, "node_count 0 out of range (1..128)"},
+	{"vp_count above 4032", too_many_vps, "node 0: vp_count 4033 out of range (1..4032)"},
+	{"memory below the requirement", too_little_memory,
+	 "node 0: failed to provide required memory: "},
+	{"unaligned node memory", unaligned_memory, "node 0: memory base "},
+	{"overlapping nodes", overlapping_nodes, "node 1: memory overlaps node 0"},
+	{"VPs outside the CPU list", vps_outside, "node 0: VPs "},
+	{"trampoline above 1 MiB", high_trampoline, "trampoline page 0x100000 must be"},
+	{"the BSP as a sidecar CPU", bsp_as_sidecar, "VP "},
+	{"output extension on the params", output_ext_on_params,
+	 "output extension overlaps the params"},
+	{"output extension on the image", output_ext_on_image,
+	 "output extension overlaps the sidecar image"},
+	{"output extension across 2^52", output_ext_across_2_52,
+	 "output extension at 0xffffffffffff8.."},
+	{"node memory beyond MAXPHYADDR", node_beyond_maxphyaddr,
+	 "node 0: memory at 0x10000000000000.."},
 };
 
 static void record(struct shim_boot *b, bool ok, const char *name, const char *detail)
@@ -111,6 +152,7 @@ void bad_params_run(struct shim_boot *b, const struct sidecar_loaded_image *imag
 	static uint32_t saved_ids[SIDECAR_EXT_MAX_VPS];
 	size_t ids_size = (size_t)ext->vp_count * sizeof(uint32_t);
 
+	cur_image = image;
 	memcpy(&saved_params, params, sizeof(saved_params));
 	memcpy(&saved_ext, ext, sizeof(saved_ext));
 	memcpy(saved_ids, ext->apic_ids, ids_size);
