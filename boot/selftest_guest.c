@@ -13,7 +13,8 @@
  *   HLT; then a spinning guest that STOP ends (intercept 0); the same
  *   with an NMI instead of the request IPI (the driver's escalation), an
  *   NMI to idle CPUs and one during a command; then TRANSLATE_GVA of a
- *   mapped, a not-present and an unmapped-GPA address; then the figures:
+ *   mapped, a not-present and an unmapped-GPA address, and one with
+ *   SET_PAGE_TABLE_BITS on all CPUs at once; then the figures:
  *   exits handled per second per VP (a guest doing OUT in a loop) and the
  *   round trip of a NONE command.
  */
@@ -266,6 +267,8 @@ static void prepare_none(struct st_cpu *c)
 /* ---- TRANSLATE_GVA on the guest's tables ---- */
 
 static uint64_t translate_gva_of;
+static uint64_t translate_flags =
+	HV_TRANSLATE_GVA_VALIDATE_READ | HV_TRANSLATE_GVA_VALIDATE_EXECUTE;
 
 static void prepare_translate(struct st_cpu *c)
 {
@@ -273,7 +276,7 @@ static void prepare_translate(struct st_cpu *c)
 
 	prepare_command(c, SIDECAR_COMMAND_TRANSLATE_GVA);
 	req->gvn = translate_gva_of >> 12;
-	req->control_flags = HV_TRANSLATE_GVA_VALIDATE_READ | HV_TRANSLATE_GVA_VALIDATE_EXECUTE;
+	req->control_flags = translate_flags;
 }
 
 static bool verify_translation(struct st_cpu *c, char *detail, size_t size, uint32_t code,
@@ -309,6 +312,45 @@ static bool verify_translate_not_present(struct st_cpu *c, char *detail, size_t 
 static bool verify_translate_unmapped(struct st_cpu *c, char *detail, size_t size)
 {
 	return verify_translation(c, detail, size, HV_TRANSLATE_GVA_GPA_UNMAPPED, 0);
+}
+
+/* The entries that map the guest's stacks: PML4E 0, PDPTE 0, PDE 0 (a
+ * 2 MiB page), as test_guest.c writes them, before A/D. */
+static const struct {
+	uint64_t gpa, value;
+} stack_path[] = {
+	{TG_PML4, TG_PDPT | 0x3},
+	{TG_PDPT, TG_PD0 | 0x3},
+	{TG_PD0, 0x83},
+};
+
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+
+/* Every CPU at once sets A/D on the same three entries (the kernel's
+ * LOCK CMPXCHG on guest memory): afterwards each holds A, the leaf D
+ * too, and nothing else changed. */
+static void clear_stack_path_a_d(void)
+{
+	for (size_t i = 0; i < sizeof(stack_path) / sizeof(stack_path[0]); i++)
+		*(volatile uint64_t *)guest_ptr(stack_path[i].gpa) = stack_path[i].value;
+}
+
+static bool verify_translate_set_a_d(struct st_cpu *c, char *detail, size_t size)
+{
+	if (!verify_translation(c, detail, size, HV_TRANSLATE_GVA_SUCCESS, TG_STACKS >> 12))
+		return false;
+	for (size_t i = 0; i < sizeof(stack_path) / sizeof(stack_path[0]); i++) {
+		uint64_t want = stack_path[i].value | PTE_A | (i == 2 ? PTE_D : 0);
+		uint64_t now = *(volatile uint64_t *)guest_ptr(stack_path[i].gpa);
+
+		if (now != want) {
+			sc_snprintf(detail, size, "entry at GPA %#llx is %#llx, expected %#llx",
+				    ULL(stack_path[i].gpa), ULL(now), ULL(want));
+			return false;
+		}
+	}
+	return true;
 }
 
 /* ---- figures ---- */
@@ -431,6 +473,7 @@ void selftest_guest_run(void)
 	static struct group tr_mapped = {.name = "translate-mapped"};
 	static struct group tr_absent = {.name = "translate-not-present"};
 	static struct group tr_unmapped = {.name = "translate-gpa-unmapped"};
+	static struct group tr_a_d = {.name = "translate-sets-a-d"};
 	struct group *advances[] = {&in, &cpuid_g, &rdmsr, &wrmsr, &unmapped};
 	verify_fn checks[] = {verify_in, verify_cpuid, verify_rdmsr, verify_wrmsr, verify_unmapped};
 
@@ -488,6 +531,11 @@ void selftest_guest_run(void)
 	run_group(&tr_absent, prepare_translate, verify_translate_not_present, NULL);
 	translate_gva_of = TG_UNMAPPED_GPA;
 	run_group(&tr_unmapped, prepare_translate, verify_translate_unmapped, NULL);
+	clear_stack_path_a_d();
+	translate_gva_of = TG_STACKS;
+	translate_flags = HV_TRANSLATE_GVA_VALIDATE_WRITE | HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS;
+	run_group(&tr_a_d, prepare_translate, verify_translate_set_a_d, NULL);
+	translate_flags = HV_TRANSLATE_GVA_VALIDATE_READ | HV_TRANSLATE_GVA_VALIDATE_EXECUTE;
 
 	figure_exit_rate();
 	figure_none_round_trip();
