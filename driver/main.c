@@ -220,7 +220,7 @@ free_cfg:
 static void __exit sidecar_exit(void)
 {
 	sidecar_teardown();
-	pr_info("unloaded; the sidecar CPUs stay idle in the sidecar\n");
+	pr_info("unloaded; the sidecar CPUs stay in the sidecar\n");
 }
 
 module_init(sidecar_init);
