@@ -58,6 +58,8 @@ static hv_status_t set_one(struct sc_vp *vp, hv_register_name_t name,
 {
 	hv_status_t status;
 
+	if (vp->backend && vp->backend->host_owns_mtrrs && sc_local_register_msr(name))
+		return HV_STATUS_ACCESS_DENIED;
 	if (!backend_owns(vp, name) && sc_local_register_set(vp, name, value, &status))
 		return status;
 	if (vp->backend && vp->backend->set_register)

@@ -293,3 +293,43 @@ Test(svm_exit, invalid_restores_the_intercepts)
 	cr_expect_eq(get(OFF_EXCEPTIONS) & 0xFFFFFFFF, (1u << 1) | (1u << 17));
 	cr_expect_eq(get(OFF_MISC2) & 1, 1);
 }
+
+/* SET_VP_REGISTERS through the core with the SVM backend's flags: the
+ * MTRRs are the host's (svm_backend.c), so writing one is refused before
+ * it reaches the CPU; other registers still reach the backend. */
+Test(svm_exit, mtrr_writes_are_refused)
+{
+	static const struct sc_vp_backend backend = {
+		.name = "svm-hosted",
+		.owns_dr6 = true,
+		.host_owns_mtrrs = true,
+		.get_register = svm_get_register,
+		.set_register = svm_set_register,
+	};
+	struct sidecar_get_set_vp_register_request *req = sidecar_request_get_set(cp);
+	static const hv_register_name_t mtrrs[] = {
+		HV_X64_REGISTER_MSR_MTRR_DEF_TYPE,    HV_X64_REGISTER_MSR_MTRR_PHYS_BASE0 + 3,
+		HV_X64_REGISTER_MSR_MTRR_PHYS_MASK0,  HV_X64_REGISTER_MSR_MTRR_FIX64K_00000,
+		HV_X64_REGISTER_MSR_MTRR_FIX4K_F8000,
+	};
+
+	vp.backend = &backend;
+	for (size_t i = 0; i < sizeof(mtrrs) / sizeof(mtrrs[0]); i++) {
+		memset(req, 0, sizeof(*req) + sizeof(req->regs[0]));
+		req->count = 1;
+		req->regs[0].name = mtrrs[i];
+		req->regs[0].value.reg64 = 0x6;
+		cp->command = SIDECAR_COMMAND_SET_VP_REGISTERS;
+		sc_command_execute(&vp);
+		cr_expect_eq(req->status, HV_STATUS_ACCESS_DENIED, "MTRR %#x: status %#x", mtrrs[i],
+			     req->status);
+	}
+	memset(req, 0, sizeof(*req) + sizeof(req->regs[0]));
+	req->count = 1;
+	req->regs[0].name = HV_X64_REGISTER_RIP;
+	req->regs[0].value.reg64 = 0x1234;
+	cp->command = SIDECAR_COMMAND_SET_VP_REGISTERS;
+	sc_command_execute(&vp);
+	cr_expect_eq(req->status, HV_STATUS_SUCCESS);
+	cr_expect_eq(get(OFF_RIP), 0x1234);
+}

@@ -71,6 +71,27 @@ static void xsetbv(uint32_t xcr, uint64_t value)
 			 : "memory");
 }
 
+static uint64_t xgetbv(uint32_t xcr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/*
+ * Puts back what a CPU that intercepts less than SVM defines let the guest
+ * change: QEMU 7.2's TCG has no XSETBV intercept, so there the guest's
+ * XSETBV reaches the CPU's XCR0. It must not outlive the run: the XCR0 this
+ * backend knows for the guest is loaded again at the next entry, and no
+ * other VMM's guest ever sees the value. Costs one XGETBV.
+ */
+static void after_guest(struct svm_vp *s)
+{
+	if (s->has_xsave && xgetbv(0) != s->cpu_xcr0)
+		xsetbv(0, s->cpu_xcr0);
+}
+
 static bool svm_init_vp(struct sc_vp *vp, const char **why)
 {
 	struct percpu *cpu = this_cpu();
@@ -159,6 +180,7 @@ static enum sc_run_result svm_run_once(struct sc_vp *vp, struct sidecar_command_
 	__asm__ volatile("fxrstor64 %0" : : "m"(fx));
 	sc_svm_run(s->vmcb_pa, s->host_save_pa, gps);
 	__asm__ volatile("fxsave64 %0" : "=m"(fx));
+	after_guest(s);
 	s->flush_tlb = false;
 
 	gps[SC_RAX] = GET64(s, VMCB_RAX);
@@ -191,6 +213,7 @@ static hv_status_t svm_translate_gva(struct sc_vp *vp, uint64_t gvn, uint64_t co
 const struct sc_vp_backend svm_backend = {
 	.name = "svm",
 	.owns_dr6 = true,
+	.host_owns_mtrrs = true,
 	.init_vp = svm_init_vp,
 	.teardown_vp = svm_teardown_vp,
 	.run_once = svm_run_once,

@@ -32,6 +32,11 @@ struct sc_vp_backend {
 	/* DR6 is part of the guest state the backend switches (SVM keeps it
 	 * in the VMCB); otherwise it is a register the sidecar CPU shares. */
 	bool owns_dr6;
+	/* The CPU's MTRRs are the host's, not the guest's: the backend runs
+	 * the guest under nested paging on this CPU, where the MTRRs type the
+	 * host's memory too (SVM: APM Vol. 2 15.25.8) and must match the
+	 * other CPUs' (SDM Vol. 3A 12.11.8). SET of an MTRR is refused. */
+	bool host_owns_mtrrs;
 	/* Prepares per-VP state; returns false and sets *why on failure. */
 	bool (*init_vp)(struct sc_vp *vp, const char **why);
 	/* Releases per-VP state before the CPU leaves the sidecar. */

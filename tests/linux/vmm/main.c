@@ -132,7 +132,8 @@ static const struct {
 	void (*run)(struct tv *t);
 } parts[] = {
 	{"commands", part_commands}, {"guests", part_guests},	{"cancel", part_cancel},
-	{"errors", part_errors},     {"sigkill", part_sigkill}, {"convert", part_convert},
+	{"errors", part_errors},     {"sigkill", part_sigkill}, {"attacks", part_attacks},
+	{"convert", part_convert},
 };
 
 int main(int argc, char **argv)

@@ -53,6 +53,7 @@ void part_guests(struct tv *t);	  /* the test guest everywhere at once */
 void part_cancel(struct tv *t);	  /* spinning guests stopped by cancel */
 void part_errors(struct tv *t);	  /* error paths of library and driver */
 void part_sigkill(struct tv *t);  /* a VMM killed while its guests spin */
+void part_attacks(struct tv *t);  /* guests that attack their CPU */
 void part_convert(struct tv *t);  /* one CPU converted to Linux */
 
 #endif /* TEST_VMM_H */
