@@ -142,7 +142,7 @@ size_t ta_setup_registers(struct hv_register_assoc *regs, uint32_t slot, enum ta
 	add(regs, &n, HV_X64_REGISTER_DR7)->value.reg64 = 0x400;
 	add(regs, &n, HV_X64_REGISTER_DR6)->value.reg64 = 0xFFFF0FF0;
 	if (p == TA_XSETBV || p == TA_XGETBV)
-		add(regs, &n, HV_X64_REGISTER_XFEM)->value.reg64 = p == TA_XSETBV ? 1 : 3;
+		add(regs, &n, HV_X64_REGISTER_XFEM)->value.reg64 = 1;
 	return n;
 }
 
@@ -241,8 +241,8 @@ static bool check_xgetbv(const struct hv_message *msg, const uint64_t *gps, char
 {
 	if (!exit_is(msg, HV_MESSAGE_TYPE_X64_HALT, gva(ta_xgetbv_hlt), detail, size))
 		return false;
-	if (gps[12] != 3) {
-		sc_snprintf(detail, size, "the guest's XCR0 is %#llx, expected its XFEM 0x3",
+	if (gps[12] != 1) {
+		sc_snprintf(detail, size, "the guest's XCR0 is %#llx, expected its XFEM 0x1",
 			    ULL(gps[12]));
 		return false;
 	}

@@ -34,7 +34,7 @@ struct sc_vp_backend {
 	bool owns_dr6;
 	/* The CPU's MTRRs are the host's, not the guest's: the backend runs
 	 * the guest under nested paging on this CPU, where the MTRRs type the
-	 * host's memory too (SVM: APM Vol. 2 15.25.8) and must match the
+	 * host's memory too (SVM: APM Vol. 2 15.25) and must match the
 	 * other CPUs' (SDM Vol. 3A 12.11.8). SET of an MTRR is refused. */
 	bool host_owns_mtrrs;
 	/* Prepares per-VP state; returns false and sets *why on failure. */
