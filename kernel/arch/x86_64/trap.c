@@ -50,7 +50,7 @@ static void __attribute__((noreturn)) crash(struct sc_trap_frame *f)
 	struct sidecar_crash_record *rec =
 		(struct sidecar_crash_record *)((char *)cpu + SIDECAR_CRASH_RECORD_OFFSET);
 	struct sidecar_control_page *control = slot_va(SLOT_CONTROL);
-	struct record_writer w = { rec };
+	struct record_writer w = {rec};
 	uint64_t cr2 = read_cr2();
 	const char *name = sc_x86_exception_name(f->vector);
 
@@ -75,8 +75,8 @@ static void __attribute__((noreturn)) crash(struct sc_trap_frame *f)
 		.ss = f->ss,
 		.cr2 = cr2,
 		.cr3 = read_cr3(),
-		.gps = { f->rax, f->rcx, f->rdx, f->rbx, f->rsp, f->rbp, f->rsi, f->rdi, f->r8, f->r9,
-			 f->r10, f->r11, f->r12, f->r13, f->r14, f->r15 },
+		.gps = {f->rax, f->rcx, f->rdx, f->rbx, f->rsp, f->rbp, f->rsi, f->rdi, f->r8,
+			f->r9, f->r10, f->r11, f->r12, f->r13, f->r14, f->r15},
 	};
 	sc_format(emit_record, &w, "%s at %#llx (error %#llx, cr2 %#llx)", name,
 		  (unsigned long long)f->rip, (unsigned long long)f->error_code,
@@ -107,7 +107,8 @@ void sc_trap(struct sc_trap_frame *f)
 		return;
 	if (f->vector >= 32) {
 		apic_eoi();
-		log_line("ignoring unexpected interrupt vector %llu", (unsigned long long)f->vector);
+		log_line("ignoring unexpected interrupt vector %llu",
+			 (unsigned long long)f->vector);
 		return;
 	}
 	/*
