@@ -25,7 +25,7 @@
 static int valid_status(uint8_t s)
 {
 	return s <= SIDECAR_CPU_STATUS_REMOVE || s == SIDECAR_VMM_CPU_STATUS_CRASHED ||
-	       s == SIDECAR_VMM_CPU_STATUS_UNKNOWN;
+	       s == SIDECAR_VMM_CPU_STATUS_LOST || s == SIDECAR_VMM_CPU_STATUS_UNKNOWN;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

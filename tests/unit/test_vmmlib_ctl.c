@@ -127,6 +127,10 @@ Test(vmmlib_ctl, status_crashed_and_unknown)
 	expect_has(out, "      1  sidecar  crashed\n");
 	expect_has(out, "      3  sidecar  unknown\n");
 	expect_has(out, "1 node, 4 cpus: 1 removed, 1 idle, 1 crashed, 1 unknown\n");
+	fake_set_status_text(fake, 0, "0 removed\n1 lost\n2 idle\n3 idle\n");
+	cr_assert_eq(ctl("status", NULL), 0, "%s", err);
+	expect_has(out, "      1  sidecar  lost\n");
+	expect_has(out, "1 node, 4 cpus: 1 removed, 2 idle, 1 lost\n");
 }
 
 Test(vmmlib_ctl, status_by_probe_without_sysfs)

@@ -63,9 +63,9 @@ Test(vmmlib_names, lookup_ignores_case_and_takes_numbers)
 
 Test(vmmlib_names, bad_names_are_refused)
 {
-	static const char *const bad[] = { "",	  "rxx",       "0x",	"0x100000000",
-					   "r16", "rax ",      "xmm16", "mtrr_phys_base10",
-					   "0xg", "123456789a" };
+	static const char *const bad[] = {"",	 "rxx",	      "0x",    "0x100000000",
+					  "r16", "rax ",      "xmm16", "mtrr_phys_base10",
+					  "0xg", "123456789a"};
 	hv_register_name_t name = 7;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -135,6 +135,7 @@ Test(vmmlib_names, cpu_status_and_command_names)
 	cr_expect_str_eq(sidecar_cpu_status_name(SIDECAR_CPU_STATUS_STOP), "stop");
 	cr_expect_str_eq(sidecar_cpu_status_name(SIDECAR_CPU_STATUS_REMOVE), "remove");
 	cr_expect_str_eq(sidecar_cpu_status_name(SIDECAR_VMM_CPU_STATUS_CRASHED), "crashed");
+	cr_expect_str_eq(sidecar_cpu_status_name(SIDECAR_VMM_CPU_STATUS_LOST), "lost");
 	cr_expect_str_eq(sidecar_cpu_status_name(9), "unknown");
 	cr_expect_str_eq(sidecar_command_name(SIDECAR_COMMAND_NONE), "NONE");
 	cr_expect_str_eq(sidecar_command_name(SIDECAR_COMMAND_RUN_VP), "RUN_VP");
@@ -165,7 +166,7 @@ static void expect_status(const char *text, uint32_t base, uint32_t count, int f
 
 Test(vmmlib_names, status_pairs_absolute)
 {
-	static const uint8_t want[4] = { 0, 1, 2, 3 };
+	static const uint8_t want[4] = {0, 1, 2, 3};
 
 	expect_status("4 removed\n5 idle\n6 run\n7 stop\n", 4, 4, 4, want);
 	expect_status("cpu4: removed\ncpu5: idle\ncpu6: running\ncpu7: stopping\n", 4, 4, 4, want);
@@ -176,9 +177,9 @@ Test(vmmlib_names, status_pairs_absolute)
 
 Test(vmmlib_names, status_pairs_relative_and_partial)
 {
-	static const uint8_t rel[4] = { 0, 1, 1, 4 };
-	static const uint8_t part[4] = { U, 1, U, 0 };
-	static const uint8_t overlap[4] = { 1, 2, U, U };
+	static const uint8_t rel[4] = {0, 1, 1, 4};
+	static const uint8_t part[4] = {U, 1, U, 0};
+	static const uint8_t overlap[4] = {1, 2, U, U};
 
 	/* Node of CPUs 4-7 whose file counts from 0. */
 	expect_status("0 removed\n1 idle\n2 idle\n3 remove\n", 4, 4, 4, rel);
@@ -188,18 +189,19 @@ Test(vmmlib_names, status_pairs_relative_and_partial)
 	expect_status("2 idle\n3 run\n", 2, 4, 2, overlap);
 }
 
-/* What sidecar.ko writes: "%u %s\n", with "crashed" and "invalid". */
+/* What sidecar.ko writes: "%u %s\n", with "crashed", "lost" and "invalid". */
 Test(vmmlib_names, status_of_the_driver)
 {
-	static const uint8_t want[4] = { 0, SIDECAR_VMM_CPU_STATUS_CRASHED, 1, U };
+	static const uint8_t want[5] = {0, SIDECAR_VMM_CPU_STATUS_CRASHED, 1,
+					SIDECAR_VMM_CPU_STATUS_LOST, U};
 
-	expect_status("8 removed\n9 crashed\n10 idle\n11 invalid\n", 8, 4, 3, want);
+	expect_status("8 removed\n9 crashed\n10 idle\n11 lost\n12 invalid\n", 8, 5, 4, want);
 }
 
 Test(vmmlib_names, status_lists)
 {
-	static const uint8_t want[4] = { 0, 1, 1, 2 };
-	static const uint8_t two[4] = { 0, 1, U, U };
+	static const uint8_t want[4] = {0, 1, 1, 2};
+	static const uint8_t two[4] = {0, 1, U, U};
 
 	expect_status("removed idle idle run\n", 8, 4, 4, want);
 	expect_status("removed\nidle\nidle\nrun\n", 8, 4, 4, want);

@@ -155,11 +155,14 @@ SIDECAR_VMM_API int sidecar_vmm_poll_fd(const struct sidecar_vmm *vmm);
  * all are below cpu_count, they are taken as indexes within the node.
  * Without numbers, the statuses are taken in CPU order, from the base CPU.
  * A status is a name (removed, idle, run, stop, remove; also running,
- * stopping, removing, linux, offline) or its number, or "crashed" (the
+ * stopping, removing, linux, offline) or its number, "crashed" (the
  * driver's word for a CPU that left the sidecar on an exception:
- * SIDECAR_VMM_CPU_STATUS_CRASHED). Lines that are neither (headers,
- * comments) are ignored.
+ * SIDECAR_VMM_CPU_STATUS_CRASHED) or "lost" (a CPU that answered neither
+ * STOP nor the NMI that followed, which the driver no longer uses:
+ * SIDECAR_VMM_CPU_STATUS_LOST). Lines that are neither (headers, comments)
+ * are ignored.
  */
+#define SIDECAR_VMM_CPU_STATUS_LOST    0xFDu
 #define SIDECAR_VMM_CPU_STATUS_CRASHED 0xFEu
 #define SIDECAR_VMM_CPU_STATUS_UNKNOWN 0xFFu
 SIDECAR_VMM_API int sidecar_vmm_cpu_status(struct sidecar_vmm *vmm, unsigned int node,
@@ -167,8 +170,8 @@ SIDECAR_VMM_API int sidecar_vmm_cpu_status(struct sidecar_vmm *vmm, unsigned int
 
 /*
  * The status of one CPU, read as sidecar_vmm_cpu_status() reads its node's:
- * a SIDECAR_CPU_STATUS_* value, SIDECAR_VMM_CPU_STATUS_CRASHED or
- * SIDECAR_VMM_CPU_STATUS_UNKNOWN (all >= 0), or -EINVAL if no node holds
+ * a SIDECAR_CPU_STATUS_* value, SIDECAR_VMM_CPU_STATUS_CRASHED, _LOST or
+ * _UNKNOWN (all >= 0), or -EINVAL if no node holds
  * `cpu`, or that function's errors.
  */
 SIDECAR_VMM_API int sidecar_vmm_cpu_status_of(struct sidecar_vmm *vmm, uint32_t cpu);
@@ -393,7 +396,8 @@ SIDECAR_VMM_API hv_status_t sidecar_vp_hv_status(const struct sidecar_vp *vp);
 SIDECAR_VMM_API const char *sidecar_hv_status_name(hv_status_t status);
 
 /* "idle" for SIDECAR_CPU_STATUS_IDLE, ..., "crashed" for
- * SIDECAR_VMM_CPU_STATUS_CRASHED, "unknown" for anything else. */
+ * SIDECAR_VMM_CPU_STATUS_CRASHED, "lost" for SIDECAR_VMM_CPU_STATUS_LOST,
+ * "unknown" for anything else. */
 SIDECAR_VMM_API const char *sidecar_cpu_status_name(unsigned int status);
 
 /* "RUN_VP" for SIDECAR_COMMAND_RUN_VP, ... "unknown" for anything else. */

@@ -89,7 +89,9 @@ const char *sidecar_cpu_status_name(unsigned int status)
 
 	if (word)
 		return word;
-	return status == SIDECAR_VMM_CPU_STATUS_CRASHED ? "crashed" : "unknown";
+	if (status == SIDECAR_VMM_CPU_STATUS_CRASHED)
+		return "crashed";
+	return status == SIDECAR_VMM_CPU_STATUS_LOST ? "lost" : "unknown";
 }
 
 const char *sidecar_command_name(uint32_t command)

@@ -10,7 +10,8 @@
  * or the statuses alone, in CPU order ("removed idle idle run", or one per
  * line). Lines it does not understand (headers, comments) are skipped.
  * sidecar.ko writes "%u %s\n" per CPU with the names of
- * sidecar_cpu_status_name(), "crashed", or "invalid" (left unknown here).
+ * sidecar_cpu_status_name(), "crashed", "lost", or "invalid" (left unknown
+ * here).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -26,13 +27,13 @@ static const struct {
 	const char *name;
 	uint8_t status;
 } status_words[] = {
-	{ "removed", SIDECAR_CPU_STATUS_REMOVED },     { "linux", SIDECAR_CPU_STATUS_REMOVED },
-	{ "offline", SIDECAR_CPU_STATUS_REMOVED },     { "converted", SIDECAR_CPU_STATUS_REMOVED },
-	{ "idle", SIDECAR_CPU_STATUS_IDLE },	       { "run", SIDECAR_CPU_STATUS_RUN },
-	{ "running", SIDECAR_CPU_STATUS_RUN },	       { "busy", SIDECAR_CPU_STATUS_RUN },
-	{ "stop", SIDECAR_CPU_STATUS_STOP },	       { "stopping", SIDECAR_CPU_STATUS_STOP },
-	{ "remove", SIDECAR_CPU_STATUS_REMOVE },       { "removing", SIDECAR_CPU_STATUS_REMOVE },
-	{ "crashed", SIDECAR_VMM_CPU_STATUS_CRASHED },
+	{"removed", SIDECAR_CPU_STATUS_REMOVED},     {"linux", SIDECAR_CPU_STATUS_REMOVED},
+	{"offline", SIDECAR_CPU_STATUS_REMOVED},     {"converted", SIDECAR_CPU_STATUS_REMOVED},
+	{"idle", SIDECAR_CPU_STATUS_IDLE},	     {"run", SIDECAR_CPU_STATUS_RUN},
+	{"running", SIDECAR_CPU_STATUS_RUN},	     {"busy", SIDECAR_CPU_STATUS_RUN},
+	{"stop", SIDECAR_CPU_STATUS_STOP},	     {"stopping", SIDECAR_CPU_STATUS_STOP},
+	{"remove", SIDECAR_CPU_STATUS_REMOVE},	     {"removing", SIDECAR_CPU_STATUS_REMOVE},
+	{"crashed", SIDECAR_VMM_CPU_STATUS_CRASHED}, {"lost", SIDECAR_VMM_CPU_STATUS_LOST},
 };
 
 static bool is_separator(char c)
@@ -183,7 +184,7 @@ static bool parse_line(const char *line, size_t len, struct pairs *pairs, struct
 
 int sc_vmm_parse_cpu_status(const char *text, uint32_t base, uint32_t count, uint8_t *status)
 {
-	struct pairs pairs = { 0 }, list = { 0 };
+	struct pairs pairs = {0}, list = {0};
 	bool all_in_node = true, all_indexes = true;
 	int found = 0;
 
