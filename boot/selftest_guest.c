@@ -470,6 +470,8 @@ void selftest_guest_run(void)
 	static struct group nmi_still = {.name = "guest-nmi-stopped-rip"};
 	static struct group nmi_idle = {.name = "nmi-idle"};
 	static struct group nmi_command = {.name = "nmi-during-command"};
+	static struct group nmi_spin2 = {.name = "guest-nmi-spin-setup-again"};
+	static struct group nmi_stop2 = {.name = "guest-nmi-stop-again"};
 	static struct group tr_mapped = {.name = "translate-mapped"};
 	static struct group tr_absent = {.name = "translate-not-present"};
 	static struct group tr_unmapped = {.name = "translate-gpa-unmapped"};
@@ -524,6 +526,10 @@ void selftest_guest_run(void)
 	nmi_idle_cpus(&nmi_idle);
 	run_group(&nmi_idle, prepare_none, verify_no_error, NULL);
 	run_group(&nmi_command, prepare_get_rip, verify_still_spinning, nmi_during_command);
+	/* The earlier NMIs were taken and their handlers returned with IRET,
+	 * so NMIs are not blocked: another one still ends a run. */
+	run_group(&nmi_spin2, prepare_spin, verify_status_success, NULL);
+	run_group(&nmi_stop2, prepare_run, verify_stopped, stop_run_vp_by_nmi);
 
 	translate_gva_of = TG_CODE;
 	run_group(&tr_mapped, prepare_translate, verify_translate_mapped, NULL);
