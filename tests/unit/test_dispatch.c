@@ -14,9 +14,9 @@
 #include "sc_dispatch.h"
 #include "sc_hosted.h"
 
-#define MAX_CPUS 8
-#define TIMEOUT_MS 10000
-#define RESPONSE_APIC 0x42
+#define MAX_CPUS	8
+#define TIMEOUT_MS	10000
+#define RESPONSE_APIC	0x42
 #define RESPONSE_VECTOR 0xF3
 
 struct node {
@@ -166,8 +166,7 @@ static void expect_error(const struct sidecar_command_page *cp, const char *text
 /* Fills a GET/SET request. */
 static struct sidecar_get_set_vp_register_request *regs(uint32_t i, uint16_t count)
 {
-	struct sidecar_get_set_vp_register_request *req =
-		sidecar_request_get_set(&node->pages[i]);
+	struct sidecar_get_set_vp_register_request *req = sidecar_request_get_set(&node->pages[i]);
 
 	memset(req, 0, SIDECAR_REQUEST_DATA_SIZE);
 	req->count = count;
@@ -239,9 +238,9 @@ Test(dispatch, invalid_response_vector_is_not_sent)
 
 Test(dispatch, debug_registers_round_trip)
 {
-	static const hv_register_name_t names[] = { HV_X64_REGISTER_DR0, HV_X64_REGISTER_DR1,
-						    HV_X64_REGISTER_DR2, HV_X64_REGISTER_DR3,
-						    HV_X64_REGISTER_DR6 };
+	static const hv_register_name_t names[] = {HV_X64_REGISTER_DR0, HV_X64_REGISTER_DR1,
+						   HV_X64_REGISTER_DR2, HV_X64_REGISTER_DR3,
+						   HV_X64_REGISTER_DR6};
 	struct sidecar_get_set_vp_register_request *req;
 
 	boot(3);
@@ -369,6 +368,42 @@ Test(dispatch, register_count_bounds)
 	req = regs(1, 0);
 	cr_expect_eq(command(1, SIDECAR_COMMAND_SET_VP_REGISTERS)->has_error, 0);
 	cr_expect_eq(req->status, HV_STATUS_SUCCESS, "zero registers is a valid request");
+}
+
+/* A VMM rewriting the count while the command runs (the on_access hook
+ * runs in the CPU's thread after each register access). */
+static unsigned int accesses;
+static uint16_t rewritten_count;
+
+static void rewrite_count(struct sc_hosted_cpu *cpu, bool write, bool ok, uint64_t value)
+{
+	(void)write, (void)ok, (void)value;
+	if (accesses++ == 0)
+		sidecar_request_get_set(cpu->vp.command)->count = rewritten_count;
+}
+
+/* The count is read once: raising it mid-command reaches no more
+ * registers, lowering it cuts nothing short. */
+Test(dispatch, register_count_read_once)
+{
+	struct sidecar_get_set_vp_register_request *req;
+	const uint16_t counts[][2] = {{3, SIDECAR_MAX_GET_SET_VP_REGISTERS},
+				      {SIDECAR_MAX_GET_SET_VP_REGISTERS, 1},
+				      {2, 0xFFFF}};
+
+	boot(2);
+	node->cpus[1].on_access = rewrite_count; /* published by the kick's lock */
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		req = regs(1, counts[c][0]);
+		for (unsigned int i = 0; i < SIDECAR_MAX_GET_SET_VP_REGISTERS; i++)
+			req->regs[i].name = HV_X64_REGISTER_DR0 + (i % 4);
+		accesses = 0;
+		rewritten_count = counts[c][1];
+		cr_expect_eq(command(1, SIDECAR_COMMAND_GET_VP_REGISTERS)->has_error, 0);
+		cr_expect_eq(req->status, HV_STATUS_SUCCESS);
+		cr_expect_eq(accesses, counts[c][0], "count %u rewritten to %u: %u accesses",
+			     counts[c][0], counts[c][1], accesses);
+	}
 }
 
 Test(dispatch, unknown_register_stops_with_status)
@@ -629,8 +664,8 @@ Test(dispatch, bad_status_value_is_survived)
 Test(dispatch, concurrent_commands, .timeout = 600)
 {
 	enum { CPUS = MAX_CPUS, PER_CPU = 20000 };
-	uint64_t issued[CPUS] = { 0 }, completed[CPUS] = { 0 }, seq[CPUS] = { 0 };
-	bool busy[CPUS] = { false };
+	uint64_t issued[CPUS] = {0}, completed[CPUS] = {0}, seq[CPUS] = {0};
+	bool busy[CPUS] = {false};
 	uint64_t total = 0, seen_ipis = 0;
 
 	boot(CPUS);
