@@ -65,7 +65,19 @@ static bool mem_read(void *ctx, uint64_t gpa, void *buf, uint32_t size)
 	(void)ctx;
 	if (!backed(gpa, size))
 		return false;
-	memcpy(buf, ram + gpa, size);
+	/* Entries are read as the CPU reads them, atomically (a racing
+	 * thread writes them; see race_with_a_vcpu_thread). */
+	if (size == 8 && !(gpa & 7)) {
+		uint64_t v = __atomic_load_n((uint64_t *)(ram + gpa), __ATOMIC_SEQ_CST);
+
+		memcpy(buf, &v, 8);
+	} else if (size == 4 && !(gpa & 3)) {
+		uint32_t v = __atomic_load_n((uint32_t *)(ram + gpa), __ATOMIC_SEQ_CST);
+
+		memcpy(buf, &v, 4);
+	} else {
+		memcpy(buf, ram + gpa, size);
+	}
 	if (after_read)
 		after_read(gpa);
 	return true;
