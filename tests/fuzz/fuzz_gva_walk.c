@@ -45,7 +45,7 @@ struct header {
 	uint64_t cr0, cr3, cr4, efer, rflags;
 	uint64_t gva, flags;
 	uint8_t cpl, maxphyaddr;
-	uint8_t race; /* bit 0: racer on reads, bit 1: on exchanges */
+	uint8_t race; /* bit 0: racer on reads, 1: on exchanges, 2: on every one */
 	uint8_t hole; /* a guest page that is not backed (>= 16: none) */
 	uint32_t seed;
 };
@@ -128,10 +128,12 @@ static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size
 	if ((gpa & (size - 1)) || !backed(gpa, size))
 		return SC_CMPXCHG_UNMAPPED;
 	/* The guest rewrites the entry between the walk's read and here. */
-	if ((h.race & 2) && next() % 3 == 0) {
+	if ((h.race & 2) && ((h.race & 4) || next() % 3 == 0)) {
 		uint64_t v = load(mem, gpa, size);
 
-		switch (next() % 4) {
+		/* A guest that never stops rewriting: an ignored bit (9-11),
+		 * which changes no translation, so only the bound ends it. */
+		switch ((h.race & 4) ? 4 : next() % 4) {
 		case 0:
 			v ^= PTE_P;
 			break;
@@ -141,8 +143,11 @@ static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size
 		case 2:
 			v ^= (uint64_t)(next() % 16) << 12; /* another page */
 			break;
-		default:
+		case 3:
 			v ^= 1ull << (next() % (size * 8));
+			break;
+		default:
+			v ^= 1ull << (9 + next() % 3);
 			break;
 		}
 		racer_store(gpa, size, v);

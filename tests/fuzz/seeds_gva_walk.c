@@ -98,6 +98,9 @@ int main(int argc, char **argv)
 	put64(0x3000, 0x4000 | P | RW | US);
 	put64(0x4000 + 5 * 8, 0x9000 | P | RW | US);
 	emit(dir, "long4-4k", w | set);
+	h.race = 2 | 4; /* the guest rewrites the entry at every exchange */
+	emit(dir, "long4-4k-racer-always", w | set);
+	h.race = 3;
 	h.race = 0;
 	emit(dir, "long4-4k-no-race", r);
 	h.hole = 4; /* the page table itself */
