@@ -42,36 +42,6 @@ static struct {
 
 static struct linux_e820_entry e820[E820_MAX_ENTRIES];
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-const char *linux_split_cmdline(char *cmdline)
-{
-	static char extra[MB_CMDLINE_SIZE];
-	char *p = cmdline;
-
-	extra[0] = '\0';
-	while (*p) {
-		char *word;
-
-		while (is_space(*p))
-			p++;
-		word = p;
-		while (*p && !is_space(*p))
-			p++;
-		if (p - word == 2 && word[0] == '-' && word[1] == '-') {
-			while (is_space(*p))
-				p++;
-			sc_snprintf(extra, sizeof(extra), "%s", p);
-			*word = '\0';
-			break;
-		}
-	}
-	return extra;
-}
-
 static void *alloc_pages(uint64_t size, uint64_t align, uint64_t min, const char *what)
 {
 	uint64_t pa = phys_alloc_range(size, align, min, FOUR_GIB, what);

@@ -23,13 +23,6 @@
 #include "multiboot.h"
 #include "shim.h"
 
-/*
- * Splits the shim's command line at the word "--": `cmdline` keeps the
- * shim's words before it, and the rest (for the Linux command line) is
- * returned, "" if there is no "--".
- */
-const char *linux_split_cmdline(char *cmdline);
-
 struct linux_request {
 	const struct mb_module *kernel;
 	const struct mb_module *initrd; /* NULL: none */

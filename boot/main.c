@@ -18,6 +18,7 @@
 #include "apic.h"
 #include "bad_params.h"
 #include "boot_plan.h"
+#include "cmdline_split.h"
 #include "exit.h"
 #include "guest_memory.h"
 #include "idt.h"
