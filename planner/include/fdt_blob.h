@@ -21,6 +21,19 @@
 /* The size of a version 17 header (Devicetree Specification v0.4, 5.2). */
 #define SIDECAR_FDT_HEADER_SIZE 40u
 
+/* Byte offsets of the header's big-endian words (same section); the
+ * magic is at 0. */
+enum sidecar_fdt_header_field {
+	SIDECAR_FDT_HDR_TOTALSIZE = 4,
+	SIDECAR_FDT_HDR_OFF_STRUCT = 8,
+	SIDECAR_FDT_HDR_OFF_STRINGS = 12,
+	SIDECAR_FDT_HDR_OFF_RSVMAP = 16,
+	SIDECAR_FDT_HDR_VERSION = 20,
+	SIDECAR_FDT_HDR_LAST_COMP = 24,
+	SIDECAR_FDT_HDR_SIZE_STRINGS = 32,
+	SIDECAR_FDT_HDR_SIZE_STRUCT = 36,
+};
+
 /*
  * Checks `size` bytes at `blob`. Returns true, or false with a one-line
  * reason (no newline) in `why`.

@@ -88,14 +88,14 @@ static bool check_header(struct blob *b, size_t size, uint32_t *off_rsv)
 	if (be32(h) != FDT_MAGIC)
 		return sc_reason(b->why, b->why_size, "not a device tree: magic %#x, not %#x",
 				 be32(h), FDT_MAGIC);
-	b->totalsize = be32(h + 4);
-	b->off_struct = be32(h + 8);
-	b->off_strings = be32(h + 12);
-	*off_rsv = be32(h + 16);
-	version = be32(h + 20);
-	last_comp = be32(h + 24);
-	b->size_strings = be32(h + 32);
-	b->size_struct = be32(h + 36);
+	b->totalsize = be32(h + SIDECAR_FDT_HDR_TOTALSIZE);
+	b->off_struct = be32(h + SIDECAR_FDT_HDR_OFF_STRUCT);
+	b->off_strings = be32(h + SIDECAR_FDT_HDR_OFF_STRINGS);
+	*off_rsv = be32(h + SIDECAR_FDT_HDR_OFF_RSVMAP);
+	version = be32(h + SIDECAR_FDT_HDR_VERSION);
+	last_comp = be32(h + SIDECAR_FDT_HDR_LAST_COMP);
+	b->size_strings = be32(h + SIDECAR_FDT_HDR_SIZE_STRINGS);
+	b->size_struct = be32(h + SIDECAR_FDT_HDR_SIZE_STRUCT);
 
 	if (version < FDT_VERSION)
 		return sc_reason(b->why, b->why_size,

@@ -12,18 +12,7 @@
 #include <string.h>
 
 #include "edge_trees.h"
-
-/* Header fields (Devicetree Specification v0.4, 5.2). */
-enum {
-	H_TOTALSIZE = 4,
-	H_OFF_STRUCT = 8,
-	H_OFF_STRINGS = 12,
-	H_OFF_RSVMAP = 16,
-	H_VERSION = 20,
-	H_LAST_COMP = 24,
-	H_SIZE_STRINGS = 32,
-	H_SIZE_STRUCT = 36,
-};
+#include "fdt_blob.h"
 
 static void check(int rc, const char *what)
 {
@@ -219,7 +208,7 @@ static size_t bad_version_16(void *buf)
 {
 	size_t size = base(buf);
 
-	put32(buf, H_VERSION, 16);
+	put32(buf, SIDECAR_FDT_HDR_VERSION, 16);
 	return size;
 }
 
@@ -227,7 +216,7 @@ static size_t bad_last_comp(void *buf)
 {
 	size_t size = base(buf);
 
-	put32(buf, H_LAST_COMP, 18);
+	put32(buf, SIDECAR_FDT_HDR_LAST_COMP, 18);
 	return size;
 }
 
@@ -235,7 +224,7 @@ static size_t bad_totalsize(void *buf)
 {
 	size_t size = base(buf);
 
-	put32(buf, H_TOTALSIZE, (uint32_t)size + 64);
+	put32(buf, SIDECAR_FDT_HDR_TOTALSIZE, (uint32_t)size + 64);
 	return size;
 }
 
@@ -244,17 +233,17 @@ static size_t bad_rsvmap_misaligned(void *buf)
 	/* fdt_ro.c:195 of libfdt 1.6.1 loads the entries as uint64_t. */
 	size_t size = base(buf);
 
-	put32(buf, H_OFF_RSVMAP, get32(buf, H_OFF_RSVMAP) + 4);
+	put32(buf, SIDECAR_FDT_HDR_OFF_RSVMAP, get32(buf, SIDECAR_FDT_HDR_OFF_RSVMAP) + 4);
 	return size;
 }
 
 static size_t bad_rsvmap_unterminated(void *buf)
 {
 	size_t size = base(buf);
-	uint32_t strings = get32(buf, H_OFF_STRINGS);
+	uint32_t strings = get32(buf, SIDECAR_FDT_HDR_OFF_STRINGS);
 
 	memset((char *)buf + strings, 0xff, size - strings);
-	put32(buf, H_OFF_RSVMAP, ((uint32_t)size & ~7u) - 16);
+	put32(buf, SIDECAR_FDT_HDR_OFF_RSVMAP, ((uint32_t)size & ~7u) - 16);
 	return size;
 }
 
@@ -262,7 +251,7 @@ static size_t bad_struct_misaligned(void *buf)
 {
 	size_t size = base(buf);
 
-	put32(buf, H_OFF_STRUCT, get32(buf, H_OFF_STRUCT) + 2);
+	put32(buf, SIDECAR_FDT_HDR_OFF_STRUCT, get32(buf, SIDECAR_FDT_HDR_OFF_STRUCT) + 2);
 	return size;
 }
 
@@ -270,8 +259,8 @@ static size_t bad_struct_wraps(void *buf)
 {
 	size_t size = base(buf);
 
-	put32(buf, H_OFF_STRUCT, 0xfffffff0);
-	put32(buf, H_SIZE_STRUCT, 0x20);
+	put32(buf, SIDECAR_FDT_HDR_OFF_STRUCT, 0xfffffff0);
+	put32(buf, SIDECAR_FDT_HDR_SIZE_STRUCT, 0x20);
 	return size;
 }
 
@@ -279,7 +268,7 @@ static size_t bad_strings_outside(void *buf)
 {
 	size_t size = base(buf);
 
-	put32(buf, H_SIZE_STRINGS, get32(buf, H_SIZE_STRINGS) + 1);
+	put32(buf, SIDECAR_FDT_HDR_SIZE_STRINGS, get32(buf, SIDECAR_FDT_HDR_SIZE_STRINGS) + 1);
 	return size;
 }
 
@@ -287,7 +276,7 @@ static size_t bad_blocks_overlap(void *buf)
 {
 	size_t size = base(buf);
 
-	put32(buf, H_OFF_STRINGS, get32(buf, H_OFF_STRUCT));
+	put32(buf, SIDECAR_FDT_HDR_OFF_STRINGS, get32(buf, SIDECAR_FDT_HDR_OFF_STRUCT));
 	return size;
 }
 
@@ -313,7 +302,8 @@ static size_t bad_prop_name(void *buf)
 static size_t bad_nop_after_root(void *buf)
 {
 	size_t size = base(buf);
-	uint32_t end = get32(buf, H_OFF_STRUCT) + get32(buf, H_SIZE_STRUCT);
+	uint32_t end =
+		get32(buf, SIDECAR_FDT_HDR_OFF_STRUCT) + get32(buf, SIDECAR_FDT_HDR_SIZE_STRUCT);
 
 	put32(buf, end - 4, FDT_NOP);
 	return size;
@@ -332,7 +322,7 @@ static size_t bad_named_root(void *buf)
 	size_t size = base(buf);
 
 	/* The root's empty name is the 4 bytes after its tag. */
-	memcpy((char *)buf + get32(buf, H_OFF_STRUCT) + 4, "x\0\0", 4);
+	memcpy((char *)buf + get32(buf, SIDECAR_FDT_HDR_OFF_STRUCT) + 4, "x\0\0", 4);
 	return size;
 }
 

@@ -301,18 +301,6 @@ static void put32(size_t off, uint32_t value)
 	memcpy(blob + off, &v, 4);
 }
 
-/* Header fields (DT spec v0.4, 5.2). */
-enum {
-	H_TOTALSIZE = 4,
-	H_OFF_STRUCT = 8,
-	H_OFF_STRINGS = 12,
-	H_OFF_RSVMAP = 16,
-	H_VERSION = 20,
-	H_LAST_COMP = 24,
-	H_SIZE_STRINGS = 32,
-	H_SIZE_STRUCT = 36,
-};
-
 /* A good tree: CPU 0 with its reg, one memory range, one reservation. */
 static size_t good_tree(void)
 {
@@ -367,14 +355,14 @@ Test(topology_header, versions)
 {
 	size_t size = good_tree();
 
-	put32(H_VERSION, 16);
+	put32(SIDECAR_FDT_HDR_VERSION, 16);
 	expect_refused(size, "version 16, at least 17");
-	put32(H_VERSION, 17);
-	put32(H_LAST_COMP, 18);
+	put32(SIDECAR_FDT_HDR_VERSION, 17);
+	put32(SIDECAR_FDT_HDR_LAST_COMP, 18);
 	expect_refused(size, "needs a reader of version 18");
 	/* Newer trees that a version 17 reader can read are fine. */
-	put32(H_VERSION, 18);
-	put32(H_LAST_COMP, 16);
+	put32(SIDECAR_FDT_HDR_VERSION, 18);
+	put32(SIDECAR_FDT_HDR_LAST_COMP, 16);
 	cr_expect_eq(sidecar_topology_from_fdt(blob, size, &topo), 0, "%s", topo.error);
 }
 
@@ -383,11 +371,11 @@ Test(topology_header, sizes)
 	size_t size = good_tree();
 
 	expect_refused(39, "device tree too small (39 bytes)");
-	put32(H_TOTALSIZE, 32);
+	put32(SIDECAR_FDT_HDR_TOTALSIZE, 32);
 	expect_refused(size, "smaller than its header");
-	put32(H_TOTALSIZE, 0xffffffff);
+	put32(SIDECAR_FDT_HDR_TOTALSIZE, 0xffffffff);
 	expect_refused(size, "claims 4294967295 bytes");
-	put32(H_TOTALSIZE, (uint32_t)size);
+	put32(SIDECAR_FDT_HDR_TOTALSIZE, (uint32_t)size);
 	expect_refused(size - 1, "only");
 }
 
@@ -404,62 +392,64 @@ Test(topology_header, misaligned_blob)
 Test(topology_header, reserve_map)
 {
 	size_t size = good_tree();
-	uint32_t rsv = get32(H_OFF_RSVMAP);
+	uint32_t rsv = get32(SIDECAR_FDT_HDR_OFF_RSVMAP);
 
 	/* fdt_ro.c:195 in 1.6.1 loads the entries as uint64_t. */
-	put32(H_OFF_RSVMAP, rsv + 4);
+	put32(SIDECAR_FDT_HDR_OFF_RSVMAP, rsv + 4);
 	expect_refused(size, "reserve map offset");
 	expect_refused(size, "is not 8-byte aligned");
-	put32(H_OFF_RSVMAP, 8);
+	put32(SIDECAR_FDT_HDR_OFF_RSVMAP, 8);
 	expect_refused(size, "no end entry");
-	put32(H_OFF_RSVMAP, ((uint32_t)size & ~7u) - 8);
+	put32(SIDECAR_FDT_HDR_OFF_RSVMAP, ((uint32_t)size & ~7u) - 8);
 	expect_refused(size, "no end entry");
 	/* No zero-size entry before the end of the tree. */
-	put32(H_OFF_RSVMAP, rsv);
+	put32(SIDECAR_FDT_HDR_OFF_RSVMAP, rsv);
 	memset(blob + rsv + 16, 0xff, 16);
-	put32(H_OFF_RSVMAP, get32(H_OFF_STRINGS) & ~7u);
-	memset(blob + get32(H_OFF_STRINGS), 0xff, size - get32(H_OFF_STRINGS));
+	put32(SIDECAR_FDT_HDR_OFF_RSVMAP, get32(SIDECAR_FDT_HDR_OFF_STRINGS) & ~7u);
+	memset(blob + get32(SIDECAR_FDT_HDR_OFF_STRINGS), 0xff,
+	       size - get32(SIDECAR_FDT_HDR_OFF_STRINGS));
 	expect_refused(size, "no end entry");
 }
 
 Test(topology_header, structure_block)
 {
 	size_t size = good_tree();
-	uint32_t off = get32(H_OFF_STRUCT), len = get32(H_SIZE_STRUCT);
+	uint32_t off = get32(SIDECAR_FDT_HDR_OFF_STRUCT), len = get32(SIDECAR_FDT_HDR_SIZE_STRUCT);
 
-	put32(H_OFF_STRUCT, off + 2);
+	put32(SIDECAR_FDT_HDR_OFF_STRUCT, off + 2);
 	expect_refused(size, "not 4-byte aligned");
-	put32(H_OFF_STRUCT, off);
-	put32(H_SIZE_STRUCT, len - 2);
+	put32(SIDECAR_FDT_HDR_OFF_STRUCT, off);
+	put32(SIDECAR_FDT_HDR_SIZE_STRUCT, len - 2);
 	expect_refused(size, "not 4-byte aligned");
 	/* off + size wraps in 32 bits. */
-	put32(H_OFF_STRUCT, 0xfffffff0);
-	put32(H_SIZE_STRUCT, 0x20);
+	put32(SIDECAR_FDT_HDR_OFF_STRUCT, 0xfffffff0);
+	put32(SIDECAR_FDT_HDR_SIZE_STRUCT, 0x20);
 	expect_refused(size, "outside the");
-	put32(H_OFF_STRUCT, 16);
-	put32(H_SIZE_STRUCT, len);
+	put32(SIDECAR_FDT_HDR_OFF_STRUCT, 16);
+	put32(SIDECAR_FDT_HDR_SIZE_STRUCT, len);
 	expect_refused(size, "outside the");
-	put32(H_OFF_STRUCT, off);
-	put32(H_SIZE_STRUCT, ((uint32_t)size + 3) & ~3u);
+	put32(SIDECAR_FDT_HDR_OFF_STRUCT, off);
+	put32(SIDECAR_FDT_HDR_SIZE_STRUCT, ((uint32_t)size + 3) & ~3u);
 	expect_refused(size, "outside the");
-	put32(H_SIZE_STRUCT, len + 4);
+	put32(SIDECAR_FDT_HDR_SIZE_STRUCT, len + 4);
 	expect_refused(size, "overlap");
 }
 
 Test(topology_header, strings_block)
 {
 	size_t size = good_tree();
-	uint32_t off = get32(H_OFF_STRINGS), len = get32(H_SIZE_STRINGS);
+	uint32_t off = get32(SIDECAR_FDT_HDR_OFF_STRINGS),
+		 len = get32(SIDECAR_FDT_HDR_SIZE_STRINGS);
 
-	put32(H_SIZE_STRINGS, len + 1);
+	put32(SIDECAR_FDT_HDR_SIZE_STRINGS, len + 1);
 	expect_refused(size, "strings block");
-	put32(H_SIZE_STRINGS, len);
-	put32(H_OFF_STRINGS, 0xffffff00);
+	put32(SIDECAR_FDT_HDR_SIZE_STRINGS, len);
+	put32(SIDECAR_FDT_HDR_OFF_STRINGS, 0xffffff00);
 	expect_refused(size, "strings block");
-	put32(H_OFF_STRINGS, get32(H_OFF_STRUCT));
+	put32(SIDECAR_FDT_HDR_OFF_STRINGS, get32(SIDECAR_FDT_HDR_OFF_STRUCT));
 	expect_refused(size, "overlap");
-	put32(H_OFF_STRINGS, off);
-	put32(H_SIZE_STRINGS, 0);
+	put32(SIDECAR_FDT_HDR_OFF_STRINGS, off);
+	put32(SIDECAR_FDT_HDR_SIZE_STRINGS, 0);
 	expect_refused(size, "has a bad name");
 }
 
@@ -481,7 +471,7 @@ Test(topology_structure, property_name_offset)
 	size_t size = good_tree();
 	size_t prop = prop_at("/cpus/cpu@0");
 
-	put32(prop + 8, get32(H_SIZE_STRINGS));
+	put32(prop + 8, get32(SIDECAR_FDT_HDR_SIZE_STRINGS));
 	expect_refused(size, "has a bad name");
 	put32(prop + 8, 0xffffffff);
 	expect_refused(size, "has a bad name");
@@ -490,7 +480,8 @@ Test(topology_structure, property_name_offset)
 Test(topology_structure, tokens)
 {
 	size_t size = good_tree();
-	uint32_t s = get32(H_OFF_STRUCT), end = s + get32(H_SIZE_STRUCT);
+	uint32_t s = get32(SIDECAR_FDT_HDR_OFF_STRUCT),
+		 end = s + get32(SIDECAR_FDT_HDR_SIZE_STRUCT);
 	size_t prop = prop_at("/cpus/cpu@0");
 
 	cr_assert_eq(get32(end - 4), FDT_END);
@@ -502,9 +493,9 @@ Test(topology_structure, tokens)
 	put32(end - 8, FDT_END);
 	expect_refused(size, "inside an unfinished tree");
 	put32(end - 8, FDT_END_NODE);
-	put32(H_SIZE_STRUCT, get32(H_SIZE_STRUCT) - 4);
+	put32(SIDECAR_FDT_HDR_SIZE_STRUCT, get32(SIDECAR_FDT_HDR_SIZE_STRUCT) - 4);
 	expect_refused(size, "ends without an end token");
-	put32(H_SIZE_STRUCT, get32(H_SIZE_STRUCT) + 4);
+	put32(SIDECAR_FDT_HDR_SIZE_STRUCT, get32(SIDECAR_FDT_HDR_SIZE_STRUCT) + 4);
 	put32(prop, 7);
 	expect_refused(size, "unknown token 0x7");
 	put32(prop, FDT_PROP);
