@@ -21,6 +21,10 @@
 
 #include "sidecar_drv.h"
 
+/* cmd_state.c's errno values are Linux's. */
+static_assert(SC_CMD_ENOENT == ENOENT && SC_CMD_EIO == EIO && SC_CMD_EBUSY == EBUSY &&
+	      SC_CMD_EINVAL == EINVAL);
+
 static int sidecar_open(struct inode *inode, struct file *file)
 {
 	/* misc_open() left our struct miscdevice here. */
@@ -32,100 +36,48 @@ static int sidecar_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	f->node = node;
+	sc_cmd_file_init(&f->cmd, &node->cmd, f->ring);
 	file->private_data = f;
 	return stream_open(inode, file);
 }
 
 /*
- * The node index of Linux CPU `arg`, which must be one of the node's. The
- * argument is an int in OpenHCL's user space: only its low 32 bits count.
+ * RUN: start, then sleep until the CPU is IDLE again (woken by the
+ * response interrupt's scan, whose acquire makes the response visible).
+ *
+ * A signal stops the command (RUN -> STOP and another request IPI; OpenHCL
+ * sends none and the CPU only notices at its next exit) and waits for it
+ * to end, then returns as if no signal had come: 0 and the command page
+ * holds the outcome, as OpenHCL's driver does and its client expects (any
+ * RUN error fails its command). Not EINTR, not ERESTARTSYS: a restart
+ * would run the command page again. The wait after the signal is
+ * uninterruptible but bounded: the watchdog escalates an unanswered STOP
+ * to an NMI and gives the CPU up after the NMI bound (node.c), so it ends
+ * within sidecar_stop_bound(); after that the CPU is lost (EIO).
  */
-static int cpu_index(struct sidecar_node *node, unsigned long arg, u32 *i)
-{
-	u32 cpu = (u32)arg;
-
-	if (cpu < node->base_cpu || cpu - node->base_cpu >= node->cpu_count)
-		return -EINVAL;
-	*i = cpu - node->base_cpu;
-	return 0;
-}
-
-/* Whether CPU i left the sidecar; notices a REMOVED the scan has not seen. */
-static bool cpu_gone_locked(struct sidecar_node *node, u32 i)
-{
-	struct sidecar_cpu *c = &node->cpus[i];
-
-	if (!c->gone && sidecar_cpu_status(node->cp, i) == SIDECAR_CPU_STATUS_REMOVED)
-		sidecar_node_scan_locked(node);
-	return c->gone;
-}
-
-/* The errno of an ioctl on a CPU that is gone or being converted. */
-static int gone_errno(const struct sidecar_cpu *c)
-{
-	return c->gone == SC_GONE_LOST ? -EIO : -ENOENT;
-}
-
-/*
- * IDLE -> RUN for a command the VMM wrote into CPU i's command page, then
- * the request IPI. The compare-exchange has release ordering: the command
- * page stores this thread made before the ioctl are visible to the CPU
- * before it can see RUN.
- */
-static int start_locked(struct sidecar_node *node, struct sidecar_file *f, u32 i, u8 state)
-{
-	struct sidecar_cpu *c = &node->cpus[i];
-
-	lockdep_assert_held(&node->lock);
-	if (cpu_gone_locked(node, i) || c->converting)
-		return gone_errno(c);
-	if (c->state != SC_CPU_FREE)
-		return -EBUSY;
-	if (!sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_IDLE,
-					   SIDECAR_CPU_STATUS_RUN))
-		return -EBUSY;
-	c->state = state;
-	c->owner = f;
-	c->stopping = false;
-	c->nmi_sent = false;
-	c->result = SC_RESULT_DONE;
-	WRITE_ONCE(c->active, true);
-	sidecar_cpu_became_active_locked(node);
-	sidecar_send_request(node, i);
-	return 0;
-}
-
 static long sidecar_ioctl_run(struct sidecar_file *f, unsigned long arg)
 {
 	struct sidecar_node *node = f->node;
 	struct sidecar_cpu *c;
 	unsigned long flags;
-	bool stopped = false;
-	u8 result;
-	u32 i;
+	unsigned int i;
 	int ret;
 
-	ret = cpu_index(node, arg, &i);
+	ret = sc_cmd_cpu_index(&node->cmd, arg, &i);
 	if (ret)
 		return ret;
 	c = &node->cpus[i];
 	spin_lock_irqsave(&node->lock, flags);
-	ret = start_locked(node, f, i, SC_CPU_SYNC);
+	ret = sc_cmd_start_locked(&node->cmd, &f->cmd, i, false);
 	spin_unlock_irqrestore(&node->lock, flags);
 	if (ret)
 		return ret;
 
-	if (wait_event_interruptible(c->wq, !READ_ONCE(c->active))) {
-		/*
-		 * A signal: stop the command, and return only once it ended.
-		 * Bounded: the watchdog escalates a STOP that is not answered
-		 * and gives the CPU up after the NMI bound (node.c), so this
-		 * uninterruptible wait ends within sidecar_stop_bound().
-		 */
+	if (wait_event_interruptible(c->wq, sc_cmd_ended(&node->cmd, i))) {
 		spin_lock_irqsave(&node->lock, flags);
-		stopped = sidecar_cpu_stop_locked(node, i);
+		sc_cmd_cancel_locked(&node->cmd, i);
 		spin_unlock_irqrestore(&node->lock, flags);
-		if (!wait_event_timeout(c->wq, !READ_ONCE(c->active), sidecar_stop_bound())) {
+		if (!wait_event_timeout(c->wq, sc_cmd_ended(&node->cmd, i), sidecar_stop_bound())) {
 			spin_lock_irqsave(&node->lock, flags);
 			sidecar_cpu_expire_locked(node, i);
 			spin_unlock_irqrestore(&node->lock, flags);
@@ -133,31 +85,23 @@ static long sidecar_ioctl_run(struct sidecar_file *f, unsigned long arg)
 	}
 
 	spin_lock_irqsave(&node->lock, flags);
-	result = c->result;
-	c->state = SC_CPU_FREE;
-	c->owner = NULL;
+	ret = sc_cmd_run_finish_locked(&node->cmd, i);
 	spin_unlock_irqrestore(&node->lock, flags);
-	if (result == SC_RESULT_LOST)
-		return -EIO;
-	if (result == SC_RESULT_GONE)
-		return -ENOENT;
-	return stopped ? -EINTR : 0;
+	return ret;
 }
 
 static long sidecar_ioctl_start(struct sidecar_file *f, unsigned long arg)
 {
 	struct sidecar_node *node = f->node;
 	unsigned long flags;
-	u32 i;
+	unsigned int i;
 	int ret;
 
-	ret = cpu_index(node, arg, &i);
+	ret = sc_cmd_cpu_index(&node->cmd, arg, &i);
 	if (ret)
 		return ret;
 	spin_lock_irqsave(&node->lock, flags);
-	ret = start_locked(node, f, i, SC_CPU_ASYNC);
-	if (!ret)
-		WRITE_ONCE(f->nactive, f->nactive + 1);
+	ret = sc_cmd_start_locked(&node->cmd, &f->cmd, i, true);
 	spin_unlock_irqrestore(&node->lock, flags);
 	return ret;
 }
@@ -165,22 +109,15 @@ static long sidecar_ioctl_start(struct sidecar_file *f, unsigned long arg)
 static long sidecar_ioctl_stop(struct sidecar_file *f, unsigned long arg)
 {
 	struct sidecar_node *node = f->node;
-	struct sidecar_cpu *c;
 	unsigned long flags;
-	u32 i;
+	unsigned int i;
 	int ret;
 
-	ret = cpu_index(node, arg, &i);
+	ret = sc_cmd_cpu_index(&node->cmd, arg, &i);
 	if (ret)
 		return ret;
-	c = &node->cpus[i];
 	spin_lock_irqsave(&node->lock, flags);
-	if (c->owner == f)
-		sidecar_cpu_stop_locked(node, i);	/* running, or already ended: both fine */
-	else if (cpu_gone_locked(node, i) || c->converting)
-		ret = gone_errno(c);
-	else if (c->state != SC_CPU_FREE)
-		ret = -EBUSY;		/* another file's command */
+	ret = sc_cmd_stop_locked(&node->cmd, &f->cmd, i);
 	spin_unlock_irqrestore(&node->lock, flags);
 	return ret;
 }
@@ -226,56 +163,42 @@ static long sidecar_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 }
 
 /*
- * The next CPU whose START ended, as a u32 Linux CPU number. The ended CPU
- * is consumed (taken off the ring and freed) only after the copy to user
- * space succeeded: a read that fails with EFAULT leaves it at the head of
- * the ring for the next read, and the CPU stays the file's meanwhile, so
- * nobody else can start it and no later read can hand out a completion
- * that is not the file's. (Freeing first and giving it back after a failed
- * copy would hand out a stale one: another file could start, end and read
- * the CPU in between.) The copy may fault and sleep, so it runs unlocked;
- * another reader of the same file may consume the peeked CPU meanwhile,
- * and then this one copies the next.
+ * The next CPU whose START ended, as a u32 Linux CPU number, consumed only
+ * after the copy to user space succeeded (cmd_state.c says why). The copy
+ * may fault and sleep, so it runs unlocked.
  */
 static ssize_t sidecar_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
 	struct sidecar_file *f = file->private_data;
 	struct sidecar_node *node = f->node;
-	struct sidecar_cpu *c;
 	unsigned long flags;
-	u32 i;
+	unsigned int i;
+	bool have;
 	int ret;
 
 	if (count < sizeof(u32))
 		return -EINVAL;
 	for (;;) {
 		spin_lock_irqsave(&node->lock, flags);
-		if (!f->count) {
-			spin_unlock_irqrestore(&node->lock, flags);
+		have = sc_cmd_read_peek_locked(&f->cmd, &i);
+		spin_unlock_irqrestore(&node->lock, flags);
+		if (!have) {
 			if (file->f_flags & O_NONBLOCK)
 				return -EAGAIN;
-			ret = wait_event_interruptible(node->wq, READ_ONCE(f->count));
+			ret = wait_event_interruptible(node->wq, sc_cmd_readable(&f->cmd));
 			if (ret)
 				return ret;
 			continue;
 		}
-		i = f->ring[f->head];
-		spin_unlock_irqrestore(&node->lock, flags);
 
 		if (put_user(node->base_cpu + i, (u32 __user *)buf))
 			return -EFAULT;
 
 		spin_lock_irqsave(&node->lock, flags);
-		c = &node->cpus[i];
-		if (f->count && f->ring[f->head] == i) {
-			f->head = (f->head + 1) % node->cpu_count;
-			WRITE_ONCE(f->count, f->count - 1);
-			c->state = SC_CPU_FREE;
-			c->owner = NULL;
-			spin_unlock_irqrestore(&node->lock, flags);
-			return sizeof(u32);
-		}
+		have = sc_cmd_read_consume_locked(&f->cmd, i);
 		spin_unlock_irqrestore(&node->lock, flags);
+		if (have)
+			return sizeof(u32);
 	}
 }
 
@@ -284,7 +207,7 @@ static __poll_t sidecar_poll(struct file *file, poll_table *wait)
 	struct sidecar_file *f = file->private_data;
 
 	poll_wait(file, &f->node->wq, wait);
-	return READ_ONCE(f->count) ? EPOLLIN | EPOLLRDNORM : 0;
+	return sc_cmd_readable(&f->cmd) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /*
@@ -319,9 +242,7 @@ static int sidecar_release(struct inode *inode, struct file *file)
 	u32 i;
 
 	spin_lock_irqsave(&node->lock, flags);
-	for (i = 0; i < node->cpu_count; i++)
-		if (node->cpus[i].owner == f)
-			sidecar_cpu_stop_locked(node, i);
+	sc_cmd_release_stop_locked(&node->cmd, &f->cmd);
 	spin_unlock_irqrestore(&node->lock, flags);
 
 	/*
@@ -329,23 +250,16 @@ static int sidecar_release(struct inode *inode, struct file *file)
 	 * command within sidecar_stop_bound(), by a response or by giving the
 	 * CPU up. A killed VMM therefore exits in bounded time.
 	 */
-	if (!wait_event_timeout(node->wq, !READ_ONCE(f->nactive), sidecar_stop_bound())) {
+	if (!wait_event_timeout(node->wq, sc_cmd_file_quiet(&f->cmd), sidecar_stop_bound())) {
 		spin_lock_irqsave(&node->lock, flags);
 		for (i = 0; i < node->cpu_count; i++)
-			if (node->cpus[i].owner == f && node->cpus[i].active)
+			if (sc_cmd_release_straggler_locked(&node->cmd, &f->cmd, i))
 				sidecar_cpu_expire_locked(node, i);
 		spin_unlock_irqrestore(&node->lock, flags);
 	}
 
 	spin_lock_irqsave(&node->lock, flags);
-	for (i = 0; i < node->cpu_count; i++) {
-		struct sidecar_cpu *c = &node->cpus[i];
-
-		if (c->owner == f) {
-			c->owner = NULL;
-			c->state = SC_CPU_FREE;
-		}
-	}
+	sc_cmd_release_end_locked(&node->cmd, &f->cmd);
 	spin_unlock_irqrestore(&node->lock, flags);
 	kvfree(f);
 	return 0;
@@ -392,7 +306,7 @@ SIDECAR_NODE_ATTR(missed_irqs, "%llu", READ_ONCE(node->fallback_count));
 /* One word per CPU: the control page's status, or "crashed" or "lost". */
 static const char *cpu_status_word(struct sidecar_node *node, u32 i)
 {
-	u8 gone = READ_ONCE(node->cpus[i].gone);
+	u8 gone = sc_cmd_get(node->cmd.cpus[i].gone);
 
 	if (gone == SC_GONE_CRASHED)
 		return "crashed";

@@ -79,7 +79,7 @@ const char *sidecar_status_name(u8 status)
  * programmed, and it needs a Linux CPU number that the sidecar CPU does not
  * have online.
  */
-void sidecar_send_request(struct sidecar_node *node, u32 i)
+static void send_request(struct sidecar_node *node, u32 i)
 {
 	unsigned long flags;
 
@@ -112,27 +112,25 @@ static void sidecar_send_nmi(struct sidecar_node *node, u32 i)
 }
 
 /*
- * RUN -> STOP and the request IPI, if CPU i still runs a command the
- * driver started. Starts the STOP bound the watchdog escalates on.
+ * The state machine's request IPI (cmd_state.h). A STOP starts the bound
+ * the watchdog escalates on.
  */
-bool sidecar_cpu_stop_locked(struct sidecar_node *node, u32 i)
+static void node_send_request(void *ctx, unsigned int i, enum sc_cmd_request why)
 {
+	struct sidecar_node *node = ctx;
 	struct sidecar_cpu *c = &node->cpus[i];
 
 	lockdep_assert_held(&node->lock);
-	if (!c->active || c->stopping ||
-	    !sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
-					   SIDECAR_CPU_STATUS_STOP))
-		return false;
-	c->stopping = true;
-	c->nmi_sent = false;
-	c->stop_since = jiffies;
-	if (READ_ONCE(sidecar_inject_drop_stop_ipi))
-		pr_warn_ratelimited("fault injection: CPU %u: STOP request IPI not sent\n",
-				    node->base_cpu + i);
-	else
-		sidecar_send_request(node, i);
-	return true;
+	if (why == SC_REQUEST_STOP) {
+		c->nmi_sent = false;
+		c->stop_since = jiffies;
+		if (READ_ONCE(sidecar_inject_drop_stop_ipi)) {
+			pr_warn_ratelimited("fault injection: CPU %u: STOP request IPI not sent\n",
+					    node->base_cpu + i);
+			return;
+		}
+	}
+	send_request(node, i);
 }
 
 static const struct sidecar_crash_record *crash_record(struct sidecar_node *node, u32 i)
@@ -185,11 +183,12 @@ static void sidecar_crash_work(struct work_struct *work)
 
 	for (i = 0; i < node->cpu_count; i++) {
 		struct sidecar_cpu *c = &node->cpus[i];
+		u8 gone;
 		bool log;
 
 		spin_lock_irqsave(&node->lock, flags);
-		log = (c->gone == SC_GONE_CRASHED || c->gone == SC_GONE_VANISHED) &&
-		      !c->crash_logged;
+		gone = node->cmd.cpus[i].gone;
+		log = (gone == SC_GONE_CRASHED || gone == SC_GONE_VANISHED) && !c->crash_logged;
 		c->crash_logged |= log;
 		spin_unlock_irqrestore(&node->lock, flags);
 		if (log)
@@ -197,68 +196,44 @@ static void sidecar_crash_work(struct work_struct *work)
 	}
 }
 
-void sidecar_cpu_became_active_locked(struct sidecar_node *node)
+/* The state machine has a command in flight again: watch it. */
+static void node_busy(void *ctx)
 {
-	lockdep_assert_held(&node->lock);
-	if (node->nactive++ == 0)
-		schedule_delayed_work(&node->watchdog, SIDECAR_WATCHDOG_PERIOD);
+	struct sidecar_node *node = ctx;
+
+	schedule_delayed_work(&node->watchdog, SIDECAR_WATCHDOG_PERIOD);
 }
 
-static void sidecar_cpu_ended_locked(struct sidecar_node *node)
+static void node_wake_cpu(void *ctx, unsigned int i)
 {
-	lockdep_assert_held(&node->lock);
-	WRITE_ONCE(node->nactive, node->nactive - 1);
+	struct sidecar_node *node = ctx;
+
+	wake_up(&node->cpus[i].wq);
 }
 
-/*
- * CPU i's command ended: it went IDLE, or REMOVED (`removed`). A RUN waiter
- * sees `active` clear; an asynchronous run goes to its file's ring.
- */
-void sidecar_complete_locked(struct sidecar_node *node, u32 i, u8 result)
+static void node_wake(void *ctx)
 {
-	struct sidecar_cpu *c = &node->cpus[i];
-	struct sidecar_file *f = c->owner;
+	struct sidecar_node *node = ctx;
 
-	lockdep_assert_held(&node->lock);
-	c->stopping = false;
-	c->nmi_sent = false;
-	c->result = result;
-	WRITE_ONCE(c->active, false);
-	sidecar_cpu_ended_locked(node);
-	if (c->state == SC_CPU_ASYNC) {
-		if (f) {
-			f->ring[(f->head + f->count) % node->cpu_count] = i;
-			WRITE_ONCE(f->count, f->count + 1);
-			WRITE_ONCE(f->nactive, f->nactive - 1);
-			c->state = SC_CPU_DONE;
-		} else {
-			/* Found running at load: nobody waits for it. */
-			c->state = SC_CPU_FREE;
-		}
-		wake_up(&node->wq);
-	}
-	wake_up(&c->wq);
-}
-
-/* CPU i reported REMOVED. */
-static void sidecar_cpu_gone_locked(struct sidecar_node *node, u32 i)
-{
-	struct sidecar_cpu *c = &node->cpus[i];
-
-	lockdep_assert_held(&node->lock);
-	if (c->removing) {
-		c->removing = false;
-		sidecar_cpu_ended_locked(node);
-		WRITE_ONCE(c->gone, SC_GONE_CONVERTED);
-	} else {
-		WRITE_ONCE(c->gone, has_crash_record(node, i) ? SC_GONE_CRASHED : SC_GONE_VANISHED);
-		schedule_work(&node->crash_work);
-	}
-	if (c->active)
-		sidecar_complete_locked(node, i, SC_RESULT_GONE);
-	wake_up(&c->wq);
 	wake_up(&node->wq);
 }
+
+/* CPU i reported REMOVED by itself: crashed (with a record) or vanished. */
+static enum sc_cmd_gone node_vanished(void *ctx, unsigned int i)
+{
+	struct sidecar_node *node = ctx;
+
+	schedule_work(&node->crash_work);
+	return has_crash_record(node, i) ? SC_GONE_CRASHED : SC_GONE_VANISHED;
+}
+
+static const struct sc_cmd_ops sidecar_cmd_ops = {
+	.send_request = node_send_request,
+	.node_busy = node_busy,
+	.wake_cpu = node_wake_cpu,
+	.wake_node = node_wake,
+	.vanished = node_vanished,
+};
 
 /*
  * CPU i answered neither STOP nor the NMI: give it up. Its command ends
@@ -269,18 +244,12 @@ static void sidecar_cpu_gone_locked(struct sidecar_node *node, u32 i)
  */
 static void sidecar_cpu_lose_locked(struct sidecar_node *node, u32 i)
 {
-	struct sidecar_cpu *c = &node->cpus[i];
-
 	lockdep_assert_held(&node->lock);
 	pr_err("CPU %u (node %u) answered neither STOP within %u ms nor an NMI within %u ms (status %s): it is lost; its command ends with EIO and the driver no longer uses it\n",
 	       node->base_cpu + i, node->index, READ_ONCE(sidecar_stop_timeout_ms),
 	       READ_ONCE(sidecar_nmi_timeout_ms),
 	       sidecar_status_name(sidecar_cpu_status(node->cp, i)));
-	WRITE_ONCE(c->gone, SC_GONE_LOST);
-	if (c->active)
-		sidecar_complete_locked(node, i, SC_RESULT_LOST);
-	wake_up(&c->wq);
-	wake_up(&node->wq);
+	sc_cmd_lose_locked(&node->cmd, i);
 }
 
 /*
@@ -290,10 +259,12 @@ static void sidecar_cpu_lose_locked(struct sidecar_node *node, u32 i)
  */
 void sidecar_cpu_expire_locked(struct sidecar_node *node, u32 i)
 {
+	struct sc_cmd_cpu *mc = &node->cmd.cpus[i];
+
 	lockdep_assert_held(&node->lock);
 	sidecar_take_attention(node->cp);
-	sidecar_node_scan_locked(node);
-	if (node->cpus[i].active && !node->cpus[i].gone)
+	sc_cmd_scan_locked(&node->cmd);
+	if (mc->active && !mc->gone)
 		sidecar_cpu_lose_locked(node, i);
 }
 
@@ -312,8 +283,9 @@ static void sidecar_escalate_locked(struct sidecar_node *node)
 	lockdep_assert_held(&node->lock);
 	for (i = 0; i < node->cpu_count; i++) {
 		struct sidecar_cpu *c = &node->cpus[i];
+		struct sc_cmd_cpu *mc = &node->cmd.cpus[i];
 
-		if (c->gone || !c->active || !c->stopping ||
+		if (mc->gone || !mc->active || !mc->stopping ||
 		    sidecar_cpu_status(node->cp, i) != SIDECAR_CPU_STATUS_STOP)
 			continue;
 		if (!c->nmi_sent) {
@@ -337,30 +309,6 @@ static void sidecar_escalate_locked(struct sidecar_node *node)
 	}
 }
 
-/*
- * Turns every status change of the node's CPUs into completions. Called
- * after taking needs_attention, whose acquire (and the acquire load of
- * each status) makes the command pages the CPUs wrote visible.
- */
-void sidecar_node_scan_locked(struct sidecar_node *node)
-{
-	u32 i;
-
-	lockdep_assert_held(&node->lock);
-	for (i = 0; i < node->cpu_count; i++) {
-		struct sidecar_cpu *c = &node->cpus[i];
-		u8 status;
-
-		if (c->gone)
-			continue;
-		status = sidecar_cpu_status(node->cp, i);
-		if (status == SIDECAR_CPU_STATUS_REMOVED)
-			sidecar_cpu_gone_locked(node, i);
-		else if (c->active && status == SIDECAR_CPU_STATUS_IDLE)
-			sidecar_complete_locked(node, i, SC_RESULT_DONE);
-	}
-}
-
 /* The response IPI. */
 static irqreturn_t sidecar_irq(int irq, void *data)
 {
@@ -369,7 +317,7 @@ static irqreturn_t sidecar_irq(int irq, void *data)
 	spin_lock(&node->lock);
 	if (sidecar_take_attention(node->cp)) {
 		node->irq_count++;
-		sidecar_node_scan_locked(node);
+		sc_cmd_scan_locked(&node->cmd);
 	}
 	/* Else merged with an earlier one, or the watchdog was first. */
 	spin_unlock(&node->lock);
@@ -398,13 +346,13 @@ static void sidecar_watchdog(struct work_struct *work)
 		node->watch_irqs = node->irq_count;
 	} else if (sidecar_take_attention(node->cp)) {
 		node->watch_pending = false;
-		before = node->nactive;
-		sidecar_node_scan_locked(node);
-		missed = before - node->nactive;
+		before = node->cmd.nactive;
+		sc_cmd_scan_locked(&node->cmd);
+		missed = before - node->cmd.nactive;
 		node->fallback_count += missed;
 	}
 	sidecar_escalate_locked(node);
-	if (node->nactive > 0 || node->watch_pending)
+	if (node->cmd.nactive > 0 || node->watch_pending)
 		schedule_delayed_work(&node->watchdog, SIDECAR_WATCHDOG_PERIOD);
 	spin_unlock_irqrestore(&node->lock, flags);
 	if (missed)
@@ -420,7 +368,7 @@ static void sidecar_node_rescan(struct sidecar_node *node)
 
 	spin_lock_irqsave(&node->lock, flags);
 	sidecar_take_attention(node->cp);
-	sidecar_node_scan_locked(node);
+	sc_cmd_scan_locked(&node->cmd);
 	spin_unlock_irqrestore(&node->lock, flags);
 }
 
@@ -570,7 +518,7 @@ static int take_initial_state(struct sidecar_node *node)
 
 	spin_lock_irqsave(&node->lock, flags);
 	for (i = 0; i < node->cpu_count; i++) {
-		struct sidecar_cpu *c = &node->cpus[i];
+		struct sc_cmd_cpu *c = &node->cmd.cpus[i];
 		u32 cpu = node->base_cpu + i;
 		u8 status = sidecar_cpu_status(node->cp, i);
 
@@ -614,25 +562,11 @@ static int take_initial_state(struct sidecar_node *node)
 			/* Left running by an earlier instance: stop it, own it until IDLE. */
 			pr_info("node %u: CPU %u is running a command; stopping it\n",
 				node->index, cpu);
-			c->active = true;
-			c->state = SC_CPU_ASYNC;
-			sidecar_cpu_became_active_locked(node);
-			/*
-			 * Already in STOP (a CPU the last load lost, say): ask
-			 * again, with the same bounds as any STOP.
-			 */
-			if (status == SIDECAR_CPU_STATUS_STOP ||
-			    sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_RUN,
-							  SIDECAR_CPU_STATUS_STOP)) {
-				c->stopping = true;
-				c->stop_since = jiffies;
-				sidecar_send_request(node, i);
-			}
+			/* With the same bounds as any STOP. */
+			sc_cmd_adopt_running_locked(&node->cmd, i);
 			break;
 		case SIDECAR_CPU_STATUS_REMOVE:
-			c->converting = true;
-			c->removing = true;
-			sidecar_cpu_became_active_locked(node);
+			sc_cmd_adopt_removing_locked(&node->cmd, i);
 			break;
 		}
 	}
@@ -661,6 +595,11 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 i
 		 mshv_names ? "mshv_vtl_sidecar" : "sidecar", index);
 	spin_lock_init(&node->lock);
 	init_waitqueue_head(&node->wq);
+	node->cmd.cpus = kvcalloc(node->cpu_count, sizeof(*node->cmd.cpus), GFP_KERNEL);
+	if (!node->cmd.cpus) {
+		kvfree(node);
+		return ERR_PTR(-ENOMEM);
+	}
 	mutex_init(&node->resp_lock);
 	INIT_DELAYED_WORK(&node->watchdog, sidecar_watchdog);
 	INIT_WORK(&node->crash_work, sidecar_crash_work);
@@ -671,6 +610,7 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 i
 		if (!x2apic_mode && apic_id > 0xff) {
 			pr_err("node %u: CPU %u has APIC ID %u, which needs x2APIC; Linux runs the local APIC in xAPIC mode\n",
 			       index, node->base_cpu + i, apic_id);
+			kvfree(node->cmd.cpus);
 			kvfree(node);
 			return ERR_PTR(-EINVAL);
 		}
@@ -686,6 +626,8 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 i
 		return ERR_PTR(-ENOMEM);
 	}
 	node->cp = node->mem;
+	sc_cmd_node_init(&node->cmd, node->cp, node->base_cpu, node->cpu_count, node->cmd.cpus,
+			 &sidecar_cmd_ops, node);
 	if (check_control_page(node) || take_initial_state(node)) {
 		sidecar_node_destroy(node);
 		return ERR_PTR(-EINVAL);
@@ -696,10 +638,10 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 i
 /* Waits for commands found running at load; the files are all closed. */
 static void sidecar_node_quiesce(struct sidecar_node *node)
 {
-	if (!wait_event_timeout(node->wq, !READ_ONCE(node->nactive),
+	if (!wait_event_timeout(node->wq, !READ_ONCE(node->cmd.nactive),
 				timeout_jiffies(READ_ONCE(sidecar_remove_timeout_ms))))
 		pr_warn("node %u: %u CPU(s) still busy at unload\n", node->index,
-			READ_ONCE(node->nactive));
+			READ_ONCE(node->cmd.nactive));
 }
 
 void sidecar_node_destroy(struct sidecar_node *node)
@@ -722,6 +664,7 @@ void sidecar_node_destroy(struct sidecar_node *node)
 	flush_work(&node->crash_work);
 	if (node->mem)
 		memunmap(node->mem);
+	kvfree(node->cmd.cpus);
 	kvfree(node);
 }
 
@@ -734,78 +677,47 @@ void sidecar_node_destroy(struct sidecar_node *node)
 int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i)
 {
 	unsigned long timeout = timeout_jiffies(READ_ONCE(sidecar_remove_timeout_ms));
+	struct sc_cmd_cpu *mc = &node->cmd.cpus[i];
 	struct sidecar_cpu *c = &node->cpus[i];
 	u32 cpu = node->base_cpu + i;
 	unsigned long flags;
-	bool busy, ipi = false;
+	int ret;
 	u8 status;
 
 	spin_lock_irqsave(&node->lock, flags);
-	if (!c->gone && sidecar_cpu_status(node->cp, i) == SIDECAR_CPU_STATUS_REMOVED)
-		sidecar_cpu_gone_locked(node, i);
-	if (c->gone == SC_GONE_LOST) {
-		spin_unlock_irqrestore(&node->lock, flags);
+	ret = sc_cmd_convert_begin_locked(&node->cmd, i);
+	spin_unlock_irqrestore(&node->lock, flags);
+	if (ret == -EIO)
 		pr_err("CPU %u was lost in the sidecar (it answered neither STOP nor an NMI); not onlining it\n",
 		       cpu);
-		return -EIO;
-	}
-	if (c->gone) {
-		spin_unlock_irqrestore(&node->lock, flags);
-		return 0;
-	}
-	c->converting = true;
-	sidecar_cpu_stop_locked(node, i);
-	busy = c->active;
-	spin_unlock_irqrestore(&node->lock, flags);
+	if (ret)
+		return ret < 0 ? ret : 0;
 
 	pr_info("CPU %u: taking it out of the sidecar (node %u) for Linux\n", cpu, node->index);
-	if (busy && !wait_event_timeout(c->wq, !READ_ONCE(c->active), timeout)) {
-		spin_lock_irqsave(&node->lock, flags);
-		busy = c->active;
-		if (busy)
-			c->converting = false;
-		status = sidecar_cpu_status(node->cp, i);
-		spin_unlock_irqrestore(&node->lock, flags);
-		if (busy) {
-			pr_err("CPU %u: its command did not stop within %u ms (status %s); not onlining it\n",
-			       cpu, sidecar_remove_timeout_ms, sidecar_status_name(status));
-			return -ETIMEDOUT;
-		}
-	}
+	wait_event_timeout(c->wq, sc_cmd_ended(&node->cmd, i), timeout);
 
 	spin_lock_irqsave(&node->lock, flags);
-	if (c->gone == SC_GONE_LOST) {
+	status = sidecar_cpu_status(node->cp, i);
+	ret = sc_cmd_convert_request_locked(&node->cmd, i);
+	spin_unlock_irqrestore(&node->lock, flags);
+	if (ret == -EIO) {
 		/* The watchdog gave it up while we waited for its command. */
-		c->converting = false;
-		spin_unlock_irqrestore(&node->lock, flags);
 		pr_err("CPU %u: its command did not stop and the CPU is lost; not onlining it\n",
 		       cpu);
-		return -EIO;
+		return ret;
 	}
-	status = sidecar_cpu_status(node->cp, i);
-	if (!c->gone && status == SIDECAR_CPU_STATUS_REMOVED) {
-		sidecar_cpu_gone_locked(node, i);
-	} else if (!c->gone && c->removing) {
-		/* An earlier attempt timed out; ask again. */
-		ipi = true;
-	} else if (!c->gone) {
-		if (!sidecar_cpu_status_transition(node->cp, i, SIDECAR_CPU_STATUS_IDLE,
-						   SIDECAR_CPU_STATUS_REMOVE)) {
-			c->converting = false;
-			spin_unlock_irqrestore(&node->lock, flags);
-			pr_err("CPU %u: status %s, expected idle; not onlining it\n",
-			       cpu, sidecar_status_name(status));
-			return -EBUSY;
-		}
-		c->removing = true;
-		sidecar_cpu_became_active_locked(node);
-		ipi = true;
+	if (ret == -EBUSY && status != SIDECAR_CPU_STATUS_IDLE) {
+		pr_err("CPU %u: its command did not stop within %u ms (status %s); not onlining it\n",
+		       cpu, sidecar_remove_timeout_ms, sidecar_status_name(status));
+		return -ETIMEDOUT;
 	}
-	if (ipi)
-		sidecar_send_request(node, i);
-	spin_unlock_irqrestore(&node->lock, flags);
+	if (ret == -EBUSY) {
+		pr_err("CPU %u: status %s, expected idle; not onlining it\n",
+		       cpu, sidecar_status_name(status));
+		return ret;
+	}
 
-	if (!wait_event_timeout(c->wq, READ_ONCE(c->gone), timeout)) {
+	if (!wait_event_timeout(c->wq, READ_ONCE(mc->gone), timeout)) {
 		pr_err("CPU %u did not leave the sidecar within %u ms (status %s); not onlining it\n",
 		       cpu, sidecar_remove_timeout_ms,
 		       sidecar_status_name(sidecar_cpu_status(node->cp, i)));

@@ -18,53 +18,22 @@
 #include <sidecar_defs.h>
 #include <sidecar/handoff.h>
 
+#include "cmd_state.h"
+
 /* Shared pages per CPU, as SIDECAR_IOCTL_INFO reports them. */
 #define SIDECAR_SHMEM_PER_CPU (SIDECAR_PER_VP_SHMEM_PAGES * SIDECAR_PAGE_SIZE)
-
-/* Who owns a sidecar CPU's command page (struct sidecar_cpu.state). */
-enum sidecar_cpu_state {
-	SC_CPU_FREE,	/* nobody: RUN or START may claim it */
-	SC_CPU_SYNC,	/* a RUN ioctl of `owner` waits for it */
-	SC_CPU_ASYNC,	/* started by `owner` (or by nobody: found running at load) */
-	SC_CPU_DONE,	/* its START finished; `owner` has not read it yet */
-};
-
-/* Why a CPU is no longer in the sidecar (struct sidecar_cpu.gone). */
-enum sidecar_gone {
-	SC_GONE_NO,		/* in the sidecar */
-	SC_GONE_LINUX,		/* the node's base CPU, or online in Linux at load */
-	SC_GONE_NOT_STARTED,	/* REMOVED at load, without a crash record */
-	SC_GONE_CONVERTED,	/* removed by the hotplug callback */
-	SC_GONE_CRASHED,	/* reported REMOVED by itself, with a crash record */
-	SC_GONE_VANISHED,	/* reported REMOVED by itself, no crash record */
-	SC_GONE_LOST,		/* answered neither STOP nor the NMI after it (node.c) */
-};
-
-/* How a CPU's last command ended (struct sidecar_cpu.result). */
-enum sidecar_result {
-	SC_RESULT_DONE,		/* the CPU went IDLE: the command page holds the response */
-	SC_RESULT_GONE,		/* the CPU went REMOVED (crashed, or converted) */
-	SC_RESULT_LOST,		/* the driver gave up on the CPU: no response */
-};
 
 struct sidecar_file;
 
 /*
- * Per-CPU state. Every field but `wq` and `apic_id` is written under the
- * node's lock; fields tested by wait conditions are read with READ_ONCE.
+ * The kernel's part of a CPU; the command state is node->cmd.cpus[i]
+ * (cmd_state.h). Every field but `wq` and `apic_id` is written under the
+ * node's lock.
  */
 struct sidecar_cpu {
 	wait_queue_head_t wq;		/* RUN waiters and the hotplug callback */
-	struct sidecar_file *owner;	/* SYNC, ASYNC or DONE */
 	u32 apic_id;			/* request IPI destination */
-	u8 state;			/* enum sidecar_cpu_state */
-	u8 gone;			/* enum sidecar_gone */
-	u8 result;			/* enum sidecar_result of its last command */
-	bool active;		/* we moved it IDLE->RUN and it has not ended since */
-	bool stopping;		/* we moved it RUN->STOP (or found it in STOP) */
 	bool nmi_sent;		/* stopping, and escalated with an NMI */
-	bool converting;	/* the hotplug callback is taking it out */
-	bool removing;		/* we moved it IDLE->REMOVE */
 	bool crash_logged;
 	unsigned long stop_since;	/* jiffies: when `stopping` was set */
 	unsigned long nmi_since;	/* jiffies: when the NMI was sent */
@@ -82,9 +51,9 @@ struct sidecar_node {
 	void *mem;			/* memremap(mem_pa, mem_size, WB) */
 	struct sidecar_control_page *cp;
 
-	spinlock_t lock;		/* cpus[], files' rings, counters */
+	spinlock_t lock;		/* cmd, cpus[], counters */
 	wait_queue_head_t wq;		/* read/poll, close, async completions */
-	u32 nactive;			/* CPUs with `active` or `removing` set */
+	struct sc_cmd_node cmd;		/* the command state machine */
 	u64 irq_count;			/* response IRQs with attention set */
 	u64 fallback_count;		/* completions found by the watchdog */
 	struct delayed_work watchdog;	/* looks for lost IPIs while nactive > 0 */
@@ -111,10 +80,8 @@ struct sidecar_node {
 /* An open /dev/sidecarN. */
 struct sidecar_file {
 	struct sidecar_node *node;
-	u32 nactive;	/* CPUs it started that have not ended (node lock) */
-	u32 head;	/* ring of ended CPUs (node indexes), node lock */
-	u32 count;
-	u32 ring[];	/* node->cpu_count entries: a CPU is in it at most once */
+	struct sc_cmd_file cmd;		/* node lock */
+	unsigned int ring[];		/* node->cpu_count entries, for cmd */
 };
 
 /* handoff.c */
@@ -142,15 +109,9 @@ int sidecar_node_start_irq(struct sidecar_node *node);
 void sidecar_node_destroy(struct sidecar_node *node);
 void sidecar_node_update_response(struct sidecar_node *node);
 int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i);
-void sidecar_send_request(struct sidecar_node *node, u32 i);
-bool sidecar_cpu_stop_locked(struct sidecar_node *node, u32 i);
 unsigned long sidecar_stop_bound(void);
 void sidecar_cpu_expire_locked(struct sidecar_node *node, u32 i);
-void sidecar_cpu_became_active_locked(struct sidecar_node *node);
-void sidecar_node_scan_locked(struct sidecar_node *node);
 const char *sidecar_status_name(u8 status);
-
-void sidecar_complete_locked(struct sidecar_node *node, u32 i, u8 result);
 
 /* dev.c */
 int sidecar_node_register(struct sidecar_node *node);
