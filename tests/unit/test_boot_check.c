@@ -106,7 +106,7 @@ APPLY(logging_2, params.enable_logging = 2)
 APPLY(no_nodes, params.node_count = 0)
 APPLY(too_many_nodes, params.node_count = 129)
 APPLY(per_cpu_7, params.initial_state.per_cpu_state_specified = 7)
-APPLY(starts_cpu_3, params.initial_state.sidecar_starts_cpu[999] = 3)
+APPLY(starts_cpu_3, params.initial_state.sidecar_starts_cpu[399] = 3)
 /* Node VPs. */
 APPLY(node_vp_count_0, params.nodes[1].vp_count = 0)
 APPLY(node_vp_count_4033, params.nodes[1].vp_count = 4033)
@@ -221,7 +221,7 @@ static const struct row rows[] = {
 	{"per_cpu_state_specified", per_cpu_7, CHECK,
 	 "initial_state.per_cpu_state_specified must be 0 or 1"},
 	{"sidecar_starts_cpu", starts_cpu_3, CHECK,
-	 "initial_state.sidecar_starts_cpu[999] must be 0 or 1, not 3"},
+	 "initial_state.sidecar_starts_cpu[399] must be 0 or 1, not 3"},
 
 	{"node vp_count 0", node_vp_count_0, CHECK, "node 1: vp_count 0 out of range (1..4032)"},
 	{"node vp_count 4033", node_vp_count_4033, CHECK,
@@ -449,16 +449,57 @@ Test(boot_check, initial_state)
 		     "sidecar CPU");
 }
 
-Test(boot_check, initial_state_covers_1000_cpus)
+/* OpenHCL's PerCpuState has 400 entries (openvmm bc60ac59e); VPs past it get the default. */
+Test(boot_check, initial_state_covers_400_cpus)
 {
-	struct sidecar_node_params far = {0, 0, 998, 4};
+	struct sidecar_node_params far = {0, 0, 398, 4};
 
 	params.initial_state.per_cpu_state_specified = 1;
-	params.initial_state.sidecar_starts_cpu[999] = 1;
-	cr_expect_not(sc_boot_starts_cpu(&far, &params.initial_state, 0), "VP 998 said no");
-	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 1), "VP 999 said yes");
-	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 2), "VP 1000: default");
-	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 3), "VP 1001: default");
+	params.initial_state.sidecar_starts_cpu[399] = 1;
+	cr_expect_not(sc_boot_starts_cpu(&far, &params.initial_state, 0), "VP 398 said no");
+	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 1), "VP 399 said yes");
+	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 2), "VP 400: default");
+	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 3), "VP 401: default");
+}
+
+/*
+ * The params page past initial_state (bytes 3489-4095) is padding in
+ * OpenHCL's SidecarParams: whatever a loader leaves there is not read.
+ */
+Test(boot_check, padding_after_initial_state_is_ignored)
+{
+	uint8_t *raw = (uint8_t *)&params;
+
+	memset(raw + 3489, 0xFF, 4096 - 3489);
+	params.initial_state.per_cpu_state_specified = 1;
+	memset(params.initial_state.sidecar_starts_cpu, 1, 400);
+	params.initial_state.sidecar_starts_cpu[0] = 0;
+	params.initial_state.sidecar_starts_cpu[4] = 0;
+	expect_ok();
+}
+
+/*
+ * What OpenHCL's loader writes when the host gave no per-CPU overrides:
+ * per_cpu_state_specified 0 with all 400 sidecar_starts_cpu entries 1
+ * (its default PerCpuState, openhcl_boot host_params and main.rs at
+ * openvmm 1488a37b). Accepted, and the flags are ignored: base VPs stay
+ * with Linux, every other CPU starts.
+ */
+Test(boot_check, upstream_default_per_cpu_state)
+{
+	static struct sidecar_control_page cp;
+
+	params.initial_state.per_cpu_state_specified = 0;
+	memset(params.initial_state.sidecar_starts_cpu, 1, 400);
+	expect_ok();
+	cr_expect_not(sc_boot_starts_cpu(&params.nodes[0], &params.initial_state, 0));
+	cr_expect(sc_boot_starts_cpu(&params.nodes[0], &params.initial_state, 3));
+	cr_expect_not(sc_boot_starts_cpu(&params.nodes[1], &params.initial_state, 0));
+	cr_expect(sc_boot_starts_cpu(&params.nodes[1], &params.initial_state, 2));
+	sc_control_page_init(&cp, 1, &params.nodes[1], &params.initial_state, 0x20);
+	cr_expect_eq(sidecar_cpu_status(&cp, 0), SIDECAR_CPU_STATUS_REMOVED, "base VP");
+	cr_expect_eq(sidecar_cpu_status(&cp, 1), SIDECAR_CPU_STATUS_RUN);
+	cr_expect_eq(sidecar_cpu_status(&cp, 2), SIDECAR_CPU_STATUS_RUN);
 }
 
 Test(boot_check, control_page_init)

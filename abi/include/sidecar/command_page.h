@@ -18,15 +18,23 @@
 SIDECAR_EXTERN_C_BEGIN
 
 /* enum SidecarCommand: u32 */
-#define SIDECAR_COMMAND_NONE 0u
-#define SIDECAR_COMMAND_RUN_VP 1u
+#define SIDECAR_COMMAND_NONE		 0u
+#define SIDECAR_COMMAND_RUN_VP		 1u
 #define SIDECAR_COMMAND_GET_VP_REGISTERS 2u
 #define SIDECAR_COMMAND_SET_VP_REGISTERS 3u
-#define SIDECAR_COMMAND_TRANSLATE_GVA 4u
+#define SIDECAR_COMMAND_TRANSLATE_GVA	 4u
 
-/* The legacy FXSAVE image, 64-bit format (Intel SDM Vol. 1, 10.5.1). */
+/*
+ * The legacy FXSAVE image, 64-bit format (Intel SDM Vol. 1, 10.5.1), as
+ * OpenHCL's x86defs::xsave::Fxsave: repr(C) without an alignment attribute,
+ * so aligned 8 (its widest field), field names as there. FXSAVE and FXRSTOR
+ * fault on an operand that is not 16-byte aligned (SDM Vol. 2A, FXSAVE):
+ * code that executes them on a struct x86_fxsave of its own must align it
+ * itself. The one in sidecar_cpu_context_x64 sits at offset 128 of a
+ * 16-byte-aligned structure, so it is 16-byte aligned there.
+ */
 struct x86_fxsave {
-	SIDECAR_ALIGNAS(16) uint16_t fcw;
+	uint16_t fcw;
 	uint16_t fsw;
 	uint8_t ftw;
 	uint8_t reserved;
@@ -38,10 +46,14 @@ struct x86_fxsave {
 	uint8_t st[8][16];
 	uint8_t xmm[16][16];
 	uint8_t reserved2[48];
-	uint8_t available[48];
+	uint8_t unused[48];
 };
 SIDECAR_ASSERT_SIZE(struct x86_fxsave, 512);
-SIDECAR_ASSERT_ALIGN(struct x86_fxsave, 16);
+SIDECAR_ASSERT_ALIGN(struct x86_fxsave, 8);
+SIDECAR_ASSERT_OFFSET(struct x86_fxsave, fcw, 0);
+SIDECAR_ASSERT_OFFSET(struct x86_fxsave, fsw, 2);
+SIDECAR_ASSERT_OFFSET(struct x86_fxsave, ftw, 4);
+SIDECAR_ASSERT_OFFSET(struct x86_fxsave, reserved, 5);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, fop, 6);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, fip, 8);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, fdp, 16);
@@ -50,7 +62,7 @@ SIDECAR_ASSERT_OFFSET(struct x86_fxsave, mxcsr_mask, 28);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, st, 32);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, xmm, 160);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, reserved2, 416);
-SIDECAR_ASSERT_OFFSET(struct x86_fxsave, available, 464);
+SIDECAR_ASSERT_OFFSET(struct x86_fxsave, unused, 464);
 
 /* Indexes into sidecar_cpu_context_x64.gps: the usual order, CR2 in RSP's slot. */
 #define SIDECAR_CPU_CONTEXT_RAX 0
@@ -61,8 +73,8 @@ SIDECAR_ASSERT_OFFSET(struct x86_fxsave, available, 464);
 #define SIDECAR_CPU_CONTEXT_RBP 5
 #define SIDECAR_CPU_CONTEXT_RSI 6
 #define SIDECAR_CPU_CONTEXT_RDI 7
-#define SIDECAR_CPU_CONTEXT_R8 8
-#define SIDECAR_CPU_CONTEXT_R9 9
+#define SIDECAR_CPU_CONTEXT_R8	8
+#define SIDECAR_CPU_CONTEXT_R9	9
 #define SIDECAR_CPU_CONTEXT_R10 10
 #define SIDECAR_CPU_CONTEXT_R11 11
 #define SIDECAR_CPU_CONTEXT_R12 12
@@ -106,8 +118,8 @@ SIDECAR_ASSERT_OFFSET(struct sidecar_get_set_vp_register_request, rsvd2, 6);
 SIDECAR_ASSERT_OFFSET(struct sidecar_get_set_vp_register_request, regs, 16);
 
 /* The most registers one GET/SET_VP_REGISTERS command carries: 31. */
-#define SIDECAR_MAX_GET_SET_VP_REGISTERS                                         \
-	((SIDECAR_REQUEST_DATA_SIZE - sizeof(struct sidecar_get_set_vp_register_request)) / \
+#define SIDECAR_MAX_GET_SET_VP_REGISTERS                                                           \
+	((SIDECAR_REQUEST_DATA_SIZE - sizeof(struct sidecar_get_set_vp_register_request)) /        \
 	 sizeof(struct hv_register_assoc))
 SIDECAR_STATIC_ASSERT(SIDECAR_MAX_GET_SET_VP_REGISTERS == 31,
 		      "SIDECAR_MAX_GET_SET_VP_REGISTERS must be 31");

@@ -17,10 +17,12 @@ SIDECAR_EXTERN_C_BEGIN
 /* The maximum number of sidecar nodes. */
 #define SIDECAR_MAX_NODES 128
 /*
- * The number of CPUs struct sidecar_per_cpu_state can describe; chosen by
- * OpenHCL so that struct sidecar_params still fits in one page.
+ * The number of CPUs struct sidecar_per_cpu_state can describe: 400, as
+ * OpenHCL's NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE (openvmm bc60ac59e, #3166).
+ * OpenHCL keeps it small to leave room in the params page for later fields;
+ * a VM with more CPUs has no per-CPU state for the CPUs past it.
  */
-#define SIDECAR_NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE 1000
+#define SIDECAR_NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE 400
 /* The number of CPUs one control page can describe (its cpu_status array). */
 #define SIDECAR_MAX_CPUS_PER_NODE 4032
 
@@ -39,9 +41,9 @@ SIDECAR_EXTERN_C_BEGIN
  * private pages of every VP. The macro is a constant expression; the
  * function is the typed form.
  */
-#define SIDECAR_REQUIRED_MEMORY(vp_count)                                          \
-	((1ull + (uint64_t)(SIDECAR_PER_VP_SHMEM_PAGES + SIDECAR_PER_VP_PAGES) * \
-			 (uint64_t)(vp_count)) *                                 \
+#define SIDECAR_REQUIRED_MEMORY(vp_count)                                                          \
+	((1ull +                                                                                   \
+	  (uint64_t)(SIDECAR_PER_VP_SHMEM_PAGES + SIDECAR_PER_VP_PAGES) * (uint64_t)(vp_count)) *  \
 	 (uint64_t)SIDECAR_PAGE_SIZE)
 
 static inline SIDECAR_CONSTEXPR uint64_t sidecar_required_memory(uint32_t vp_count)
@@ -75,7 +77,10 @@ struct sidecar_per_cpu_state {
 	 */
 	uint8_t sidecar_starts_cpu[SIDECAR_NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE];
 };
-SIDECAR_ASSERT_SIZE(struct sidecar_per_cpu_state, 1001);
+SIDECAR_ASSERT_SIZE(struct sidecar_per_cpu_state, 401);
+SIDECAR_ASSERT_ALIGN(struct sidecar_per_cpu_state, 1);
+SIDECAR_ASSERT_OFFSET(struct sidecar_per_cpu_state, per_cpu_state_specified, 0);
+SIDECAR_ASSERT_OFFSET(struct sidecar_per_cpu_state, sidecar_starts_cpu, 1);
 
 struct sidecar_node_params {
 	/* Physical address of the node's reserved memory; page aligned. */
