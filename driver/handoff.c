@@ -2,13 +2,16 @@
 /*
  * The handoff block (sidecar/handoff.h): copied out of reserved memory once
  * and validated on the copy. Any problem refuses the load with a message
- * that names the field.
+ * that names the field. Its nodes become platform devices like those
+ * OpenHCL's kernel makes from the device tree, so that one probe
+ * (platform.c) serves both.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
+#include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -23,7 +26,7 @@
 static_assert(PAGE_SIZE == SIDECAR_PAGE_SIZE);
 
 /* [base, base + size) must not wrap and must not touch System RAM. */
-static int check_reserved(const char *what, u64 base, u64 size)
+int sidecar_check_reserved(const char *what, u64 base, u64 size)
 {
 	int r;
 
@@ -41,11 +44,6 @@ static int check_reserved(const char *what, u64 base, u64 size)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static bool overlaps(u64 a, u64 a_size, u64 b, u64 b_size)
-{
-	return a_size && b_size && a < b + b_size && b < a + a_size;
 }
 
 static int check_header(const struct sidecar_handoff *h)
@@ -93,8 +91,8 @@ static int check_header(const struct sidecar_handoff *h)
 		       h->apic_ids_offset, h->vp_count, h->size);
 		return -EINVAL;
 	}
-	if (overlaps(h->nodes_offset, nodes_end - h->nodes_offset,
-		     h->apic_ids_offset, ids_end - h->apic_ids_offset)) {
+	if (sidecar_overlaps(h->nodes_offset, nodes_end - h->nodes_offset,
+			     h->apic_ids_offset, ids_end - h->apic_ids_offset)) {
 		pr_err("handoff block: the node array [%u, %llu) and the APIC ID array [%u, %llu) overlap\n",
 		       h->nodes_offset, nodes_end, h->apic_ids_offset, ids_end);
 		return -EINVAL;
@@ -146,10 +144,10 @@ static int check_node(const struct sidecar_config *cfg, u32 i)
 		return -EINVAL;
 	}
 	snprintf(what, sizeof(what), "handoff node %u: memory", i);
-	ret = check_reserved(what, n->memory_base, n->memory_size);
+	ret = sidecar_check_reserved(what, n->memory_base, n->memory_size);
 	if (ret)
 		return ret;
-	if (overlaps(n->memory_base, n->memory_size, cfg->pa, cfg->hdr.size)) {
+	if (sidecar_overlaps(n->memory_base, n->memory_size, cfg->pa, cfg->hdr.size)) {
 		pr_err("handoff node %u: memory [%#llx, +%#llx) overlaps the handoff block\n",
 		       i, n->memory_base, n->memory_size);
 		return -EINVAL;
@@ -160,14 +158,15 @@ static int check_node(const struct sidecar_config *cfg, u32 i)
 	 * (control page, command pages, the CPUs' private pages) must be in
 	 * neither, or a VMM could write the sidecar's own state.
 	 */
-	if (overlaps(n->memory_base, n->memory_size, cfg->hdr.guest_memory_base,
-		     cfg->hdr.guest_memory_size)) {
+	if (sidecar_overlaps(n->memory_base, n->memory_size, cfg->hdr.guest_memory_base,
+			     cfg->hdr.guest_memory_size)) {
 		pr_err("handoff node %u: memory [%#llx, +%#llx) overlaps the guest memory [%#llx, +%#llx)\n",
 		       i, n->memory_base, n->memory_size, cfg->hdr.guest_memory_base,
 		       cfg->hdr.guest_memory_size);
 		return -EINVAL;
 	}
-	if (overlaps(n->memory_base, n->memory_size, cfg->hdr.image_base, cfg->hdr.image_size)) {
+	if (sidecar_overlaps(n->memory_base, n->memory_size, cfg->hdr.image_base,
+			     cfg->hdr.image_size)) {
 		pr_err("handoff node %u: memory [%#llx, +%#llx) overlaps the sidecar image [%#llx, +%#llx)\n",
 		       i, n->memory_base, n->memory_size, cfg->hdr.image_base,
 		       cfg->hdr.image_size);
@@ -176,13 +175,14 @@ static int check_node(const struct sidecar_config *cfg, u32 i)
 	for (j = 0; j < i; j++) {
 		const struct sidecar_handoff_node *m = &cfg->nodes[j];
 
-		if (overlaps(n->base_vp, n->vp_count, m->base_vp, m->vp_count)) {
+		if (sidecar_overlaps(n->base_vp, n->vp_count, m->base_vp, m->vp_count)) {
 			pr_err("handoff node %u: VPs %u..%u overlap those of node %u (%u..%u)\n",
 			       i, n->base_vp, n->base_vp + n->vp_count - 1, j, m->base_vp,
 			       m->base_vp + m->vp_count - 1);
 			return -EINVAL;
 		}
-		if (overlaps(n->memory_base, n->memory_size, m->memory_base, m->memory_size)) {
+		if (sidecar_overlaps(n->memory_base, n->memory_size, m->memory_base,
+				     m->memory_size)) {
 			pr_err("handoff node %u: memory overlaps that of node %u\n", i, j);
 			return -EINVAL;
 		}
@@ -207,7 +207,7 @@ int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg)
 		pr_err("handoff block address %#llx is not page aligned\n", pa);
 		return -EINVAL;
 	}
-	ret = check_reserved("handoff block", pa, sizeof(first));
+	ret = sidecar_check_reserved("handoff block", pa, sizeof(first));
 	if (ret)
 		return ret;
 	map = memremap(pa, sizeof(first), MEMREMAP_WB);
@@ -220,7 +220,7 @@ int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg)
 	ret = check_header(&first);
 	if (ret)
 		return ret;
-	ret = check_reserved("handoff block", pa, first.size);
+	ret = sidecar_check_reserved("handoff block", pa, first.size);
 	if (ret)
 		return ret;
 
@@ -255,11 +255,12 @@ int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg)
 	       cfg->hdr.vp_count * sizeof(u32));
 	kvfree(copy);
 
-	ret = check_reserved("handoff block: sidecar image", cfg->hdr.image_base,
-			     cfg->hdr.image_size);
+	ret = sidecar_check_reserved("handoff block: sidecar image", cfg->hdr.image_base,
+				     cfg->hdr.image_size);
 	if (!ret)
-		ret = check_reserved("handoff block: guest memory", cfg->hdr.guest_memory_base,
-				     cfg->hdr.guest_memory_size);
+		ret = sidecar_check_reserved("handoff block: guest memory",
+					     cfg->hdr.guest_memory_base,
+					     cfg->hdr.guest_memory_size);
 	/* /dev/sidecar_guest maps it page by page. */
 	if (!ret && (!PAGE_ALIGNED(cfg->hdr.guest_memory_base) ||
 		     !PAGE_ALIGNED(cfg->hdr.guest_memory_size))) {
@@ -268,10 +269,10 @@ int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg)
 		ret = -EINVAL;
 	}
 	/* Nor may it hold the sidecar's image or this block. */
-	if (!ret && (overlaps(cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
-			      cfg->hdr.image_base, cfg->hdr.image_size) ||
-		     overlaps(cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
-			      pa, cfg->hdr.size))) {
+	if (!ret && (sidecar_overlaps(cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
+				      cfg->hdr.image_base, cfg->hdr.image_size) ||
+		     sidecar_overlaps(cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
+				      pa, cfg->hdr.size))) {
 		pr_err("handoff block: guest memory [%#llx, +%#llx) overlaps the sidecar image [%#llx, +%#llx) or the handoff block [%#llx, +%#x)\n",
 		       cfg->hdr.guest_memory_base, cfg->hdr.guest_memory_size,
 		       cfg->hdr.image_base, cfg->hdr.image_size, pa, cfg->hdr.size);
@@ -292,4 +293,71 @@ void sidecar_handoff_free(struct sidecar_config *cfg)
 	kvfree(cfg->apic_ids);
 	cfg->nodes = NULL;
 	cfg->apic_ids = NULL;
+}
+
+/*
+ * One platform device per node, named as upstream's driver and with the
+ * memory resources openhcl_boot writes into the device tree ("ctrl",
+ * "shmem"), plus the private pages and the node the block meant
+ * (extensions). The driver is registered with synchronous probing, so each
+ * device is bound, or refused, on return.
+ */
+int sidecar_handoff_add_devices(const struct sidecar_config *cfg,
+				struct platform_device **pdevs)
+{
+	u32 n;
+	int ret;
+
+	for (n = 0; n < cfg->hdr.node_count; n++) {
+		const struct sidecar_handoff_node *hn = &cfg->nodes[n];
+		u64 shared_end = hn->shmem_pages_base + hn->shmem_pages_size;
+		u64 private_size = hn->memory_base + hn->memory_size - shared_end;
+		struct resource res[] = {
+			DEFINE_RES_MEM_NAMED(hn->control_page, SIDECAR_PAGE_SIZE, SIDECAR_RES_CTRL),
+			DEFINE_RES_MEM_NAMED(hn->shmem_pages_base, hn->shmem_pages_size,
+					     SIDECAR_RES_SHMEM),
+			DEFINE_RES_MEM_NAMED(shared_end, private_size, SIDECAR_RES_PRIVATE),
+		};
+		struct sidecar_platform_data pd = {
+			.index = n,
+			.base_cpu = hn->base_vp,
+			.cpu_count = hn->vp_count,
+		};
+		struct platform_device_info info = {
+			.name = SIDECAR_PLATFORM_NAME,
+			.id = n,
+			.res = res,
+			.num_res = ARRAY_SIZE(res),
+			.data = &pd,
+			.size_data = sizeof(pd),
+		};
+		struct platform_device *pdev = platform_device_register_full(&info);
+
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			pr_err("handoff node %u: cannot add its platform device: %d\n", n, ret);
+			goto fail;
+		}
+		pdevs[n] = pdev;
+		ret = sidecar_platform_bound(pdev);
+		if (ret) {
+			pr_err("handoff node %u: the driver refused %s: %d\n", n,
+			       dev_name(&pdev->dev), ret);
+			n++;
+			goto fail;
+		}
+	}
+	return 0;
+
+fail:
+	sidecar_handoff_remove_devices(pdevs, n);
+	return ret;
+}
+
+void sidecar_handoff_remove_devices(struct platform_device **pdevs, u32 count)
+{
+	while (count--) {
+		platform_device_unregister(pdevs[count]);
+		pdevs[count] = NULL;
+	}
 }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * sidecar.ko: the Linux side of Sidecar (docs/driver.md). Finds the sidecar
- * nodes in the handoff block the boot loader left, brings each node's base
- * CPU online, and gives every node a device through which a VMM runs
- * commands on the node's sidecar CPUs. Onlining a sidecar CPU takes it out
+ * sidecar.ko: the Linux side of Sidecar (docs/driver.md). Registers the
+ * platform driver that binds sidecar nodes (platform.c) and adds a device
+ * for each node of the handoff block the boot loader left (handoff.c); on
+ * kernels with a device tree, OpenHCL's nodes bind as well. Each node's
+ * base CPU comes online, and every node gets a device through which a VMM
+ * runs commands on its sidecar CPUs. Onlining a sidecar CPU takes it out
  * of the sidecar first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -13,6 +15,7 @@
 #include <linux/cpumask.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/platform_device.h>
 #include <linux/slab.h>
 
 #include <asm/smp.h>
@@ -24,10 +27,9 @@ module_param(handoff, ulong, 0400);
 MODULE_PARM_DESC(handoff,
 		 "Physical address of the handoff block (from sidecar.handoff= on the kernel command line)");
 
-static bool mshv_names;
-module_param(mshv_names, bool, 0444);
+module_param_named(mshv_names, sidecar_mshv_names, bool, 0444);
 MODULE_PARM_DESC(mshv_names,
-		 "Name the devices /dev/mshv_vtl_sidecarN, as OpenHCL's user space expects (default: /dev/sidecarN)");
+		 "Name the devices /dev/mshv_vtl_sidecarN, as OpenHCL's user space expects (default); 0: /dev/sidecarN");
 
 module_param_named(remove_timeout_ms, sidecar_remove_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(remove_timeout_ms,
@@ -54,22 +56,10 @@ module_param_named(response_ipis, sidecar_response_ipis, bool, 0444);
 MODULE_PARM_DESC(response_ipis,
 		 "Ask sidecar CPUs for response IPIs (default); off, only the 1 s watchdog notices ended commands (for testing)");
 
-static struct sidecar_node **nodes;
-static u32 node_count;
+static struct platform_device **handoff_devs;
+static u32 handoff_dev_count;
 static int cpuhp_state = -1;
-
-static struct sidecar_node *node_of_cpu(unsigned int cpu, u32 *i)
-{
-	u32 n;
-
-	for (n = 0; n < node_count; n++) {
-		if (cpu >= nodes[n]->base_cpu && cpu - nodes[n]->base_cpu < nodes[n]->cpu_count) {
-			*i = cpu - nodes[n]->base_cpu;
-			return nodes[n];
-		}
-	}
-	return NULL;
-}
+static bool driver_registered;
 
 /* Hotplug, on the control CPU before Linux sends INIT-SIPI to `cpu`. */
 static int sidecar_cpu_prepare(unsigned int cpu)
@@ -77,17 +67,14 @@ static int sidecar_cpu_prepare(unsigned int cpu)
 	struct sidecar_node *node;
 	u32 i;
 
-	node = node_of_cpu(cpu, &i);
+	node = sidecar_node_of_cpu(cpu, &i);
 	return node ? sidecar_node_remove_cpu(node, i) : 0;
 }
 
 /* Hotplug, after `cpu` died: its interrupts moved elsewhere. */
 static int sidecar_cpu_dead(unsigned int cpu)
 {
-	u32 n;
-
-	for (n = 0; n < node_count; n++)
-		sidecar_node_update_response(nodes[n]);
+	sidecar_nodes_update_response();
 	return 0;
 }
 
@@ -124,96 +111,78 @@ static int check_cpu_numbering(const struct sidecar_config *cfg)
 
 static void sidecar_teardown(void)
 {
-	u32 n;
-
+	sidecar_handoff_remove_devices(handoff_devs, handoff_dev_count);
+	kfree(handoff_devs);
+	handoff_devs = NULL;
+	handoff_dev_count = 0;
+	if (driver_registered)
+		sidecar_platform_unregister();
+	driver_registered = false;
+	sidecar_guest_unregister();
 	if (cpuhp_state >= 0)
 		cpuhp_remove_state_nocalls(cpuhp_state);
 	cpuhp_state = -1;
-	sidecar_guest_unregister();
-	for (n = 0; n < node_count; n++)
-		sidecar_node_unregister(nodes[n]);
-	for (n = 0; n < node_count; n++)
-		sidecar_node_destroy(nodes[n]);
-	kfree(nodes);
-	nodes = NULL;
-	node_count = 0;
 }
 
-static int __init sidecar_init(void)
+/*
+ * The handoff block, if the boot loader left one: validated, then its
+ * guest memory and its nodes' platform devices. Without one, only a
+ * device tree can describe nodes.
+ */
+static int sidecar_add_handoff(void)
 {
 	struct sidecar_config cfg;
-	struct sidecar_node *node;
-	u32 n, count;
 	int ret;
 
+	if (!handoff && IS_ENABLED(CONFIG_OF)) {
+		pr_info("no handoff block: only device-tree nodes bind\n");
+		return 0;
+	}
 	ret = sidecar_handoff_read(handoff, &cfg);
 	if (ret)
 		return ret;
 	ret = check_cpu_numbering(&cfg);
 	if (ret)
-		goto free_cfg;
-
-	count = cfg.hdr.node_count;
-	nodes = kcalloc(count, sizeof(*nodes), GFP_KERNEL);
-	if (!nodes) {
-		ret = -ENOMEM;
-		goto free_cfg;
-	}
-	for (n = 0; n < count; n++) {
-		node = sidecar_node_create(&cfg, n, mshv_names);
-		if (IS_ERR(node)) {
-			ret = PTR_ERR(node);
-			goto fail;
-		}
-		nodes[node_count++] = node;
-	}
+		goto out;
 	ret = sidecar_guest_register(&cfg);
 	if (ret)
-		goto fail;
+		goto out;
+	handoff_devs = kcalloc(cfg.hdr.node_count, sizeof(*handoff_devs), GFP_KERNEL);
+	if (!handoff_devs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = sidecar_handoff_add_devices(&cfg, handoff_devs);
+	if (!ret)
+		handoff_dev_count = cfg.hdr.node_count;
+out:
 	sidecar_handoff_free(&cfg);
+	return ret;
+}
 
+static int __init sidecar_init(void)
+{
+	int ret;
+
+	/* Before any node binds: its CPUs must not be onlined behind its back. */
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "sidecar:prepare",
 					sidecar_cpu_prepare, sidecar_cpu_dead);
 	if (ret < 0) {
 		pr_err("cannot register the CPU hotplug callback: %d\n", ret);
-		goto fail;
+		return ret;
 	}
 	cpuhp_state = ret;
-
-	for (n = 0; n < node_count; n++) {
-		node = nodes[n];
-		if (cpu_online(node->base_cpu))
-			continue;
-		pr_info("node %u: onlining its base CPU %u\n", n, node->base_cpu);
-		ret = add_cpu(node->base_cpu);
-		if (ret) {
-			pr_err("node %u: cannot online base CPU %u: %d\n", n, node->base_cpu, ret);
-			goto fail;
-		}
-	}
-	for (n = 0; n < node_count; n++) {
-		ret = sidecar_node_start_irq(nodes[n]);
-		if (ret)
-			goto fail;
-	}
-	for (n = 0; n < node_count; n++) {
-		ret = sidecar_node_register(nodes[n]);
-		if (ret)
-			goto fail;
-	}
-	for (n = 0; n < node_count; n++) {
-		node = nodes[n];
-		pr_info("node %u: /dev/%s, CPUs %u-%u (base %u), request vector %#x, response IRQ %d vector %#x on CPU %u (APIC ID %u)\n",
-			n, node->name, node->base_cpu, node->base_cpu + node->cpu_count - 1,
-			node->base_cpu, node->request_vector, node->irq, node->resp_vector,
-			node->resp_cpu, node->resp_apic_id);
-	}
+	ret = sidecar_platform_register();
+	if (ret)
+		goto fail;
+	driver_registered = true;
+	ret = sidecar_add_handoff();
+	if (ret)
+		goto fail;
 	return 0;
 
 fail:
 	sidecar_teardown();
-free_cfg:
-	sidecar_handoff_free(&cfg);
 	return ret;
 }
 

@@ -495,7 +495,7 @@ static int check_control_page(struct sidecar_node *node)
 	u32 count = READ_ONCE(cp->cpu_count), vector = READ_ONCE(cp->request_vector);
 
 	if (index != node->index || base != node->base_cpu || count != node->cpu_count) {
-		pr_err("node %u: the control page at %pa says node %u, CPUs %u+%u; the handoff block says CPUs %u+%u\n",
+		pr_err("node %u: the control page at %pa changed while the node was probed: now node %u, CPUs %u+%u, before CPUs %u+%u\n",
 		       node->index, &node->mem_pa, index, base, count, node->base_cpu,
 		       node->cpu_count);
 		return -EINVAL;
@@ -574,25 +574,28 @@ static int take_initial_state(struct sidecar_node *node)
 	return ret;
 }
 
-struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 index,
-					 bool mshv_names)
+/*
+ * The probe (platform.c) validated the description: memory reserved, CPUs
+ * present. Linux's APIC IDs are the request IPIs' destinations.
+ */
+struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc)
 {
-	const struct sidecar_handoff_node *hn = &cfg->nodes[index];
 	struct sidecar_node *node;
+	u32 index = desc->index;
 	u32 i;
 
-	node = kvzalloc(struct_size(node, cpus, hn->vp_count), GFP_KERNEL);
+	node = kvzalloc(struct_size(node, cpus, desc->cpu_count), GFP_KERNEL);
 	if (!node)
 		return ERR_PTR(-ENOMEM);
 	node->index = index;
-	node->base_cpu = hn->base_vp;
-	node->cpu_count = hn->vp_count;
-	node->mem_pa = hn->memory_base;
-	node->mem_size = sidecar_required_memory(hn->vp_count);
-	node->shmem_pa = hn->shmem_pages_base;
-	node->shmem_size = hn->shmem_pages_size;
-	snprintf(node->name, sizeof(node->name), "%s%u",
-		 mshv_names ? "mshv_vtl_sidecar" : "sidecar", index);
+	node->base_cpu = desc->base_cpu;
+	node->cpu_count = desc->cpu_count;
+	node->mem_pa = desc->mem_pa;
+	node->mem_size = desc->mem_size;
+	node->shmem_pa = desc->shmem_pa;
+	node->shmem_size = desc->shmem_size;
+	INIT_LIST_HEAD(&node->link);
+	snprintf(node->name, sizeof(node->name), "%s%u", desc->name_prefix, index);
 	spin_lock_init(&node->lock);
 	init_waitqueue_head(&node->wq);
 	node->cmd.cpus = kvcalloc(node->cpu_count, sizeof(*node->cmd.cpus), GFP_KERNEL);
@@ -604,7 +607,7 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 i
 	INIT_DELAYED_WORK(&node->watchdog, sidecar_watchdog);
 	INIT_WORK(&node->crash_work, sidecar_crash_work);
 	for (i = 0; i < node->cpu_count; i++) {
-		u32 apic_id = cfg->apic_ids[node->base_cpu + i];
+		u32 apic_id = cpu_physical_id(node->base_cpu + i);
 
 		/* An xAPIC destination has 8 bits. */
 		if (!x2apic_mode && apic_id > 0xff) {

@@ -8,6 +8,7 @@
 #define SIDECAR_DRV_H
 
 #include <linux/interrupt.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -70,6 +71,7 @@ struct sidecar_node {
 	u32 resp_vector;
 	struct irq_affinity_notify notify;
 
+	struct list_head link;		/* platform.c's list of bound nodes */
 	char name[32];
 	struct miscdevice misc;
 	bool misc_registered;
@@ -84,6 +86,52 @@ struct sidecar_file {
 	unsigned int ring[];		/* node->cpu_count entries, for cmd */
 };
 
+/* [a, a + a_size) and [b, b + b_size) share a byte; empty ranges share none. */
+static inline bool sidecar_overlaps(u64 a, u64 a_size, u64 b, u64 b_size)
+{
+	return a_size && b_size && a < b + b_size && b < a + a_size;
+}
+
+/*
+ * The platform driver and its devices (platform.c, docs/driver.md,
+ * "Discovery"): upstream's driver name and resource names, and what the
+ * handoff path adds (extensions).
+ */
+#define SIDECAR_PLATFORM_NAME "mshv_vtl_sidecar"
+#define SIDECAR_RES_CTRL "ctrl"		/* the control page */
+#define SIDECAR_RES_SHMEM "shmem"	/* command and register pages */
+#define SIDECAR_RES_PRIVATE "private"	/* extension: the CPUs' private pages */
+
+/* Extension: the node the handoff block meant, checked against its control page. */
+struct sidecar_platform_data {
+	u32 index;
+	u32 base_cpu;
+	u32 cpu_count;
+};
+
+/* A node as its device and its control page describe it. */
+struct sidecar_node_desc {
+	u32 index;
+	u32 base_cpu;
+	u32 cpu_count;
+	phys_addr_t mem_pa;		/* the node memory, control page first */
+	u64 mem_size;			/* sidecar_required_memory(cpu_count) */
+	phys_addr_t shmem_pa;
+	u64 shmem_size;			/* cpu_count * SIDECAR_SHMEM_PER_CPU */
+	const char *name_prefix;	/* "mshv_vtl_sidecar" or "sidecar" */
+};
+
+struct platform_device;
+
+/* platform.c */
+extern bool sidecar_mshv_names;
+
+int sidecar_platform_register(void);
+void sidecar_platform_unregister(void);
+int sidecar_platform_bound(struct platform_device *pdev);
+struct sidecar_node *sidecar_node_of_cpu(unsigned int cpu, u32 *i);
+void sidecar_nodes_update_response(void);
+
 /* handoff.c */
 struct sidecar_config {
 	u64 pa;
@@ -94,6 +142,10 @@ struct sidecar_config {
 
 int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg);
 void sidecar_handoff_free(struct sidecar_config *cfg);
+int sidecar_check_reserved(const char *what, u64 base, u64 size);
+int sidecar_handoff_add_devices(const struct sidecar_config *cfg,
+				struct platform_device **pdevs);
+void sidecar_handoff_remove_devices(struct platform_device **pdevs, u32 count);
 
 /* node.c */
 extern unsigned int sidecar_remove_timeout_ms;
@@ -103,8 +155,7 @@ extern bool sidecar_response_ipis;
 extern bool sidecar_inject_drop_stop_ipi;
 extern bool sidecar_inject_drop_nmi;
 
-struct sidecar_node *sidecar_node_create(const struct sidecar_config *cfg, u32 index,
-					 bool mshv_names);
+struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc);
 int sidecar_node_start_irq(struct sidecar_node *node);
 void sidecar_node_destroy(struct sidecar_node *node);
 void sidecar_node_update_response(struct sidecar_node *node);

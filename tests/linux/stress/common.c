@@ -55,7 +55,7 @@ int st_open_node(struct st_node *n, unsigned int index, int flags)
 	char path[64];
 
 	memset(n, 0, sizeof(*n));
-	snprintf(path, sizeof(path), "/dev/sidecar%u", index);
+	snprintf(path, sizeof(path), "/dev/" ST_DEVICE "%u", index);
 	n->fd = open(path, flags | O_CLOEXEC);
 	if (n->fd < 0)
 		return -errno;
@@ -103,7 +103,7 @@ int st_open_nodes(struct st_system *s, int flags)
 		char path[64];
 		int r;
 
-		snprintf(path, sizeof(path), "/dev/sidecar%u", i);
+		snprintf(path, sizeof(path), "/dev/" ST_DEVICE "%u", i);
 		if (access(path, F_OK) < 0)
 			break;
 		r = st_open_node(&s->nodes[i], i, flags);
@@ -196,7 +196,7 @@ const char *st_status(uint32_t node, uint32_t cpu, char *word, size_t size)
 	FILE *f;
 
 	snprintf(word, size, "?");
-	snprintf(path, sizeof(path), "/sys/class/misc/sidecar%u/cpu_status", node);
+	snprintf(path, sizeof(path), "/sys/class/misc/" ST_DEVICE "%u/cpu_status", node);
 	f = fopen(path, "r");
 	if (!f)
 		return word;

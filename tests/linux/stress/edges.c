@@ -61,7 +61,7 @@ static void part_ebadf(struct st_system *s)
 	int r;
 
 	r = st_open_node(&ro, node_index(s, n), O_RDONLY);
-	st_check(r == 0, "ebadf", "open /dev/sidecar%u read-only: %s", node_index(s, n),
+	st_check(r == 0, "ebadf", "open /dev/" ST_DEVICE "%u read-only: %s", node_index(s, n),
 		 strerror(-r));
 	if (r)
 		return;

@@ -197,7 +197,7 @@ static void one_op(struct worker *w, uint64_t *rng)
 		st_close_node(n);
 		r = st_open_node(n, ni, O_RDWR);
 		if (r < 0)
-			failure("reopen /dev/sidecar%u: %s", ni, strerror(-r));
+			failure("reopen /dev/" ST_DEVICE "%u: %s", ni, strerror(-r));
 		for (uint32_t i = 0; i < n->cpu_count; i++)
 			atomic_store(&w->pending[n->base_cpu + i], 0);
 		count(op, RES_OK);

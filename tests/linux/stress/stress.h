@@ -46,8 +46,11 @@ void st_check(bool ok, const char *part, const char *fmt, ...)
 uint64_t st_now_ms(void);
 void st_sleep_ms(unsigned int ms);
 
-/* Opens /dev/sidecar0.. (flags: O_RDWR or O_RDONLY) and maps the pages
- * when writable. 0 or -errno. */
+/* The driver's default device names, OpenHCL's: /dev/mshv_vtl_sidecarN. */
+#define ST_DEVICE "mshv_vtl_sidecar"
+
+/* Opens /dev/mshv_vtl_sidecar0.. (flags: O_RDWR or O_RDONLY) and maps the
+ * pages when writable. 0 or -errno. */
 int st_open_nodes(struct st_system *s, int flags);
 void st_close_nodes(struct st_system *s);
 int st_open_node(struct st_node *n, unsigned int index, int flags);
