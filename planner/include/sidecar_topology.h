@@ -3,6 +3,9 @@
  * The host topology as a flattened device tree (docs/topology-dt.md):
  *
  *   /chosen/bootargs             the command line
+ *   /chosen/openhcl,sidecar-excluded-cpus
+ *                                VP indexes the main kernel must start
+ *                                (per-CPU overrides; cells, optional)
  *   /cpus/cpu@N                  one node per CPU, in VP-index order:
  *       reg                      the APIC ID (one cell)
  *       numa-node-id             the vnode (default 0)
@@ -19,8 +22,9 @@
 
 #include "sidecar_planner.h"
 
-#define SIDECAR_TOPOLOGY_CMDLINE_SIZE 4096
-#define SIDECAR_TOPOLOGY_ERROR_SIZE 160
+#define SIDECAR_TOPOLOGY_CMDLINE_SIZE  4096
+#define SIDECAR_TOPOLOGY_EXCLUDED_PROP "openhcl,sidecar-excluded-cpus"
+#define SIDECAR_TOPOLOGY_ERROR_SIZE    160
 
 struct sidecar_topology {
 	struct sidecar_plan_cpu cpus[SIDECAR_PLAN_MAX_CPUS];
@@ -30,6 +34,9 @@ struct sidecar_topology {
 	struct sidecar_plan_range used[SIDECAR_PLAN_MAX_USED_RANGES];
 	size_t used_count;
 	char cmdline[SIDECAR_TOPOLOGY_CMDLINE_SIZE];
+	/* /chosen/openhcl,sidecar-excluded-cpus, each below cpu_count. */
+	uint32_t excluded[SIDECAR_PLAN_MAX_CPUS];
+	size_t excluded_count;
 	char error[SIDECAR_TOPOLOGY_ERROR_SIZE];
 };
 

@@ -1,39 +1,50 @@
 // SPDX-License-Identifier: MIT
 /*
- * The node plan, following OpenHCL's start_sidecar() step by step:
- *  1. every vnode must be below SIDECAR_PLAN_MAX_VNODES;
- *  2. per vnode, keep the largest free RAM range (RAM minus used ranges);
- *  3. split runs of consecutive CPUs that share a vnode into
+ * The node plan, following OpenHCL's start_sidecar() (openhcl_boot/src/
+ * sidecar.rs at openvmm 1488a37b) and the per-CPU overrides of
+ * host_params/dt/mod.rs, step by step:
+ *  1. OPENHCL_SIDECAR=off declines;
+ *  2. with excluded CPUs, initial_state is specified (every excluded CPU
+ *     kernel-started) if the CPU count and every excluded index fit its
+ *     400 entries; otherwise the plan declines (OpenHCL's
+ *     DisabledServicing: sidecar is not used at all);
+ *  3. every vnode must be below SIDECAR_PLAN_MAX_VNODES;
+ *  4. split runs of consecutive CPUs that share a vnode into
  *     ceil(n / 32) chunks of ceil(n / chunks) CPUs (the last one shorter);
- *  4. decline when every chunk has a single CPU (nothing to offload);
- *  5. for each chunk, cut sidecar_required_memory(n) from the end of its
- *     vnode's free range, or else from the next vnode (cyclically) with
- *     room; decline when none has room.
+ *  5. decline when every chunk has a single CPU (nothing to offload);
+ *  6. skip every chunk with no CPU left for the sidecar to start (a single
+ *     CPU, or, with overrides, every AP excluded): no node, no memory, and
+ *     with overrides its base VP is kernel-started too;
+ *  7. for every other chunk, take sidecar_required_memory(n) bytes from
+ *     the bottom of the lowest free range of its vnode that is large
+ *     enough, or else of the lowest free range of any vnode (OpenHCL's
+ *     AddressSpaceManager, LowMemory policy); decline when none is; with
+ *     overrides, the node's base VP is kernel-started;
+ *  8. decline when every chunk was skipped.
+ * boot_cpus= lists every CPU the sidecar does not start.
  * Where OpenHCL would panic or silently truncate (unsorted CPUs,
  * overlapping RAM, more than SIDECAR_MAX_NODES chunks) we decline instead.
  */
 #include "mem_ranges.h"
 #include "sidecar_planner.h"
 
-#define PAGE_MASK ((uint64_t)SIDECAR_PAGE_SIZE - 1)
+#define PAGE_MASK     ((uint64_t)SIDECAR_PAGE_SIZE - 1)
+#define PER_CPU_LIMIT SIDECAR_NUM_CPUS_SUPPORTED_FOR_PER_CPU_STATE
 
-struct free_ranges {
-	uint64_t start[SIDECAR_PLAN_MAX_VNODES];
-	uint64_t end[SIDECAR_PLAN_MAX_VNODES];
+/* Every RAM range minus the used ranges, in address order: each used range
+ * splits at most one piece, so there are at most ram + used pieces. */
+#define MAX_PIECES (SIDECAR_PLAN_MAX_RAM_RANGES + SIDECAR_PLAN_MAX_USED_RANGES)
+
+struct free_pieces {
+	struct sidecar_plan_ram piece[MAX_PIECES];
+	size_t count;
 	uint32_t current_vnode;
 };
 
-static uint64_t free_len(const struct free_ranges *f, uint32_t vnode)
-{
-	return f->end[vnode] - f->start[vnode];
-}
-
-/* Keeps the largest page-aligned free piece per vnode; the first of equal
- * size wins, as in OpenHCL (which compares with a strict `>`). */
+/* Keeps every page-aligned free piece, in the order they come. */
 static void note_free_piece(void *ctx, uint64_t start, uint64_t end)
 {
-	struct free_ranges *f = ctx;
-	uint32_t v = f->current_vnode;
+	struct free_pieces *f = ctx;
 
 	/* A piece that starts in the last page of the 64-bit space holds no
 	 * whole page: rounding its start up would wrap to 0 and turn it into
@@ -42,12 +53,21 @@ static void note_free_piece(void *ctx, uint64_t start, uint64_t end)
 		return;
 	start = (start + PAGE_MASK) & ~PAGE_MASK;
 	end &= ~PAGE_MASK;
-	if (end <= start)
+	if (end <= start || f->count == MAX_PIECES)
 		return;
-	if (end - start > free_len(f, v)) {
-		f->start[v] = start;
-		f->end[v] = end;
+	f->piece[f->count++] = (struct sidecar_plan_ram){start, end, f->current_vnode};
+}
+
+/* memory.rs find_index(): the first free piece in address order on `vnode`
+ * (any vnode if `any`) with at least `len` bytes; -1 if none. */
+static long find_piece(const struct free_pieces *f, bool any, uint32_t vnode, uint64_t len)
+{
+	for (size_t i = 0; i < f->count; i++) {
+		if ((any || f->piece[i].vnode == vnode) &&
+		    f->piece[i].end - f->piece[i].start >= len)
+			return (long)i;
 	}
+	return -1;
 }
 
 static enum sidecar_plan_result decline(struct sidecar_plan *plan, const char *fmt, ...)
@@ -59,6 +79,7 @@ static enum sidecar_plan_result decline(struct sidecar_plan *plan, const char *f
 
 	plan->result = SIDECAR_PLAN_DECLINED;
 	plan->node_count = 0;
+	plan->skipped_count = 0;
 	plan->total_memory = 0;
 	plan->boot_cpus[0] = '\0';
 	va_start(ap, fmt);
@@ -75,10 +96,11 @@ static uint32_t chunk_size(uint32_t run)
 	return (run + chunks - 1) / chunks;
 }
 
-/* Splits the CPU list into nodes (step 3); returns false if there are more
- * than SIDECAR_MAX_NODES, with the number needed in *needed. */
-static bool split_nodes(const struct sidecar_plan_input *in, struct sidecar_plan *plan,
-			uint32_t *needed)
+/* Splits the CPU list into chunks (step 4), written to plan->nodes; returns
+ * false if there are more than SIDECAR_MAX_NODES, with the number in
+ * *needed. */
+static bool split_chunks(const struct sidecar_plan_input *in, struct sidecar_plan *plan,
+			 uint32_t *needed)
 {
 	uint32_t count = 0;
 	size_t i = 0;
@@ -109,31 +131,89 @@ static bool split_nodes(const struct sidecar_plan_input *in, struct sidecar_plan
 	return true;
 }
 
+/* sidecar.rs sidecar_node_is_empty(): no AP left for the sidecar. */
+static bool chunk_is_empty(const struct sidecar_plan *plan, const struct sidecar_plan_node *c)
+{
+	if (!plan->initial_state.per_cpu_state_specified)
+		return c->vp_count == 1;
+	for (uint32_t i = 1; i < c->vp_count; i++) {
+		if (plan->initial_state.sidecar_starts_cpu[c->base_vp + i])
+			return false;
+	}
+	return true;
+}
+
+bool sidecar_plan_sidecar_starts(const struct sidecar_plan *plan, uint32_t vp)
+{
+	if (plan->result != SIDECAR_PLAN_PLANNED)
+		return false;
+	for (uint32_t i = 0; i < plan->node_count; i++) {
+		const struct sidecar_plan_node *n = &plan->nodes[i];
+
+		if (vp <= n->base_vp || vp - n->base_vp >= n->vp_count)
+			continue;
+		/* A specified state covers every CPU: the count is at most 400. */
+		if (!plan->initial_state.per_cpu_state_specified)
+			return true;
+		return vp < PER_CPU_LIMIT && plan->initial_state.sidecar_starts_cpu[vp];
+	}
+	return false;
+}
+
 static void format_boot_cpus(struct sidecar_plan *plan)
 {
 	size_t used = sc_snprintf(plan->boot_cpus, sizeof(plan->boot_cpus), "boot_cpus=");
+	const char *comma = "";
 
-	/* 128 base VPs below 2048 take at most 650 bytes; sc_snprintf()
-	 * returns the untruncated length, so stop rather than index past
-	 * the buffer should that ever change. */
-	for (uint32_t i = 0; i < plan->node_count && used < sizeof(plan->boot_cpus); i++) {
+	/* sc_snprintf() returns the untruncated length: stop rather than
+	 * index past the buffer (SIDECAR_PLAN_BOOT_CPUS_SIZE fits the most). */
+	for (uint32_t vp = 0; vp < plan->cpu_count && used < sizeof(plan->boot_cpus); vp++) {
+		if (sidecar_plan_sidecar_starts(plan, vp))
+			continue;
 		used += sc_snprintf(plan->boot_cpus + used, sizeof(plan->boot_cpus) - used, "%s%u",
-				    i ? "," : "", plan->nodes[i].base_vp);
+				    comma, vp);
+		comma = ",";
 	}
+}
+
+/* Step 2 (host_params/dt/mod.rs): the servicing overrides. */
+static bool apply_overrides(const struct sidecar_plan_input *in, struct sidecar_plan *plan)
+{
+	uint32_t max_id = 0;
+
+	for (size_t i = 0; i < in->excluded_count; i++) {
+		if (in->excluded_cpus[i] > max_id)
+			max_id = in->excluded_cpus[i];
+	}
+	if (in->cpu_count > PER_CPU_LIMIT || max_id >= PER_CPU_LIMIT) {
+		decline(plan,
+			"too many CPUs for per-CPU state (%zu CPUs, highest excluded CPU %u, "
+			"at most %u)",
+			in->cpu_count, max_id, PER_CPU_LIMIT);
+		return false;
+	}
+	plan->initial_state.per_cpu_state_specified = 1;
+	for (size_t i = 0; i < in->excluded_count; i++)
+		plan->initial_state.sidecar_starts_cpu[in->excluded_cpus[i]] = 0;
+	return true;
 }
 
 enum sidecar_plan_result sidecar_plan_compute(const struct sidecar_plan_input *in,
 					      struct sidecar_plan *plan)
 {
+	struct free_pieces free;
 	struct sidecar_plan_ram ram[SIDECAR_PLAN_MAX_RAM_RANGES];
 	struct sidecar_plan_range used[SIDECAR_PLAN_MAX_USED_RANGES];
-	struct free_ranges free = {0};
+	struct sidecar_cmdline_options options;
 	size_t used_count = in->used_count;
-	uint32_t max_vnode = 0, needed;
+	uint32_t max_vnode = 0, needed, chunk_count, created = 0;
 	bool any_multi = false;
 
 	*plan = (struct sidecar_plan){.result = SIDECAR_PLAN_PLANNED};
 	plan->cpu_count = (uint32_t)in->cpu_count;
+	/* host_params/mod.rs: the default PerCpuState is all true. */
+	for (uint32_t i = 0; i < PER_CPU_LIMIT; i++)
+		plan->initial_state.sidecar_starts_cpu[i] = 1;
 
 	if (in->cpu_count == 0)
 		return decline(plan, "no CPUs in the topology");
@@ -146,6 +226,16 @@ enum sidecar_plan_result sidecar_plan_compute(const struct sidecar_plan_input *i
 	if (in->used_count > SIDECAR_PLAN_MAX_USED_RANGES)
 		return decline(plan, "%zu used ranges, at most %u supported", in->used_count,
 			       SIDECAR_PLAN_MAX_USED_RANGES);
+	if (in->excluded_count && !in->excluded_cpus)
+		return decline(plan, "%zu excluded CPUs but no list", in->excluded_count);
+
+	/* Steps 1 and 2. */
+	options = sidecar_cmdline_parse(in->cmdline);
+	if (!options.enabled)
+		return decline(plan, "disabled via command line (OPENHCL_SIDECAR=off)");
+	if (in->excluded_count && !apply_overrides(in, plan))
+		return plan->result;
+	plan->enable_logging = options.enable_logging;
 
 	for (size_t i = 0; i < in->cpu_count; i++) {
 		if (in->cpus[i].vp_index != i)
@@ -159,12 +249,12 @@ enum sidecar_plan_result sidecar_plan_compute(const struct sidecar_plan_input *i
 			max_vnode = in->ram[i].vnode;
 		ram[i] = in->ram[i];
 	}
-	/* Step 1. */
+	/* Step 3. */
 	if (max_vnode >= SIDECAR_PLAN_MAX_VNODES)
 		return decline(plan, "NUMA node %u too large (at most %u nodes)", max_vnode,
 			       SIDECAR_PLAN_MAX_VNODES);
 
-	/* Step 2: RAM must be a set of disjoint ranges; used ranges may overlap. */
+	/* RAM must be a set of disjoint ranges; used ranges may overlap. */
 	mem_ranges_sort_ram(ram, in->ram_count);
 	for (size_t i = 0; i < in->ram_count; i++) {
 		if (ram[i].end <= ram[i].start)
@@ -185,56 +275,60 @@ enum sidecar_plan_result sidecar_plan_compute(const struct sidecar_plan_input *i
 		used[i] = in->used[i];
 	}
 	mem_ranges_normalize(used, &used_count);
+	free.count = 0;
 	for (size_t i = 0; i < in->ram_count; i++) {
 		free.current_vnode = ram[i].vnode;
 		mem_ranges_subtract(ram[i].start, ram[i].end, used, used_count, note_free_piece,
 				    &free);
 	}
 
-	/* Steps 3 and 4. */
-	if (!split_nodes(in, plan, &needed))
+	/* Steps 4 and 5. */
+	if (!split_chunks(in, plan, &needed))
 		return decline(plan, "the CPUs form %u sidecar nodes, at most %u supported", needed,
 			       SIDECAR_MAX_NODES);
-	for (uint32_t i = 0; i < plan->node_count; i++)
+	chunk_count = plan->node_count;
+	for (uint32_t i = 0; i < chunk_count; i++)
 		any_multi |= plan->nodes[i].vp_count > 1;
 	if (!any_multi)
 		return decline(plan, "all NUMA nodes have one CPU");
 
-	plan->enable_logging = sidecar_cmdline_has_token(in->cmdline, "SIDECAR_LOGGING=1");
+	/* Steps 6 and 7: chunks are compacted into nodes in place (a node
+	 * index never passes its chunk's). */
+	for (uint32_t i = 0; i < chunk_count; i++) {
+		struct sidecar_plan_node chunk = plan->nodes[i], *node = &plan->nodes[created];
+		uint64_t required = sidecar_required_memory(chunk.vp_count);
+		long p;
 
-	/* Step 5. */
-	for (uint32_t i = 0; i < plan->node_count; i++) {
-		struct sidecar_plan_node *node = &plan->nodes[i];
-		uint64_t required = sidecar_required_memory(node->vp_count);
-		uint32_t vnode = node->vnode;
-
-		/* OpenHCL falls back when the local range is not strictly larger,
-		 * but accepts a remote range of exactly the right size; the
-		 * cyclic search ends with the local vnode itself. */
-		if (required >= free_len(&free, vnode)) {
-			bool found = false;
-
-			for (uint32_t k = 1; k <= max_vnode + 1; k++) {
-				uint32_t v = (vnode + k) % (max_vnode + 1);
-
-				if (free_len(&free, v) >= required) {
-					vnode = v;
-					found = true;
-					break;
-				}
-			}
-			if (!found)
-				return decline(
-					plan,
-					"not enough memory for sidecar node %u: needs %#llx bytes",
-					i, (unsigned long long)required);
+		if (chunk_is_empty(plan, &chunk)) {
+			if (plan->initial_state.per_cpu_state_specified)
+				plan->initial_state.sidecar_starts_cpu[chunk.base_vp] = 0;
+			plan->skipped[plan->skipped_count++] =
+				(struct sidecar_plan_skipped){chunk.base_vp, chunk.vp_count};
+			continue;
 		}
-		free.end[vnode] -= required;
-		node->mem_vnode = vnode;
-		node->memory_base = free.end[vnode];
+		p = find_piece(&free, false, chunk.vnode, required);
+		if (p < 0)
+			p = find_piece(&free, true, 0, required);
+		if (p < 0)
+			return decline(
+				plan,
+				"not enough memory for the sidecar node at VP %u: needs %#llx "
+				"bytes",
+				chunk.base_vp, (unsigned long long)required);
+		*node = chunk;
+		node->mem_vnode = free.piece[p].vnode;
+		node->memory_base = free.piece[p].start;
 		node->memory_size = required;
+		free.piece[p].start += required;
 		plan->total_memory += required;
+		if (plan->initial_state.per_cpu_state_specified)
+			plan->initial_state.sidecar_starts_cpu[chunk.base_vp] = 0;
+		created++;
 	}
+	plan->node_count = created;
+	/* Step 8. */
+	if (created == 0)
+		return decline(plan, "no nodes have sidecar-started APs");
 
 	format_boot_cpus(plan);
 	return plan->result;
@@ -251,4 +345,6 @@ void sidecar_plan_to_params(const struct sidecar_plan *plan, struct sidecar_para
 		params->nodes[i].base_vp = plan->nodes[i].base_vp;
 		params->nodes[i].vp_count = plan->nodes[i].vp_count;
 	}
+	/* sidecar.rs clones the overrides whole: all 1s when not specified. */
+	params->initial_state = plan->initial_state;
 }

@@ -237,11 +237,43 @@ static int read_bootargs(const void *fdt, struct sidecar_topology *topo)
 	return 0;
 }
 
+/* The per-CPU overrides (docs/topology-dt.md): one cell per CPU, each a VP
+ * index of this tree; duplicates are allowed (OpenHCL merges its two lists
+ * the same way). */
+static int read_excluded(const void *fdt, struct sidecar_topology *topo)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	const fdt32_t *cells;
+	int len;
+
+	topo->excluded_count = 0;
+	if (chosen < 0)
+		return 0;
+	cells = fdt_getprop(fdt, chosen, SIDECAR_TOPOLOGY_EXCLUDED_PROP, &len);
+	if (!cells)
+		return 0;
+	if (len < 0 || len % 4 != 0)
+		return fail(topo, "/chosen/%s is %d bytes, not whole cells",
+			    SIDECAR_TOPOLOGY_EXCLUDED_PROP, len);
+	if ((size_t)len / 4 > SIDECAR_PLAN_MAX_CPUS)
+		return fail(topo, "/chosen/%s has %d entries, at most %u supported",
+			    SIDECAR_TOPOLOGY_EXCLUDED_PROP, len / 4, SIDECAR_PLAN_MAX_CPUS);
+	for (int i = 0; i < len / 4; i++) {
+		uint32_t vp = fdt32_to_cpu(cells[i]);
+
+		if (vp >= topo->cpu_count)
+			return fail(topo, "/chosen/%s names CPU %u; the tree has %zu CPUs",
+				    SIDECAR_TOPOLOGY_EXCLUDED_PROP, vp, topo->cpu_count);
+		topo->excluded[topo->excluded_count++] = vp;
+	}
+	return 0;
+}
+
 int sidecar_topology_from_fdt(const void *fdt, size_t size, struct sidecar_topology *topo)
 {
 	int rc, addr_cells, size_cells;
 
-	topo->cpu_count = topo->ram_count = topo->used_count = 0;
+	topo->cpu_count = topo->ram_count = topo->used_count = topo->excluded_count = 0;
 	topo->cmdline[0] = '\0';
 	topo->error[0] = '\0';
 	/* Before any libfdt call: libfdt 1.6.1 crashes or overflows on
@@ -266,6 +298,8 @@ int sidecar_topology_from_fdt(const void *fdt, size_t size, struct sidecar_topol
 		rc = read_reserved(fdt, topo);
 	if (!rc)
 		rc = read_bootargs(fdt, topo);
+	if (!rc)
+		rc = read_excluded(fdt, topo);
 	return rc;
 }
 
@@ -279,5 +313,7 @@ struct sidecar_plan_input sidecar_topology_plan_input(const struct sidecar_topol
 		.used = topo->used,
 		.used_count = topo->used_count,
 		.cmdline = topo->cmdline,
+		.excluded_cpus = topo->excluded,
+		.excluded_count = topo->excluded_count,
 	};
 }

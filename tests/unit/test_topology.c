@@ -67,7 +67,10 @@ Test(topology, four_cpus)
 	in = sidecar_topology_plan_input(&topo);
 	cr_assert_eq(sidecar_plan_compute(&in, &plan), SIDECAR_PLAN_PLANNED);
 	cr_expect_eq(plan.node_count, 1);
-	cr_expect_eq(plan.nodes[0].memory_base, 512 * MiB - sidecar_required_memory(4));
+	/* The lowest free page: [0, 1M) and [1M, 5M) are used. */
+	cr_expect_eq(plan.nodes[0].memory_base, 5 * MiB);
+	cr_expect_eq(topo.excluded_count, 0);
+	cr_expect_eq(plan.initial_state.per_cpu_state_specified, 0);
 }
 
 Test(topology, two_vnodes_with_logging)
@@ -85,8 +88,36 @@ Test(topology, two_vnodes_with_logging)
 	cr_expect_eq(plan.node_count, 2);
 	cr_expect(plan.enable_logging);
 	cr_expect_eq(plan.nodes[1].mem_vnode, 1);
-	cr_expect_eq(plan.nodes[1].memory_base, 512 * MiB - sidecar_required_memory(6));
+	cr_expect_eq(plan.nodes[1].memory_base, 256 * MiB);
 	cr_expect_str_eq(plan.boot_cpus, "boot_cpus=0,6");
+}
+
+Test(topology, excluded_cpus)
+{
+	struct sidecar_plan_input in;
+
+	parse_file("8cpu-2vnode-overrides.dtb");
+	cr_assert_eq(topo.excluded_count, 2);
+	cr_expect_eq(topo.excluded[0], 5);
+	cr_expect_eq(topo.excluded[1], 2);
+	in = sidecar_topology_plan_input(&topo);
+	cr_expect_eq(in.excluded_cpus, topo.excluded);
+	cr_expect_eq(in.excluded_count, 2);
+	cr_assert_eq(sidecar_plan_compute(&in, &plan), SIDECAR_PLAN_PLANNED);
+	cr_expect_eq(plan.initial_state.per_cpu_state_specified, 1);
+	cr_expect_str_eq(plan.boot_cpus, "boot_cpus=0,2,4,5");
+
+	parse_file("8cpu-skip-node.dtb");
+	cr_expect_eq(topo.excluded_count, 4, "duplicates are kept (the planner merges them)");
+	in = sidecar_topology_plan_input(&topo);
+	cr_assert_eq(sidecar_plan_compute(&in, &plan), SIDECAR_PLAN_PLANNED);
+	cr_expect_eq(plan.node_count, 1);
+	cr_expect_str_eq(plan.boot_cpus, "boot_cpus=0,1,2,3,4");
+
+	parse_file("sidecar-off.dtb");
+	in = sidecar_topology_plan_input(&topo);
+	cr_expect_eq(sidecar_plan_compute(&in, &plan), SIDECAR_PLAN_DECLINED);
+	cr_expect_str_eq(plan.reason, "disabled via command line (OPENHCL_SIDECAR=off)");
 }
 
 Test(topology, remote_memory_and_sparse_apic_ids)
@@ -534,4 +565,84 @@ Test(topology_header, short_reason_buffer)
 	cr_expect_not(sidecar_fdt_blob_check(blob, 64, why, sizeof(why)));
 	cr_expect_eq(strlen(why), 7);
 	cr_expect_not(sidecar_fdt_blob_check(blob, 64, why, 0));
+}
+
+/* ---- /chosen/openhcl,sidecar-excluded-cpus ---- */
+
+/* Four CPUs, then /chosen with the property (absent if len < 0). */
+static void tree_with_excluded(const void *cells, int len)
+{
+	begin();
+	cpus_begin();
+	for (uint32_t i = 0; i < 4; i++) {
+		fdt32_t id = cpu_to_fdt32(i);
+		char name[16];
+
+		snprintf(name, sizeof(name), "cpu@%u", i);
+		cpu(name, &id, 4);
+	}
+	cpus_end();
+	cr_assert_eq(fdt_begin_node(blob, "chosen"), 0);
+	if (len >= 0)
+		cr_assert_eq(fdt_property(blob, SIDECAR_TOPOLOGY_EXCLUDED_PROP, cells, len), 0);
+	cr_assert_eq(fdt_end_node(blob), 0);
+	finish();
+}
+
+Test(topology_excluded, read)
+{
+	fdt32_t cells[] = {cpu_to_fdt32(3), cpu_to_fdt32(0), cpu_to_fdt32(3)};
+
+	tree_with_excluded(cells, sizeof(cells));
+	cr_assert_eq(sidecar_topology_from_fdt(blob, sizeof(blob), &topo), 0, "%s", topo.error);
+	cr_assert_eq(topo.excluded_count, 3);
+	cr_expect_eq(topo.excluded[0], 3);
+	cr_expect_eq(topo.excluded[1], 0);
+	cr_expect_eq(topo.excluded[2], 3);
+}
+
+Test(topology_excluded, absent_or_empty_means_no_overrides)
+{
+	tree_with_excluded(NULL, -1);
+	cr_assert_eq(sidecar_topology_from_fdt(blob, sizeof(blob), &topo), 0, "%s", topo.error);
+	cr_expect_eq(topo.excluded_count, 0);
+	tree_with_excluded("", 0);
+	cr_assert_eq(sidecar_topology_from_fdt(blob, sizeof(blob), &topo), 0, "%s", topo.error);
+	cr_expect_eq(topo.excluded_count, 0);
+}
+
+Test(topology_excluded, refused)
+{
+	fdt32_t cells[] = {cpu_to_fdt32(1), cpu_to_fdt32(4)};
+	static fdt32_t many[SIDECAR_PLAN_MAX_CPUS + 1];
+
+	tree_with_excluded(cells, 6);
+	expect_error("/chosen/openhcl,sidecar-excluded-cpus is 6 bytes, not whole cells");
+	tree_with_excluded(cells, sizeof(cells));
+	expect_error("/chosen/openhcl,sidecar-excluded-cpus names CPU 4; the tree has 4 CPUs");
+	cells[1] = cpu_to_fdt32(0xFFFFFFFF);
+	tree_with_excluded(cells, sizeof(cells));
+	expect_error("names CPU 4294967295");
+	/* Bounded before anything is stored, duplicates or not. */
+	{
+		static _Alignas(8) char big[16384];
+
+		cr_assert_eq(fdt_create(big, sizeof(big)), 0);
+		cr_assert_eq(fdt_finish_reservemap(big), 0);
+		cr_assert_eq(fdt_begin_node(big, ""), 0);
+		cr_assert_eq(fdt_begin_node(big, "cpus"), 0);
+		cr_assert_eq(fdt_begin_node(big, "cpu@0"), 0);
+		cr_assert_eq(fdt_property_u32(big, "reg", 0), 0);
+		cr_assert_eq(fdt_end_node(big), 0);
+		cr_assert_eq(fdt_end_node(big), 0);
+		cr_assert_eq(fdt_begin_node(big, "chosen"), 0);
+		cr_assert_eq(fdt_property(big, SIDECAR_TOPOLOGY_EXCLUDED_PROP, many, sizeof(many)),
+			     0);
+		cr_assert_eq(fdt_end_node(big), 0);
+		cr_assert_eq(fdt_end_node(big), 0);
+		cr_assert_eq(fdt_finish(big), 0);
+		cr_assert_eq(sidecar_topology_from_fdt(big, sizeof(big), &topo), -1);
+		cr_expect_str_eq(topo.error, "/chosen/openhcl,sidecar-excluded-cpus has 2049 "
+					     "entries, at most 2048 supported");
+	}
 }

@@ -3,7 +3,7 @@
  * sidecar-plan: prints the sidecar boot plan for a topology device tree,
  * computed by the same planner the boot shim runs.
  *
- *   sidecar-plan [--cmdline TEXT] [--params FILE] TOPOLOGY.dtb
+ *   sidecar-plan [--cmdline TEXT] [--exclude-cpus LIST] [--params FILE] TOPOLOGY.dtb
  *
  * Exit status: 0 planned, 3 declined (the reason is printed), 1 on bad
  * usage or an unreadable or malformed device tree, 2 on a write error.
@@ -16,7 +16,7 @@
 #include "sidecar_topology.h"
 
 #define EXIT_DECLINED 3
-#define MAX_DTB_SIZE (16u << 20)
+#define MAX_DTB_SIZE  (16u << 20)
 
 static void emit_stdout(void *ctx, const char *text, size_t len)
 {
@@ -72,16 +72,49 @@ static int write_params(const char *path, const struct sidecar_plan *plan)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: sidecar-plan [--cmdline TEXT] [--params FILE] TOPOLOGY.dtb\n"
-		     "  --cmdline TEXT  use TEXT instead of /chosen/bootargs\n"
-		     "  --params FILE   also write the sidecar_params page to FILE\n");
+	fprintf(out,
+		"usage: sidecar-plan [--cmdline TEXT] [--exclude-cpus LIST] [--params FILE] "
+		"TOPOLOGY.dtb\n"
+		"  --cmdline TEXT       use TEXT instead of /chosen/bootargs\n"
+		"  --exclude-cpus LIST  the CPUs the main kernel must start, comma-separated VP\n"
+		"                       indexes (\"\" for none), instead of\n"
+		"                       /chosen/" SIDECAR_TOPOLOGY_EXCLUDED_PROP "\n"
+		"  --params FILE        also write the sidecar_params page to FILE\n");
+}
+
+/* "2,5,17" into topo->excluded, with the tree's rule: each a CPU of it. */
+static bool parse_excluded(const char *list, struct sidecar_topology *topo)
+{
+	const char *p = list;
+	bool ok = true;
+
+	topo->excluded_count = 0;
+	while (ok && *p) {
+		char *end;
+		unsigned long vp;
+
+		errno = 0;
+		vp = strtoul(p, &end, 10);
+		ok = *p >= '0' && *p <= '9' && !errno && vp < topo->cpu_count &&
+		     topo->excluded_count < SIDECAR_PLAN_MAX_CPUS &&
+		     (!*end || (*end == ',' && end[1]));
+		if (ok)
+			topo->excluded[topo->excluded_count++] = (uint32_t)vp;
+		p = *end ? end + 1 : end;
+	}
+	if (!ok)
+		fprintf(stderr,
+			"sidecar-plan: --exclude-cpus '%s': expected comma-separated VP indexes "
+			"below %zu\n",
+			list, topo->cpu_count);
+	return ok;
 }
 
 int main(int argc, char **argv)
 {
 	static struct sidecar_topology topo;
 	static struct sidecar_plan plan;
-	const char *params_path = NULL, *cmdline = NULL, *dtb_path = NULL;
+	const char *params_path = NULL, *cmdline = NULL, *dtb_path = NULL, *excluded = NULL;
 	struct sidecar_plan_input input;
 	size_t size = 0;
 	void *fdt;
@@ -94,6 +127,8 @@ int main(int argc, char **argv)
 			params_path = argv[++i];
 		} else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) {
 			cmdline = argv[++i];
+		} else if (!strcmp(argv[i], "--exclude-cpus") && i + 1 < argc) {
+			excluded = argv[++i];
 		} else if (argv[i][0] != '-' && !dtb_path) {
 			dtb_path = argv[i];
 		} else {
@@ -116,6 +151,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(fdt);
+	if (excluded && !parse_excluded(excluded, &topo))
+		return 1;
 
 	input = sidecar_topology_plan_input(&topo);
 	if (cmdline)
