@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The user-space interface of the sidecar driver (sidecar.ko): one misc
- * device per sidecar node, /dev/sidecarN (or /dev/mshv_vtl_sidecarN with
- * the module parameter mshv_names=1, for OpenHCL's user space). The ioctl
- * numbers and semantics are OpenHCL's (mshv_vtl sidecar ioctls).
+ * device per sidecar node, /dev/mshv_vtl_sidecarN as OpenHCL's user space
+ * expects (or /dev/sidecarN with the module parameter mshv_names=0). The
+ * ioctl numbers and semantics are OpenHCL's (mshv_vtl sidecar ioctls).
  *
  * CPU numbers are Linux CPU numbers, which equal VP indexes: the driver
  * refuses to load when the firmware's CPU order and the VP order differ.
