@@ -183,6 +183,40 @@ Test(vmmlib_vp, other_driver_errors)
 	sidecar_vp_release(vp);
 }
 
+/*
+ * A signal to the thread in a synchronous command: the driver stops the
+ * command, waits for the CPU and returns 0, as OpenHCL's does; the call
+ * returns the command's own result, never EINTR.
+ */
+Test(vmmlib_vp, signal_during_sync_command)
+{
+	struct hv_register_assoc bad = { .name = 0x7FFF0000 };
+	union hv_register_value v = { .reg64 = 0x5151 };
+	struct fake_log_entry log[4];
+	struct sidecar_vp *vp;
+
+	vf_open_two_nodes();
+	vp = vf_acquire(2);
+	fake_signal_next_run(fake, 2);
+	cr_expect_eq(sidecar_vp_set_register(vp, HV_X64_REGISTER_R12, &v), 0, "%s",
+		     sidecar_vp_error_message(vp));
+	memset(&v, 0, sizeof(v));
+	fake_signal_next_run(fake, 2);
+	cr_expect_eq(sidecar_vp_get_register(vp, HV_X64_REGISTER_R12, &v), 0, "%s",
+		     sidecar_vp_error_message(vp));
+	cr_expect_eq(v.reg64, 0x5151, "the command ran to its end");
+	/* A failing command still reports its own failure. */
+	fake_signal_next_run(fake, 2);
+	cr_expect_eq(sidecar_vp_get_registers(vp, HV_INPUT_VTL_CURRENT, &bad, 1),
+		     -SIDECAR_VMM_EHV);
+	cr_expect_eq(sidecar_vp_hv_status(vp), HV_STATUS_UNKNOWN_REGISTER_NAME);
+	fake_signal_next_run(fake, 2);
+	cr_expect_eq(sidecar_vp_test(vp), 0);
+	cr_expect_eq(fake_log(fake, 2, log, 4), 4u, "one command each, not run again");
+	cr_expect_eq(fake_cpu_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
+	sidecar_vp_release(vp);
+}
+
 /* ---- Registers ---- */
 
 static uint64_t value_for(hv_register_name_t name)

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * The emulated sidecar driver of the library's unit tests (fake_driver.h).
- * The driver side of every control-page transition goes through
- * sidecar/control_ops.h, exactly as sidecar.ko does it; the other side is
- * the real sidecar core running on the hosted platform.
+ * Its per-CPU command state machine is sidecar.ko's own, compiled from
+ * driver/cmd_state.c: every rule (who may start, stop and read a CPU, what
+ * RUN returns after a signal, what close undoes) is the shipping one. This
+ * file is only the machine's platform, as node.c and dev.c are in the
+ * kernel: a pthread mutex for the node lock, a condition variable for the
+ * wait queues, an "interrupt thread" per node for the response IPIs and
+ * the scan, eventfds for poll. The other side of the control page is the
+ * real sidecar core running on the hosted platform.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,76 +24,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fake_driver.h"
-#include "sc_dispatch.h"
-#include "sc_hosted.h"
+#include "fake_internal.h"
 #include "sidecar_vmm.h"
 
 #define REQUEST_VECTOR	0xF0
 #define RESPONSE_VECTOR 0xF3
 #define RESPONSE_APIC	0x42
-#define QUEUE_SIZE	(FAKE_MAX_CPUS + 16)
-#define REGS_PER_CPU	128
 #define WAIT_SLICE_MS	100
+/* The fake's stand-in for sidecar_stop_bound(): the hosted core answers a
+ * STOP at once, so only a broken test gets near it. */
+#define STOP_BOUND_MS 10000
 
-/* The driver's per-VP states (OpenHCL's VP_STATE_*). */
-enum {
-	VP_AVAIL,
-	VP_SYNC,
-	VP_ASYNC,
-	VP_STOPPING,
-	VP_STOPPED,
-	VP_REMOVED = 0xFF,
-};
-
-struct fake_node;
-
-struct fake_cpu {
-	struct sc_hosted_cpu hc;
-	struct fake_node *node;
-	uint32_t index;
-	bool started;
-	/* Under node->lock. */
-	uint8_t vp_state;
-	unsigned int owner; /* file of an asynchronous command */
-	struct fake_log_entry log[FAKE_LOG_SIZE];
-	unsigned int log_count;
-	/* The guest, touched only by the CPU's thread while it runs a command. */
-	struct {
-		hv_register_name_t name;
-		union hv_register_value value;
-	} regs[REGS_PER_CPU];
-	unsigned int nregs;
-	uint64_t last_command;
-	unsigned int attempts;
-	/* Set by the test. */
-	atomic_int mode;
-	atomic_uint after;
-	atomic_uint_fast64_t runs;
-};
-
-struct fake_file {
-	bool open;
-	int efd;
-	uint32_t queue[QUEUE_SIZE];
-	unsigned int head, len;
-};
-
-struct fake_node {
-	struct fake_driver *fake;
-	unsigned int index;
-	uint32_t base_cpu, cpu_count, per_cpu_shmem;
-	struct sidecar_control_page *control;
-	uint8_t *shmem;
-	struct sc_hosted_host host;
-	struct fake_cpu cpus[FAKE_MAX_CPUS];
-	pthread_t irq_thread;
-	atomic_bool stopping;
-	pthread_mutex_t lock;
-	pthread_cond_t cond; /* a scan ran: statuses may have changed */
-	struct fake_file files[FAKE_MAX_FILES];
-	char *status_text;
-};
+/* cmd_state.c's errno values are the C library's. */
+_Static_assert(SC_CMD_ENOENT == ENOENT && SC_CMD_EIO == EIO && SC_CMD_EBUSY == EBUSY &&
+		       SC_CMD_EINVAL == EINVAL,
+	       "cmd_state.h errno values");
 
 struct fake_driver {
 	struct fake_config config;
@@ -112,159 +62,80 @@ struct fake_driver {
 	void *guest_map;
 };
 
-/* ---- The fake VP backend ---- */
-
-static struct fake_cpu *cpu_of_vp(struct sc_vp *vp)
-{
-	return vp->backend_state;
-}
-
-static union hv_register_value *find_reg(struct fake_cpu *c, hv_register_name_t name, bool add)
-{
-	for (unsigned int i = 0; i < c->nregs; i++) {
-		if (c->regs[i].name == name)
-			return &c->regs[i].value;
-	}
-	if (!add || c->nregs == REGS_PER_CPU)
-		return NULL;
-	c->regs[c->nregs].name = name;
-	memset(&c->regs[c->nregs].value, 0, sizeof(c->regs[c->nregs].value));
-	return &c->regs[c->nregs++].value;
-}
-
-static hv_status_t fake_get(struct sc_vp *vp, hv_register_name_t name,
-			    union hv_register_value *value)
-{
-	union hv_register_value *v;
-
-	if (!sidecar_vmm_register_name(name))
-		return HV_STATUS_UNKNOWN_REGISTER_NAME;
-	v = find_reg(cpu_of_vp(vp), name, false);
-	if (v)
-		*value = *v;
-	else
-		memset(value, 0, sizeof(*value));
-	return HV_STATUS_SUCCESS;
-}
-
-static hv_status_t fake_set(struct sc_vp *vp, hv_register_name_t name,
-			    const union hv_register_value *value)
-{
-	union hv_register_value *v;
-
-	if (!sidecar_vmm_register_name(name))
-		return HV_STATUS_UNKNOWN_REGISTER_NAME;
-	/* A 64-bit register with bits above 63 set is not a valid value. */
-	if (sidecar_vmm_register_kind(name) == SIDECAR_REGISTER_U64 && value->reg128.high)
-		return HV_STATUS_INVALID_REGISTER_VALUE;
-	v = find_reg(cpu_of_vp(vp), name, true);
-	if (!v)
-		return HV_STATUS_INSUFFICIENT_MEMORY;
-	*v = *value;
-	return HV_STATUS_SUCCESS;
-}
-
-static void fill_header(struct sc_vp *vp, struct hv_x64_intercept_message_header *h, uint8_t length)
-{
-	union hv_register_value *rip = find_reg(cpu_of_vp(vp), HV_X64_REGISTER_RIP, false);
-
-	memset(h, 0, sizeof(*h));
-	h->vp_index = vp->vp_index;
-	h->instruction_length_and_cr8 = length;
-	h->intercept_access_type = HV_INTERCEPT_ACCESS_WRITE;
-	h->rip = rip ? rip->reg64 : 0;
-	h->rflags = 0x2;
-}
-
-static enum sc_run_result fake_run_once(struct sc_vp *vp, struct sidecar_command_page *cp)
-{
-	struct fake_cpu *c = cpu_of_vp(vp);
-	int mode = atomic_load(&c->mode);
-	struct hv_message *m = &cp->intercept_message;
-
-	atomic_fetch_add(&c->runs, 1);
-	/* vp->commands only changes between commands: a new value is a new
-	 * RUN_VP. */
-	if (c->last_command != vp->commands + 1) {
-		c->last_command = vp->commands + 1;
-		c->attempts = 0;
-	}
-	c->attempts++;
-	switch (mode) {
-	case FAKE_RUN_FAIL:
-		sc_command_error(cp, "guest state invalid on VP %u", vp->vp_index);
-		return SC_RUN_FAILED;
-	case FAKE_RUN_IO:
-	case FAKE_RUN_HALT:
-		if (c->attempts < atomic_load(&c->after))
-			return SC_RUN_CONTINUE;
-		memset(m, 0, sizeof(*m));
-		/* The guest "executed" something: RCX counts the exits. */
-		cp->cpu_context.gps[SIDECAR_CPU_CONTEXT_RCX]++;
-		if (mode == FAKE_RUN_IO) {
-			struct hv_x64_io_port_intercept_message io;
-
-			memset(&io, 0, sizeof(io));
-			fill_header(vp, &io.header, 2); /* out 0xe9, al */
-			io.port_number = 0xE9;
-			io.access_info = 1;
-			io.rax = cp->cpu_context.gps[SIDECAR_CPU_CONTEXT_RAX];
-			m->header.typ = HV_MESSAGE_TYPE_X64_IO_PORT_INTERCEPT;
-			m->header.len = sizeof(io);
-			memcpy(m->payload_buffer, &io, sizeof(io));
-		} else {
-			struct hv_x64_halt_message halt;
-
-			fill_header(vp, &halt.header, 1);
-			m->header.typ = HV_MESSAGE_TYPE_X64_HALT;
-			m->header.len = sizeof(halt);
-			memcpy(m->payload_buffer, &halt, sizeof(halt));
-		}
-		return SC_RUN_INTERCEPT;
-	default: {
-		/* Spinning: give the other threads (and TSan) room. */
-		struct timespec ts = {0, 20000};
-
-		nanosleep(&ts, NULL);
-		return SC_RUN_CONTINUE;
-	}
-	}
-}
-
-static hv_status_t fake_translate(struct sc_vp *vp, uint64_t gvn, uint64_t flags,
-				  struct hv_translate_virtual_address_ex_output_x64 *out)
-{
-	(void)vp;
-	/* 48-bit virtual addresses: 36-bit page numbers. */
-	if (gvn >> 36)
-		return HV_STATUS_INVALID_PARAMETER;
-	if (flags & HV_TRANSLATE_GVA_VALIDATE_EXECUTE) {
-		out->translation_result.result = HV_TRANSLATE_GVA_PRIVILEGE_VIOLATION;
-		return HV_STATUS_SUCCESS;
-	}
-	out->translation_result.result =
-		HV_TRANSLATE_GVA_SUCCESS |
-		((uint64_t)HV_CACHE_TYPE_WRITE_BACK << HV_TRANSLATE_GVA_RESULT_CACHE_TYPE_SHIFT);
-	out->gpa_page = gvn + 0x100;
-	return HV_STATUS_SUCCESS;
-}
-
-static const struct sc_vp_backend fake_backend = {
-	.name = "fake",
-	.run_once = fake_run_once,
-	.get_register = fake_get,
-	.set_register = fake_set,
-	.translate_gva = fake_translate,
-};
-
-/* ---- Helpers ---- */
+/* ---- The state machine's platform (node.c's part in the kernel) ---- */
 
 static uint8_t status_of(struct fake_node *node, uint32_t i)
 {
 	return sidecar_cpu_status(node->control, i);
 }
 
-/* Waits on the node's condition variable for a scan; lock held. */
+/* An eventfd is readable while its file has something to read: the
+ * machine's queue (sc_cmd_readable()) or a stray report. Lock held. */
+static void sync_readable(struct fake_node *node)
+{
+	for (unsigned int f = 0; f < FAKE_MAX_FILES; f++) {
+		struct fake_file *file = &node->files[f];
+		bool want;
+		uint64_t v = 1;
+
+		if (!file->open)
+			continue;
+		want = sc_cmd_readable(&file->cmd) || file->nstray > 0;
+		if (want == file->readable)
+			continue;
+		if (want ? write(file->efd, &v, sizeof(v)) < 0 : read(file->efd, &v, sizeof(v)) < 0)
+			continue;
+		file->readable = want;
+	}
+}
+
+static void op_send_request(void *ctx, unsigned int i, enum sc_cmd_request why)
+{
+	struct fake_node *node = ctx;
+
+	(void)why;
+	sc_hosted_kick(&node->cpus[i].hc);
+}
+
+/* No watchdog: the interrupt thread scans every WAIT_SLICE_MS anyway. */
+static void op_node_busy(void *ctx)
+{
+	(void)ctx;
+}
+
+static void op_wake_cpu(void *ctx, unsigned int i)
+{
+	struct fake_node *node = ctx;
+
+	(void)i;
+	pthread_cond_broadcast(&node->cond);
+}
+
+static void op_wake_node(void *ctx)
+{
+	struct fake_node *node = ctx;
+
+	sync_readable(node);
+	pthread_cond_broadcast(&node->cond);
+}
+
+/* The hosted core writes no crash records. */
+static enum sc_cmd_gone op_vanished(void *ctx, unsigned int i)
+{
+	(void)ctx;
+	(void)i;
+	return SC_GONE_VANISHED;
+}
+
+static const struct sc_cmd_ops fake_cmd_ops = {
+	.send_request = op_send_request,
+	.node_busy = op_node_busy,
+	.wake_cpu = op_wake_cpu,
+	.wake_node = op_wake_node,
+	.vanished = op_vanished,
+};
+
+/* Waits on the node's condition variable for up to a slice; lock held. */
 static void wait_scan(struct fake_node *node)
 {
 	struct timespec t;
@@ -278,35 +149,42 @@ static void wait_scan(struct fake_node *node)
 	pthread_cond_timedwait(&node->cond, &node->lock, &t);
 }
 
-static void push_stop(struct fake_node *node, unsigned int f, uint32_t cpu)
+static uint64_t now_ms(void)
 {
-	struct fake_file *file = &node->files[f];
+	struct timespec t;
 
-	if (!file->open || file->len == QUEUE_SIZE)
-		return;
-	file->queue[(file->head + file->len) % QUEUE_SIZE] = cpu;
-	file->len++;
-	/* The file is readable while its queue is not empty. */
-	if (write(file->efd, &(uint64_t){1}, sizeof(uint64_t)) < 0)
-		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* The driver's interrupt handler and scan: a response IPI means some CPU
- * changed its status; stops of asynchronous commands go to their files. */
-static void scan(struct fake_node *node)
+/* Waits, lock held, until CPU i's command ended or STOP_BOUND_MS passed. */
+static bool wait_ended(struct fake_node *node, uint32_t i)
+{
+	uint64_t deadline = now_ms() + STOP_BOUND_MS;
+
+	while (!sc_cmd_ended(&node->cmd, i)) {
+		if (now_ms() >= deadline)
+			return false;
+		wait_scan(node);
+	}
+	return true;
+}
+
+/* sidecar_cpu_expire_locked(): look once more, then give the CPU up. */
+static void expire(struct fake_node *node, uint32_t i)
 {
 	sidecar_take_attention(node->control);
-	pthread_mutex_lock(&node->lock);
-	for (uint32_t i = 0; i < node->cpu_count; i++) {
-		struct fake_cpu *c = &node->cpus[i];
-		uint8_t s = status_of(node, i);
+	sc_cmd_scan_locked(&node->cmd);
+	if (node->cmd_cpus[i].active && !node->cmd_cpus[i].gone)
+		sc_cmd_lose_locked(&node->cmd, i);
+}
 
-		if ((s == SIDECAR_CPU_STATUS_IDLE || s == SIDECAR_CPU_STATUS_REMOVED) &&
-		    (c->vp_state == VP_ASYNC || c->vp_state == VP_STOPPING)) {
-			c->vp_state = VP_STOPPED;
-			push_stop(node, c->owner, node->base_cpu + i);
-		}
-	}
+/* The driver's response interrupt: a CPU changed its status. */
+static void scan(struct fake_node *node)
+{
+	pthread_mutex_lock(&node->lock);
+	sidecar_take_attention(node->control);
+	sc_cmd_scan_locked(&node->cmd);
 	pthread_cond_broadcast(&node->cond);
 	pthread_mutex_unlock(&node->lock);
 }
@@ -330,6 +208,8 @@ static void wake_irq_thread(struct fake_node *node)
 	pthread_cond_broadcast(&node->host.cond);
 	pthread_mutex_unlock(&node->host.lock);
 }
+
+/* ---- Helpers ---- */
 
 static int injected(struct fake_driver *fake, enum fake_op op)
 {
@@ -372,7 +252,7 @@ static struct fake_cpu *cpu_in(struct fake_node *node, uint32_t cpu)
 	return &node->cpus[cpu - node->base_cpu];
 }
 
-static struct fake_cpu *find_cpu(struct fake_driver *fake, uint32_t cpu)
+struct fake_cpu *fake_find_cpu(struct fake_driver *fake, uint32_t cpu)
 {
 	for (unsigned int n = 0; n < fake->config.node_count; n++) {
 		struct fake_cpu *c = cpu_in(&fake->nodes[n], cpu);
@@ -383,42 +263,25 @@ static struct fake_cpu *find_cpu(struct fake_driver *fake, uint32_t cpu)
 	return NULL;
 }
 
-/* sidecar_claim(): AVAIL -> state; lock held. */
-static int claim(struct fake_cpu *c, uint8_t state)
+/* What the command page asks, as the driver found it before the start. */
+static struct fake_log_entry snapshot(struct fake_cpu *c, bool async)
 {
-	if (c->vp_state == VP_AVAIL) {
-		c->vp_state = state;
-		return 0;
-	}
-	return c->vp_state == VP_REMOVED ? -ENOENT : -EBUSY;
+	const struct sidecar_command_page *page =
+		(const struct sidecar_command_page *)(const void *)(c->node->shmem +
+								    (size_t)c->index *
+									    c->node->per_cpu_shmem);
+	struct fake_log_entry e = {.command = page->command, .async = async};
+
+	if (page->command == SIDECAR_COMMAND_GET_VP_REGISTERS ||
+	    page->command == SIDECAR_COMMAND_SET_VP_REGISTERS)
+		e.count = sidecar_request_get_set((struct sidecar_command_page *)page)->count;
+	return e;
 }
 
-static void log_command(struct fake_cpu *c, bool async)
+static void add_log(struct fake_cpu *c, const struct fake_log_entry *e)
 {
-	struct sidecar_command_page *page =
-		(struct sidecar_command_page *)(void *)(c->node->shmem +
-							(size_t)c->index * c->node->per_cpu_shmem);
-	struct fake_log_entry *e;
-
-	if (c->log_count >= FAKE_LOG_SIZE)
-		return;
-	e = &c->log[c->log_count++];
-	e->command = page->command;
-	e->async = async;
-	e->count = (page->command == SIDECAR_COMMAND_GET_VP_REGISTERS ||
-		    page->command == SIDECAR_COMMAND_SET_VP_REGISTERS)
-			   ? sidecar_request_get_set(page)->count
-			   : 0;
-}
-
-/* IDLE -> RUN and the request IPI; lock held. */
-static int start_cpu(struct fake_cpu *c)
-{
-	if (!sidecar_cpu_status_transition(c->node->control, c->index, SIDECAR_CPU_STATUS_IDLE,
-					   SIDECAR_CPU_STATUS_RUN))
-		return -EIO;
-	sc_hosted_kick(&c->hc);
-	return 0;
+	if (c->log_count < FAKE_LOG_SIZE)
+		c->log[c->log_count++] = *e;
 }
 
 /* ---- Transport ---- */
@@ -484,7 +347,9 @@ static int f_open(void *ctx, const char *name)
 	}
 	node->files[f].open = true;
 	node->files[f].efd = efd;
-	node->files[f].head = node->files[f].len = 0;
+	node->files[f].readable = false;
+	node->files[f].nstray = 0;
+	sc_cmd_file_init(&node->files[f].cmd, &node->cmd, node->files[f].ring);
 	pthread_mutex_unlock(&node->lock);
 
 	pthread_mutex_lock(&fake->lock);
@@ -500,11 +365,17 @@ static int f_open(void *ctx, const char *name)
 	return efd;
 }
 
-/* Closing stops and waits for every command the file started. */
+/*
+ * Closing stops every command the file started and waits until all of
+ * them ended (bounded: a CPU that does not answer is given up), then frees
+ * them and the ended-unread ones: sidecar_release().
+ */
 static void f_close(void *ctx, int fd)
 {
 	struct fake_driver *fake = ctx;
 	struct fake_node *node;
+	struct fake_file *file;
+	uint64_t deadline = now_ms() + STOP_BOUND_MS;
 	unsigned int f;
 
 	pthread_mutex_lock(&fake->lock);
@@ -517,25 +388,18 @@ static void f_close(void *ctx, int fd)
 	pthread_mutex_unlock(&fake->lock);
 	if (!lookup(fake, fd, &node, &f))
 		return;
+	file = &node->files[f];
 	pthread_mutex_lock(&node->lock);
+	sc_cmd_release_stop_locked(&node->cmd, &file->cmd);
+	while (!sc_cmd_file_quiet(&file->cmd) && now_ms() < deadline)
+		wait_scan(node);
 	for (uint32_t i = 0; i < node->cpu_count; i++) {
-		struct fake_cpu *c = &node->cpus[i];
-
-		if (c->owner != f || (c->vp_state != VP_ASYNC && c->vp_state != VP_STOPPING &&
-				      c->vp_state != VP_STOPPED))
-			continue;
-		if (c->vp_state != VP_STOPPED) {
-			c->vp_state = VP_STOPPING;
-			if (sidecar_cpu_status_transition(node->control, i, SIDECAR_CPU_STATUS_RUN,
-							  SIDECAR_CPU_STATUS_STOP))
-				sc_hosted_kick(&c->hc);
-			while (c->vp_state != VP_STOPPED)
-				wait_scan(node);
-		}
-		c->vp_state = VP_AVAIL;
+		if (sc_cmd_release_straggler_locked(&node->cmd, &file->cmd, i))
+			expire(node, i);
 	}
-	node->files[f].open = false;
-	node->files[f].len = 0;
+	sc_cmd_release_end_locked(&node->cmd, &file->cmd);
+	file->open = false;
+	file->nstray = 0;
 	pthread_mutex_unlock(&node->lock);
 
 	pthread_mutex_lock(&fake->lock);
@@ -635,60 +499,48 @@ static void f_munmap(void *ctx, void *addr, size_t length)
 	}
 }
 
-static int f_run(struct fake_node *node, struct fake_cpu *c)
+/*
+ * sidecar_ioctl_run(): start, wait until the CPU is IDLE again. A "signal"
+ * (fake_signal_next_run()) arrives right after the start: the command is
+ * stopped and waited for, bounded, and RUN returns what the machine says.
+ */
+static int f_run(struct fake_node *node, struct fake_file *file, struct fake_cpu *c)
 {
-	int r = claim(c, VP_SYNC);
+	struct fake_log_entry e = snapshot(c, false);
+	int r = sc_cmd_start_locked(&node->cmd, &file->cmd, c->index, false);
 
 	if (r)
 		return r;
-	log_command(c, false);
-	r = start_cpu(c);
-	if (r == 0) {
-		while (status_of(node, c->index) != SIDECAR_CPU_STATUS_IDLE)
+	add_log(c, &e);
+	if (c->signal_next_run) {
+		c->signal_next_run = false;
+		sc_cmd_cancel_locked(&node->cmd, c->index);
+		if (!wait_ended(node, c->index))
+			expire(node, c->index);
+	} else {
+		while (!sc_cmd_ended(&node->cmd, c->index))
 			wait_scan(node);
 	}
-	c->vp_state = VP_AVAIL;
-	return r;
+	return sc_cmd_run_finish_locked(&node->cmd, c->index);
 }
 
-static int f_start(unsigned int f, struct fake_cpu *c)
+static int f_start(struct fake_node *node, struct fake_file *file, struct fake_cpu *c)
 {
-	int r = claim(c, VP_ASYNC);
+	struct fake_log_entry e = snapshot(c, true);
+	int r = sc_cmd_start_locked(&node->cmd, &file->cmd, c->index, true);
 
-	if (r)
-		return r;
-	c->owner = f;
-	log_command(c, true);
-	r = start_cpu(c);
-	if (r)
-		c->vp_state = VP_AVAIL;
+	if (r == 0)
+		add_log(c, &e);
 	return r;
-}
-
-static int f_stop(struct fake_node *node, struct fake_cpu *c)
-{
-	switch (c->vp_state) {
-	case VP_ASYNC:
-		c->vp_state = VP_STOPPING;
-		if (sidecar_cpu_status_transition(node->control, c->index, SIDECAR_CPU_STATUS_RUN,
-						  SIDECAR_CPU_STATUS_STOP))
-			sc_hosted_kick(&c->hc);
-		return 0;
-	case VP_STOPPING:
-	case VP_STOPPED:
-		return 0;
-	default:
-		return -EINVAL;
-	}
 }
 
 static int f_ioctl_cpu(void *ctx, int fd, unsigned long request, uint32_t cpu)
 {
 	struct fake_driver *fake = ctx;
 	struct fake_node *node;
-	struct fake_cpu *c;
+	struct fake_file *file;
 	enum fake_op op;
-	unsigned int f;
+	unsigned int f, i;
 	int r;
 
 	if (!lookup(fake, fd, &node, &f))
@@ -701,31 +553,33 @@ static int f_ioctl_cpu(void *ctx, int fd, unsigned long request, uint32_t cpu)
 		op = FAKE_OP_STOP;
 	else
 		return -ENOTTY;
-	c = cpu_in(node, cpu);
-	if (!c)
-		return -EINVAL;
+	r = sc_cmd_cpu_index(&node->cmd, cpu, &i);
+	if (r)
+		return r;
 	r = injected(fake, op);
 	if (r)
 		return r;
+	file = &node->files[f];
 	pthread_mutex_lock(&node->lock);
 	if (op == FAKE_OP_RUN)
-		r = f_run(node, c);
+		r = f_run(node, file, &node->cpus[i]);
 	else if (op == FAKE_OP_START)
-		r = f_start(f, c);
+		r = f_start(node, file, &node->cpus[i]);
 	else
-		r = f_stop(node, c);
+		r = sc_cmd_stop_locked(&node->cmd, &file->cmd, i);
 	pthread_mutex_unlock(&node->lock);
 	return r;
 }
 
+/* sidecar_read() on a file opened O_NONBLOCK, as the library opens it. */
 static ssize_t f_read(void *ctx, int fd, void *buf, size_t size)
 {
 	struct fake_driver *fake = ctx;
 	struct fake_node *node;
 	struct fake_file *file;
-	struct fake_cpu *c;
-	unsigned int f;
+	unsigned int f, i;
 	uint32_t cpu;
+	bool have;
 	int r;
 
 	if (!lookup(fake, fd, &node, &f))
@@ -735,27 +589,31 @@ static ssize_t f_read(void *ctx, int fd, void *buf, size_t size)
 	r = injected(fake, FAKE_OP_READ);
 	if (r)
 		return r;
-	pthread_mutex_lock(&node->lock);
 	file = &node->files[f];
-	if (file->len == 0) {
+	for (;;) {
+		pthread_mutex_lock(&node->lock);
+		if (file->nstray) {
+			cpu = file->stray[0];
+			memmove(file->stray, file->stray + 1, --file->nstray * sizeof(file->stray[0]));
+			sync_readable(node);
+			pthread_mutex_unlock(&node->lock);
+			memcpy(buf, &cpu, sizeof(cpu));
+			return sizeof(cpu);
+		}
+		have = sc_cmd_read_peek_locked(&file->cmd, &i);
 		pthread_mutex_unlock(&node->lock);
-		return -EAGAIN;
+		if (!have)
+			return -EAGAIN;
+		/* The kernel's copy to user space runs unlocked too. */
+		cpu = node->base_cpu + i;
+		memcpy(buf, &cpu, sizeof(cpu));
+		pthread_mutex_lock(&node->lock);
+		have = sc_cmd_read_consume_locked(&file->cmd, i);
+		sync_readable(node);
+		pthread_mutex_unlock(&node->lock);
+		if (have)
+			return sizeof(cpu);
 	}
-	cpu = file->queue[file->head];
-	file->head = (file->head + 1) % QUEUE_SIZE;
-	file->len--;
-	c = cpu_in(node, cpu);
-	if (c && c->vp_state == VP_STOPPED)
-		c->vp_state = VP_AVAIL;
-	if (file->len == 0) {
-		uint64_t v;
-
-		if (read(file->efd, &v, sizeof(v)) < 0)
-			v = 0;
-	}
-	pthread_mutex_unlock(&node->lock);
-	memcpy(buf, &cpu, sizeof(cpu));
-	return sizeof(cpu);
 }
 
 static int f_poll(void *ctx, struct pollfd *fds, nfds_t count, int timeout_ms)
@@ -811,7 +669,7 @@ static void f_destroy(void *ctx)
 static int f_online_cpu(void *ctx, uint32_t cpu)
 {
 	struct fake_driver *fake = ctx;
-	struct fake_cpu *c = find_cpu(fake, cpu);
+	struct fake_cpu *c = fake_find_cpu(fake, cpu);
 	int r = injected(fake, FAKE_OP_ONLINE);
 
 	if (r)
@@ -875,24 +733,23 @@ static bool init_node(struct fake_driver *fake, unsigned int index, uint32_t bas
 	pthread_cond_init(&node->cond, NULL);
 	sc_hosted_host_init(&node->host);
 	atomic_init(&node->stopping, false);
+	sc_cmd_node_init(&node->cmd, node->control, base, count, node->cmd_cpus, &fake_cmd_ops,
+			 node);
+	sc_cmd_file_init(&node->other, &node->cmd, NULL);
+	/* The base CPU runs Linux, as take_initial_state() finds it. */
+	node->cmd_cpus[0].gone = SC_GONE_LINUX;
 
 	for (uint32_t i = 0; i < count; i++) {
 		struct fake_cpu *c = &node->cpus[i];
 
 		c->node = node;
 		c->index = i;
-		atomic_init(&c->mode, FAKE_RUN_SPIN);
-		atomic_init(&c->after, 1);
-		atomic_init(&c->runs, 0);
-		/* The base CPU runs Linux: the driver never sends it commands. */
-		c->vp_state = i == 0 ? VP_REMOVED : VP_AVAIL;
 		sc_hosted_cpu_init(
 			&c->hc, &node->host, node->control,
 			(struct sidecar_command_page *)(void *)(node->shmem +
 								(size_t)i * node->per_cpu_shmem),
 			i, base + i);
-		c->hc.vp.backend = &fake_backend;
-		c->hc.vp.backend_state = c;
+		fake_cpu_backend_init(c);
 		if (i > 0) {
 			sidecar_cpu_status_publish(node->control, i, SIDECAR_CPU_STATUS_RUN);
 			sc_hosted_cpu_start(&c->hc);
@@ -1045,56 +902,32 @@ void fake_inject(struct fake_driver *fake, enum fake_op op, int err, unsigned in
 	pthread_mutex_unlock(&fake->lock);
 }
 
-void fake_set_run_mode(struct fake_driver *fake, uint32_t cpu, enum fake_run_mode mode,
-		       unsigned int after)
-{
-	struct fake_cpu *c = find_cpu(fake, cpu);
-
-	if (!c)
-		return;
-	atomic_store(&c->after, after ? after : 1);
-	atomic_store(&c->mode, (int)mode);
-}
-
-void fake_set_backend(struct fake_driver *fake, uint32_t cpu, bool present)
-{
-	struct fake_cpu *c = find_cpu(fake, cpu);
-
-	/* The next command's IDLE->RUN (release) publishes the change. */
-	if (c)
-		c->hc.vp.backend = present ? &fake_backend : NULL;
-}
-
-uint64_t fake_runs(struct fake_driver *fake, uint32_t cpu)
-{
-	struct fake_cpu *c = find_cpu(fake, cpu);
-
-	return c ? atomic_load(&c->runs) : 0;
-}
-
+/* sidecar_node_remove_cpu(): the hotplug callback's conversion. */
 int fake_remove_cpu(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = find_cpu(fake, cpu);
+	struct fake_cpu *c = fake_find_cpu(fake, cpu);
 	struct fake_node *node;
+	uint64_t deadline;
 	int r;
 
 	if (!c)
 		return -EINVAL;
 	node = c->node;
 	pthread_mutex_lock(&node->lock);
-	r = claim(c, VP_REMOVED);
+	r = sc_cmd_convert_begin_locked(&node->cmd, c->index);
 	if (r == 0) {
-		if (sidecar_cpu_status_transition(node->control, c->index, SIDECAR_CPU_STATUS_IDLE,
-						  SIDECAR_CPU_STATUS_REMOVE)) {
-			sc_hosted_kick(&c->hc);
-			while (status_of(node, c->index) != SIDECAR_CPU_STATUS_REMOVED)
-				wait_scan(node);
-		} else {
-			r = -EIO;
-		}
+		wait_ended(node, c->index);
+		r = sc_cmd_convert_request_locked(&node->cmd, c->index);
+	}
+	if (r == 0) {
+		deadline = now_ms() + STOP_BOUND_MS;
+		while (!node->cmd_cpus[c->index].gone && now_ms() < deadline)
+			wait_scan(node);
+		if (!node->cmd_cpus[c->index].gone)
+			r = -ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&node->lock);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 void fake_set_online_converts(struct fake_driver *fake, bool converts)
@@ -1102,23 +935,40 @@ void fake_set_online_converts(struct fake_driver *fake, bool converts)
 	fake->online_is_noop = !converts;
 }
 
+/* Another file's RUN in progress, as far as the machine can tell. */
 void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy)
 {
-	struct fake_cpu *c = find_cpu(fake, cpu);
+	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct sc_cmd_cpu *mc;
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->node->lock);
-	if (busy && c->vp_state == VP_AVAIL)
-		c->vp_state = VP_SYNC;
-	else if (!busy && c->vp_state == VP_SYNC)
-		c->vp_state = VP_AVAIL;
+	mc = &c->node->cmd_cpus[c->index];
+	if (busy && mc->state == SC_CPU_FREE) {
+		mc->state = SC_CPU_SYNC;
+		mc->owner = &c->node->other;
+	} else if (!busy && mc->owner == &c->node->other) {
+		mc->state = SC_CPU_FREE;
+		mc->owner = NULL;
+	}
+	pthread_mutex_unlock(&c->node->lock);
+}
+
+void fake_signal_next_run(struct fake_driver *fake, uint32_t cpu)
+{
+	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->node->lock);
+	c->signal_next_run = true;
 	pthread_mutex_unlock(&c->node->lock);
 }
 
 uint8_t fake_cpu_status(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = find_cpu(fake, cpu);
+	struct fake_cpu *c = fake_find_cpu(fake, cpu);
 
 	return c ? status_of(c->node, c->index) : SIDECAR_VMM_CPU_STATUS_UNKNOWN;
 }
@@ -1126,7 +976,7 @@ uint8_t fake_cpu_status(struct fake_driver *fake, uint32_t cpu)
 unsigned int fake_log(struct fake_driver *fake, uint32_t cpu, struct fake_log_entry *out,
 		      unsigned int max)
 {
-	struct fake_cpu *c = find_cpu(fake, cpu);
+	struct fake_cpu *c = fake_find_cpu(fake, cpu);
 	unsigned int n;
 
 	if (!c)
@@ -1141,7 +991,7 @@ unsigned int fake_log(struct fake_driver *fake, uint32_t cpu, struct fake_log_en
 
 void fake_clear_log(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = find_cpu(fake, cpu);
+	struct fake_cpu *c = fake_find_cpu(fake, cpu);
 
 	if (!c)
 		return;
@@ -1173,7 +1023,9 @@ void fake_queue_stray_stop(struct fake_driver *fake, unsigned int node, uint32_t
 	pthread_mutex_lock(&n->lock);
 	for (unsigned int f = 0; f < FAKE_MAX_FILES; f++) {
 		if (n->files[f].open) {
-			push_stop(n, f, cpu);
+			if (n->files[f].nstray < FAKE_STRAY_MAX)
+				n->files[f].stray[n->files[f].nstray++] = cpu;
+			sync_readable(n);
 			break;
 		}
 	}

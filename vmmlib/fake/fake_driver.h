@@ -1,19 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A user-space stand-in for sidecar.ko, for the library's unit tests. It
- * plays the driver's part of the protocol on a real control page and real
- * command pages, against the real sidecar core (kernel/core, built hosted:
- * one thread per sidecar CPU, sc_hosted.h): IDLE->RUN and the request IPI
- * for RUN and START, RUN->STOP for STOP, IDLE->REMOVE for a conversion, and
- * an "interrupt thread" per node that takes the response IPIs, scans the
- * CPUs and queues the stops that read() returns. The per-VP bookkeeping and
- * the errno values are those of OpenHCL's driver (mshv_vtl sidecar):
- * EINVAL outside the node, ENOENT for a removed CPU, EBUSY for a CPU in
- * use, STOP of a stopped VP succeeds, a stop must be read before the VP
- * can run again.
+ * runs the driver's own per-CPU command state machine (driver/cmd_state.c,
+ * compiled here as in the module: the same rules and errno values) on a
+ * real control page and real command pages, against the real sidecar core
+ * (kernel/core, built hosted: one thread per sidecar CPU, sc_hosted.h). It
+ * supplies what node.c and dev.c supply in the kernel: the request IPIs,
+ * an "interrupt thread" per node that takes the response IPIs and scans,
+ * the sleeping, and poll readiness (fake_driver.c).
  *
  * A fake VP backend gives the guest a register file and a run loop whose
- * behaviour the test chooses (fake_set_run_mode()).
+ * behaviour the test chooses (fake_set_run_mode(), fake_backend.c).
  */
 #ifndef SIDECAR_VMM_FAKE_DRIVER_H
 #define SIDECAR_VMM_FAKE_DRIVER_H
@@ -107,7 +104,8 @@ void fake_set_backend(struct fake_driver *fake, uint32_t cpu, bool present);
 uint64_t fake_runs(struct fake_driver *fake, uint32_t cpu);
 
 /* Converts `cpu` to "Linux" as the driver's CPU hotplug callback does:
- * claims it, IDLE->REMOVE, waits for REMOVED. 0 or a negative errno. */
+ * stops its command, IDLE->REMOVE, waits for REMOVED. 0 (also for a CPU
+ * that already left) or a negative errno. */
 int fake_remove_cpu(struct fake_driver *fake, uint32_t cpu);
 
 /* Whether onlining a CPU (the transport's online_cpu) converts it with
@@ -117,6 +115,11 @@ void fake_set_online_converts(struct fake_driver *fake, bool converts);
 
 /* Marks `cpu` as used by another file (the driver's EBUSY), or frees it. */
 void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy);
+
+/* The next RUN of `cpu` is interrupted by a "signal" right after its
+ * start, as a signal to the thread in the RUN ioctl would: the driver
+ * stops the command and waits for the CPU to be IDLE. */
+void fake_signal_next_run(struct fake_driver *fake, uint32_t cpu);
 
 /* The control page status of `cpu`. */
 uint8_t fake_cpu_status(struct fake_driver *fake, uint32_t cpu);
