@@ -133,10 +133,13 @@ static void node_send_request(void *ctx, unsigned int i, enum sc_cmd_request why
 	send_request(node, i);
 }
 
+/* In CPU i's globals page, one of the private pages node->priv maps. */
 static const struct sidecar_crash_record *crash_record(struct sidecar_node *node, u32 i)
 {
-	return node->mem + sidecar_vp_page_offset(node->cpu_count, i, SIDECAR_VP_PAGE_GLOBALS) +
-	       SIDECAR_CRASH_RECORD_OFFSET;
+	u64 priv_offset = node->shmem_pa + node->shmem_size - node->mem_pa;
+
+	return node->priv + sidecar_vp_page_offset(node->cpu_count, i, SIDECAR_VP_PAGE_GLOBALS) -
+	       priv_offset + SIDECAR_CRASH_RECORD_OFFSET;
 }
 
 static bool has_crash_record(struct sidecar_node *node, u32 i)
@@ -582,6 +585,8 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc)
 {
 	struct sidecar_node *node;
 	u32 index = desc->index;
+	phys_addr_t priv_pa;
+	u64 priv_size;
 	u32 i;
 
 	node = kvzalloc(struct_size(node, cpus, desc->cpu_count), GFP_KERNEL);
@@ -621,14 +626,22 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc)
 		node->cpus[i].apic_id = apic_id;
 	}
 
-	node->mem = memremap(node->mem_pa, node->mem_size, MEMREMAP_WB);
-	if (!node->mem) {
+	/*
+	 * The control page and the private pages (crash records), each
+	 * within one of the device's resources: a mapping across the
+	 * resources would trip ioremap's resource sanity check. The shared
+	 * pages are only mapped into VMMs.
+	 */
+	priv_pa = node->shmem_pa + node->shmem_size;
+	priv_size = node->mem_pa + node->mem_size - priv_pa;
+	node->cp = memremap(node->mem_pa, SIDECAR_PAGE_SIZE, MEMREMAP_WB);
+	node->priv = memremap(priv_pa, priv_size, MEMREMAP_WB);
+	if (!node->cp || !node->priv) {
 		pr_err("node %u: cannot map its memory [%pa, +%#llx)\n",
 		       index, &node->mem_pa, node->mem_size);
 		sidecar_node_destroy(node);
 		return ERR_PTR(-ENOMEM);
 	}
-	node->cp = node->mem;
 	sc_cmd_node_init(&node->cmd, node->cp, node->base_cpu, node->cpu_count, node->cmd.cpus,
 			 &sidecar_cmd_ops, node);
 	if (check_control_page(node) || take_initial_state(node)) {
@@ -665,8 +678,10 @@ void sidecar_node_destroy(struct sidecar_node *node)
 		irq_dispose_mapping(node->irq);
 	cancel_delayed_work_sync(&node->watchdog);
 	flush_work(&node->crash_work);
-	if (node->mem)
-		memunmap(node->mem);
+	if (node->priv)
+		memunmap(node->priv);
+	if (node->cp)
+		memunmap(node->cp);
 	kvfree(node->cmd.cpus);
 	kvfree(node);
 }

@@ -49,7 +49,7 @@ struct sidecar_node {
 	u64 mem_size;			/* sidecar_required_memory(cpu_count) */
 	phys_addr_t shmem_pa;		/* command and register pages */
 	u64 shmem_size;			/* cpu_count * SIDECAR_SHMEM_PER_CPU */
-	void *mem;			/* memremap(mem_pa, mem_size, WB) */
+	void *priv;			/* the private pages, from shmem_pa + shmem_size */
 	struct sidecar_control_page *cp;
 
 	spinlock_t lock;		/* cmd, cpus[], counters */
