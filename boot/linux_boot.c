@@ -2,6 +2,7 @@
 #include <sidecar/control_ops.h>
 #include <string.h>
 
+#include "boot_plan.h"
 #include "bzimage.h"
 #include "e820.h"
 #include "exit.h"
@@ -97,15 +98,24 @@ void linux_prepare(const struct linux_request *req, uint32_t vp_count)
 	sc_snprintf(lx.extra, sizeof(lx.extra), "%s", req->extra_cmdline);
 }
 
-static void write_cmdline(const char *bootargs)
+static void write_cmdline(const struct shim_boot *b)
 {
+	static char kernel_cpus[SIDECAR_PLAN_BOOT_CPUS_SIZE];
+	const char *bootargs = b->topo->cmdline;
 	size_t len;
 
+	/* The plan's boot_cpus= (every CPU the sidecar does not start) for
+	 * sidecar.ko, which onlines them: a stock kernel has no boot_cpus=. */
+	if (boot_plan_kernel_cpulist(b->plan, kernel_cpus, sizeof(kernel_cpus)) >=
+	    sizeof(kernel_cpus))
+		shim_boot_error("the kernel-started CPU list is longer than %zu bytes",
+				sizeof(kernel_cpus) - 1);
 	/* maxcpus=1: Linux brings up only the BSP, VP 0 = node 0's base VP;
-	 * every other CPU is the sidecar's, or a base VP the driver brings
-	 * up (docs/linux-boot.md). */
-	len = sc_snprintf(lx.cmdline, lx.cmdline_cap, "%s%smaxcpus=1 sidecar.handoff=%#llx%s%s",
-			  bootargs, bootargs[0] ? " " : "", ULL((uintptr_t)lx.handoff),
+	 * every other CPU is the sidecar's, or one the driver brings up
+	 * (docs/linux-boot.md). */
+	len = sc_snprintf(lx.cmdline, lx.cmdline_cap,
+			  "%s%smaxcpus=1 sidecar.handoff=%#llx sidecar.boot_cpus=%s%s%s", bootargs,
+			  bootargs[0] ? " " : "", ULL((uintptr_t)lx.handoff), kernel_cpus,
 			  lx.extra[0] ? " " : "", lx.extra);
 	if (len >= lx.cmdline_cap)
 		shim_boot_error(
@@ -207,7 +217,7 @@ _Noreturn void linux_start(const struct shim_boot *b, const struct sidecar_loade
 		SIDECAR_STORE_RELEASE(&b->control[n]->response_vector, 0u);
 
 	e820_count = write_e820(b, image, bi);
-	write_cmdline(b->topo->cmdline);
+	write_cmdline(b);
 	fill_zero_page(e820_count);
 	if (lx.initrd)
 		shim_print("linux: initrd [%#llx, %#llx), %llu bytes\n", ULL(lx.initrd->start),

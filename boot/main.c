@@ -165,7 +165,8 @@ static void make_plan(void)
 }
 
 /* The BSP runs the shim and stays with Linux: it must not be a CPU the
- * plan hands to the sidecar kernel, which would try to start it. */
+ * plan hands to the sidecar kernel, which would try to start it. A base VP
+ * or a CPU the per-CPU overrides leave to the kernel is fine. */
 static void check_bsp(void)
 {
 	uint32_t apic = apic_id_from_cpuid();
@@ -177,7 +178,7 @@ static void check_bsp(void)
 			continue;
 		boot.bsp_apic_id = apic;
 		node = shim_node_of_vp(&boot, vp);
-		if (node >= 0 && plan.nodes[node].base_vp != vp)
+		if (sidecar_plan_sidecar_starts(&plan, vp))
 			shim_boot_error(
 				"the BSP (APIC ID %u) is VP %u, which the plan gives to the "
 				"sidecar (node %d, base VP %u)",
@@ -188,21 +189,17 @@ static void check_bsp(void)
 	shim_boot_error("the BSP's APIC ID %u is not in the device tree's /cpus", apic);
 }
 
-/* The highest VP the plan gives to the sidecar (not a base VP). */
+/* The highest VP the sidecar starts (not a base VP, not one the per-CPU
+ * overrides leave to the kernel). */
 static bool highest_sidecar_vp(uint32_t *vp)
 {
-	bool found = false;
-
-	for (uint32_t i = 0; i < plan.node_count; i++) {
-		if (plan.nodes[i].vp_count > 1) {
-			uint32_t last = plan.nodes[i].base_vp + plan.nodes[i].vp_count - 1;
-
-			if (!found || last > *vp)
-				*vp = last;
-			found = true;
+	for (uint32_t v = (uint32_t)topo.cpu_count; v-- > 0;) {
+		if (sidecar_plan_sidecar_starts(&plan, v)) {
+			*vp = v;
+			return true;
 		}
 	}
-	return found;
+	return false;
 }
 
 static void fill_params_ext(struct sidecar_params_ext *ext, uint64_t trampoline,

@@ -627,6 +627,18 @@ static void check_boot_state(void)
 			};
 			if (boot->fault_inject && c->vp == boot->fault_vp)
 				continue;
+			/* Left to the kernel by the per-CPU overrides: never
+			 * started, REMOVED, and not tested. */
+			if (!sidecar_plan_sidecar_starts(boot->plan, c->vp)) {
+				if (status == SIDECAR_CPU_STATUS_REMOVED)
+					check_pass(&g);
+				else
+					check_fail(&g, c,
+						   "status %s after boot, expected REMOVED "
+						   "(kernel-started)",
+						   report_status_name(status));
+				continue;
+			}
 			if (status == SIDECAR_CPU_STATUS_IDLE) {
 				c->active = vector_ok;
 				check_pass(&g);

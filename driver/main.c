@@ -27,6 +27,11 @@ module_param(handoff, ulong, 0400);
 MODULE_PARM_DESC(handoff,
 		 "Physical address of the handoff block (from sidecar.handoff= on the kernel command line)");
 
+static char *boot_cpus;
+module_param(boot_cpus, charp, 0400);
+MODULE_PARM_DESC(boot_cpus,
+		 "CPUs the sidecar left to Linux, a CPU list (the plan's boot_cpus=, from sidecar.boot_cpus= on the kernel command line): onlined once the nodes are bound");
+
 module_param_named(mshv_names, sidecar_mshv_names, bool, 0444);
 MODULE_PARM_DESC(mshv_names,
 		 "Name the devices /dev/mshv_vtl_sidecarN, as OpenHCL's user space expects (default); 0: /dev/sidecarN");
@@ -160,6 +165,50 @@ out:
 	return ret;
 }
 
+/*
+ * OpenHCL's kernel starts the CPUs of its boot_cpus= at boot; a stock
+ * kernel, booted with maxcpus=1, does not, so they come online here (the
+ * same way as the nodes' base CPUs): CPUs the per-CPU overrides left to
+ * Linux and those of chunks that became no node (docs/linux-boot.md). The
+ * nodes are bound first, so a listed CPU that a node still holds goes
+ * through the hotplug callback, which takes it out of the sidecar. A CPU
+ * that does not come up is reported, and the others still come up.
+ */
+static int sidecar_online_boot_cpus(void)
+{
+	cpumask_var_t mask;
+	unsigned int cpu;
+	int ret;
+
+	if (!boot_cpus || !boot_cpus[0])
+		return 0;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	ret = cpulist_parse(boot_cpus, mask);
+	if (ret) {
+		pr_err("boot_cpus=%s is not a list of CPUs below %u: %d\n", boot_cpus,
+		       nr_cpumask_bits, ret);
+		goto out;
+	}
+	for_each_cpu(cpu, mask) {
+		int err;
+
+		if (cpu_online(cpu))
+			continue;
+		if (!cpu_present(cpu)) {
+			pr_err("boot_cpus: CPU %u is not present; not onlining it\n", cpu);
+			continue;
+		}
+		pr_info("onlining CPU %u (boot_cpus: the sidecar left it to Linux)\n", cpu);
+		err = add_cpu(cpu);
+		if (err)
+			pr_err("boot_cpus: cannot online CPU %u: %d\n", cpu, err);
+	}
+out:
+	free_cpumask_var(mask);
+	return ret;
+}
+
 static int __init sidecar_init(void)
 {
 	int ret;
@@ -177,6 +226,9 @@ static int __init sidecar_init(void)
 		goto fail;
 	driver_registered = true;
 	ret = sidecar_add_handoff();
+	if (ret)
+		goto fail;
+	ret = sidecar_online_boot_cpus();
 	if (ret)
 		goto fail;
 	return 0;
