@@ -13,8 +13,9 @@
  *       i * per_cpu_shmem and the register page right after it.
  *   ioctl(SIDECAR_IOCTL_INFO, struct sidecar_ioctl_info *)
  *   ioctl(SIDECAR_IOCTL_RUN, cpu)    run the command in cpu's command page
- *                                    and wait for it (interrupted by a
- *                                    signal: the command is stopped first)
+ *                                    and wait for it (a signal stops the
+ *                                    command; RUN still returns 0 once it
+ *                                    ended, the page holds the outcome)
  *   ioctl(SIDECAR_IOCTL_START, cpu)  start it and return at once
  *   ioctl(SIDECAR_IOCTL_STOP, cpu)   ask a started command to stop
  *   read(fd, &u32, 4)                the next CPU whose started command
@@ -23,9 +24,9 @@
  *
  * Errors: EINVAL a CPU outside the node (or a bad argument), EBUSY the CPU
  * is running a command, ENOENT the CPU was converted to Linux (or crashed
- * and was removed), ENOTTY an unknown ioctl, EFAULT a bad pointer,
- * EINTR/ERESTARTSYS only after a stopped RUN. Closing the file stops and
- * waits for every command it started.
+ * and was removed), EIO the CPU stopped answering and was given up,
+ * ENOTTY an unknown ioctl, EFAULT a bad pointer. Closing the file stops
+ * and waits for every command it started.
  *
  * The partition's guest memory (the VP backend's guest-physical RAM,
  * docs/vp-backend.md) is a separate misc device, /dev/sidecar_guest,
