@@ -93,7 +93,7 @@ static const char *status_text(uint8_t status, uint32_t cpu)
 static void print_table(struct demo *d, const char *title)
 {
 	printf("\n== %s\n", title);
-	printf("  node  device      CPU  status\n");
+	printf("  node  device             CPU  status\n");
 	for (unsigned int n = 0; n < sidecar_vmm_node_count(d->vmm); n++) {
 		uint8_t status[SIDECAR_MAX_CPUS_PER_NODE];
 		struct sidecar_vmm_node_info info;
@@ -105,7 +105,7 @@ static void print_table(struct demo *d, const char *title)
 		for (uint32_t c = 0; c < info.cpu_count; c++) {
 			uint32_t cpu = info.base_cpu + c;
 
-			printf("  %4u  %-10s %4u  %s\n", n, info.device, cpu,
+			printf("  %4u  %-17s %4u  %s\n", n, info.device, cpu,
 			       c == 0 ? "linux (node base CPU)" : status_text(status[c], cpu));
 		}
 	}
