@@ -38,9 +38,14 @@
  *     sidecar_vp_wait() returned, before the next sidecar_vp_start()).
  *
  * Signals
- *   A blocking call interrupted by a signal returns -EINTR. The command
- *   itself has then been stopped by the driver (synchronous calls) or is
- *   still running (sidecar_vp_wait(): call it again).
+ *   A synchronous call (sidecar_vp_test(), the register calls,
+ *   sidecar_vp_translate_gva()) interrupted by a signal still returns its
+ *   command's own result: the driver asks the CPU to stop, waits until it
+ *   is idle (bounded) and returns success, as OpenHCL's driver does, and
+ *   the command page holds the outcome (these commands run to their end).
+ *   The call returns -EIO only if the CPU stopped answering and the driver
+ *   gave it up. sidecar_vp_wait() interrupted by a signal returns -EINTR;
+ *   the run goes on: call it again.
  */
 #ifndef SIDECAR_VMM_H
 #define SIDECAR_VMM_H

@@ -276,15 +276,16 @@ void st_escalate(struct st_system *s)
 		st_check(r, "escalate", "CPU %u is not idle after the NMI ended its STOP", cpu);
 	}
 
-	/* A RUN interrupted by a signal: EINTR, after the NMI. */
+	/* A RUN interrupted by a signal: 0 once the NMI ended it (OpenHCL's
+	 * driver returns 0 too; the command page holds the outcome). */
 	sigaction(SIGALRM, &sa, NULL);
 	st_write_command(st_page(n, cpu), ST_CMD_SPIN);
 	alarm(1);
 	t0 = st_now_ms();
 	r = st_ioctl(n->fd, SIDECAR_IOCTL_RUN, cpu);
 	ms = st_now_ms() - t0;
-	st_check(r == -EINTR, "escalate",
-		 "CPU %u: RUN interrupted by SIGALRM gave %d, expected EINTR", cpu, r);
+	st_check(r == 0, "escalate", "CPU %u: RUN interrupted by SIGALRM gave %d, expected 0", cpu,
+		 r);
 	st_check(ms < 1000 + BOUND_MS, "escalate", "CPU %u: the interrupted RUN took %llu ms", cpu,
 		 (unsigned long long)ms);
 	printf("escalate: CPU %u: RUN interrupted, ended by the NMI after %llu ms\n", cpu,

@@ -167,7 +167,9 @@ static void on_alarm(int sig)
 }
 
 /* A synchronous RUN of a spinning guest, interrupted by SIGALRM: the
- * driver stops the command and returns EINTR once the CPU is idle. */
+ * driver stops the command and, once the CPU is idle, returns 0 as
+ * OpenHCL's driver does; the command page says how it ended (a RUN_VP
+ * stopped without an intercept). */
 static void interrupted_run(struct tv *t)
 {
 	struct sidecar_vmm_node_info info;
@@ -201,10 +203,10 @@ static void interrupted_run(struct tv *t)
 	r = ioctl(info.fd, SIDECAR_IOCTL_RUN, (unsigned long)cpu);
 	err = errno;
 	sigaction(SIGALRM, &old, NULL);
-	tv_check(t, r < 0 && err == EINTR, PART,
+	tv_check(t, r == 0, PART,
 		 "CPU %u: a RUN of a spinning guest interrupted by a signal gave %ld (%s), "
-		 "expected EINTR",
-		 cpu, r, strerror(err));
+		 "expected 0 (the command page holds the outcome)",
+		 cpu, r, r < 0 ? strerror(err) : "no error");
 	tv_check(t, tv_now_ms() - start >= 250, PART,
 		 "CPU %u: the RUN returned after %llu ms, before the signal", cpu,
 		 (unsigned long long)(tv_now_ms() - start));
