@@ -78,34 +78,3 @@ const struct sidecar_plan_range *boot_plan_used(size_t *count)
 	*count = used_count;
 	return used;
 }
-
-size_t boot_plan_kernel_cpulist(const struct sidecar_plan *plan, char *buf, size_t size)
-{
-	size_t len = 0;
-	uint32_t vp = 0;
-
-	if (size)
-		buf[0] = '\0';
-	while (vp < plan->cpu_count) {
-		uint32_t first = vp;
-
-		if (sidecar_plan_sidecar_starts(plan, vp)) {
-			vp++;
-			continue;
-		}
-		while (vp + 1 < plan->cpu_count && !sidecar_plan_sidecar_starts(plan, vp + 1))
-			vp++;
-		/* sc_snprintf() returns the untruncated length: write
-		 * nothing past a full buffer, but keep counting. */
-		if (first == vp)
-			len += sc_snprintf(len < size ? buf + len : NULL,
-					   len < size ? size - len : 0, "%s%u", len ? "," : "",
-					   first);
-		else
-			len += sc_snprintf(len < size ? buf + len : NULL,
-					   len < size ? size - len : 0, "%s%u-%u", len ? "," : "",
-					   first, vp);
-		vp++;
-	}
-	return len;
-}

@@ -27,12 +27,4 @@ bool boot_plan_compute(const struct sidecar_topology *topo, const char *cmdline,
 /* The used ranges of the last boot_plan_compute(), merged. */
 const struct sidecar_plan_range *boot_plan_used(size_t *count);
 
-/*
- * The CPUs a PLANNED plan leaves to the main kernel (its boot_cpus=), as a
- * Linux CPU list with ranges ("0,2-4,7"), for sidecar.ko's boot_cpus=
- * (docs/linux-boot.md). Writes at most `size` bytes, NUL-terminated;
- * returns the untruncated length, as snprintf does.
- */
-size_t boot_plan_kernel_cpulist(const struct sidecar_plan *plan, char *buf, size_t size);
-
 #endif /* SHIM_BOOT_PLAN_H */

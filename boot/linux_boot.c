@@ -2,7 +2,6 @@
 #include <sidecar/control_ops.h>
 #include <string.h>
 
-#include "boot_plan.h"
 #include "bzimage.h"
 #include "e820.h"
 #include "exit.h"
@@ -106,7 +105,7 @@ static void write_cmdline(const struct shim_boot *b)
 
 	/* The plan's boot_cpus= (every CPU the sidecar does not start) for
 	 * sidecar.ko, which onlines them: a stock kernel has no boot_cpus=. */
-	if (boot_plan_kernel_cpulist(b->plan, kernel_cpus, sizeof(kernel_cpus)) >=
+	if (sidecar_plan_kernel_cpulist(b->plan, kernel_cpus, sizeof(kernel_cpus)) >=
 	    sizeof(kernel_cpus))
 		shim_boot_error("the kernel-started CPU list is longer than %zu bytes",
 				sizeof(kernel_cpus) - 1);

@@ -138,6 +138,14 @@ void sidecar_plan_to_params(const struct sidecar_plan *plan, struct sidecar_para
  */
 bool sidecar_plan_sidecar_starts(const struct sidecar_plan *plan, uint32_t vp);
 
+/*
+ * The CPUs a PLANNED plan leaves to the main kernel (its boot_cpus=), as a
+ * Linux CPU list with ranges ("0,2,4-5"), for a stock kernel's sidecar.ko
+ * (docs/linux-boot.md). Writes at most `size` bytes, NUL-terminated (""
+ * for a declined plan); returns the untruncated length, as snprintf does.
+ */
+size_t sidecar_plan_kernel_cpulist(const struct sidecar_plan *plan, char *buf, size_t size);
+
 /* True if the whitespace-separated command line has exactly `token`. */
 bool sidecar_cmdline_has_token(const char *cmdline, const char *token);
 

@@ -176,6 +176,39 @@ static void format_boot_cpus(struct sidecar_plan *plan)
 	}
 }
 
+size_t sidecar_plan_kernel_cpulist(const struct sidecar_plan *plan, char *buf, size_t size)
+{
+	size_t len = 0;
+	uint32_t vp = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (plan->result != SIDECAR_PLAN_PLANNED)
+		return 0;
+	while (vp < plan->cpu_count) {
+		uint32_t first = vp;
+
+		if (sidecar_plan_sidecar_starts(plan, vp)) {
+			vp++;
+			continue;
+		}
+		while (vp + 1 < plan->cpu_count && !sidecar_plan_sidecar_starts(plan, vp + 1))
+			vp++;
+		/* sc_snprintf() returns the untruncated length: write
+		 * nothing past a full buffer, but keep counting. */
+		if (first == vp)
+			len += sc_snprintf(len < size ? buf + len : NULL,
+					   len < size ? size - len : 0, "%s%u", len ? "," : "",
+					   first);
+		else
+			len += sc_snprintf(len < size ? buf + len : NULL,
+					   len < size ? size - len : 0, "%s%u-%u", len ? "," : "",
+					   first, vp);
+		vp++;
+	}
+	return len;
+}
+
 /* Step 2 (host_params/dt/mod.rs): the servicing overrides. */
 static bool apply_overrides(const struct sidecar_plan_input *in, struct sidecar_plan *plan)
 {

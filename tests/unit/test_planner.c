@@ -817,3 +817,29 @@ Test(planner, boot_cpus_fits_400_kernel_started_cpus)
 		     plan.boot_cpus + strlen(plan.boot_cpus) - 8);
 	cr_expect(sidecar_plan_sidecar_starts(&plan, 399));
 }
+
+Test(planner, kernel_cpulist)
+{
+	char buf[64];
+
+	make_cpus(8, four_and_four);
+	EXCLUDE(2, 5);
+	cr_assert_eq(run(8, two_vnodes, 2, NULL, 0, ""), SIDECAR_PLAN_PLANNED, "%s", plan.reason);
+	cr_expect_eq(sidecar_plan_kernel_cpulist(&plan, buf, sizeof(buf)), 7);
+	cr_expect_str_eq(buf, "0,2,4-5");
+	/* Truncated: NUL-terminated, the full length returned. */
+	cr_expect_eq(sidecar_plan_kernel_cpulist(&plan, buf, 4), 7);
+	cr_expect_str_eq(buf, "0,2");
+	cr_expect_eq(sidecar_plan_kernel_cpulist(&plan, NULL, 0), 7);
+
+	make_cpus(8, four_and_four);
+	EXCLUDE(1, 2, 3, 7);
+	cr_assert_eq(run(8, two_vnodes, 2, NULL, 0, ""), SIDECAR_PLAN_PLANNED, "%s", plan.reason);
+	sidecar_plan_kernel_cpulist(&plan, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "0-4,7");
+
+	make_cpus(1, NULL);
+	cr_assert_eq(run(1, one_gib, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
+	cr_expect_eq(sidecar_plan_kernel_cpulist(&plan, buf, sizeof(buf)), 0);
+	cr_expect_str_eq(buf, "");
+}
