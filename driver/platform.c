@@ -103,6 +103,26 @@ static int check_conflicts(struct device *dev, const struct sidecar_node_desc *d
 }
 
 /*
+ * The handoff path's platform data (an extension) says which node the
+ * handoff block meant; the control page must agree with it.
+ */
+static int check_platform_data(struct device *dev, const struct sidecar_node_desc *d)
+{
+	const struct sidecar_platform_data *pd = dev_get_platdata(dev);
+
+	if (!pd)
+		return 0;
+	if (pd->index != d->index || pd->base_cpu != d->base_cpu ||
+	    pd->cpu_count != d->cpu_count) {
+		dev_err(dev, "node %u: the control page at %pa says node %u, CPUs %u+%u; the handoff block says CPUs %u+%u\n",
+			pd->index, &d->mem_pa, d->index, d->base_cpu, d->cpu_count, pd->base_cpu,
+			pd->cpu_count);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * The node's memory from its resources. "ctrl" is the control page,
  * "shmem" the CPUs' command and register pages right after it (8192 bytes
  * per CPU: SIDECAR_IOCTL_INFO reports that). "private" (an extension: the
@@ -134,6 +154,8 @@ static int describe_node(struct platform_device *pdev, struct sidecar_node_desc 
 	if (ret)
 		return ret;
 	ret = read_control_page(dev, ctrl->start, &d->index, &d->base_cpu, &d->cpu_count);
+	if (!ret)
+		ret = check_platform_data(dev, d);
 	if (ret)
 		return ret;
 	if (d->cpu_count < 1 || d->cpu_count > SIDECAR_MAX_CPUS_PER_NODE ||
@@ -161,26 +183,6 @@ static int describe_node(struct platform_device *pdev, struct sidecar_node_desc 
 		     resource_size(priv) < d->mem_pa + d->mem_size - shared_end)) {
 		dev_err(dev, "private pages %pR: must start after the shared pages and hold %llu bytes\n",
 			priv, d->mem_pa + d->mem_size - shared_end);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * The handoff path's platform data (an extension) says which node the
- * handoff block meant; the control page must agree with it.
- */
-static int check_platform_data(struct device *dev, const struct sidecar_node_desc *d)
-{
-	const struct sidecar_platform_data *pd = dev_get_platdata(dev);
-
-	if (!pd)
-		return 0;
-	if (pd->index != d->index || pd->base_cpu != d->base_cpu ||
-	    pd->cpu_count != d->cpu_count) {
-		dev_err(dev, "node %u: the control page at %pa says node %u, CPUs %u+%u; the handoff block says CPUs %u+%u\n",
-			pd->index, &d->mem_pa, d->index, d->base_cpu, d->cpu_count, pd->base_cpu,
-			pd->cpu_count);
 		return -EINVAL;
 	}
 	return 0;
@@ -220,8 +222,6 @@ static int sidecar_probe_locked(struct platform_device *pdev)
 
 	lockdep_assert_held(&nodes_lock);
 	ret = describe_node(pdev, &d);
-	if (!ret)
-		ret = check_platform_data(dev, &d);
 	if (!ret)
 		ret = check_conflicts(dev, &d);
 	if (!ret)
