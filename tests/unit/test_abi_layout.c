@@ -1074,3 +1074,40 @@ Test(abi_roundtrip, control_page_atomics)
 	cr_expect_eq(le32(raw, 24), 1);
 	cr_expect_eq(byte_at(raw, 64 + 4031), SIDECAR_CPU_STATUS_RUN);
 }
+
+/*
+ * A register value initialised through .reg64 (or .reg32, .reg16, .reg8),
+ * the way a VMM writes a register list, is zero-extended to 16 bytes as
+ * hvdef's HvRegisterValue::from(u64) is. The sidecar kernel refuses a
+ * 64-bit register whose upper 64 bits are not zero, so bytes left
+ * unspecified by a union member's initialiser (C11 6.2.6.1p7) would fail
+ * the command. Built with clang -O2, a plain uint64_t union member left
+ * them holding whatever a vector register held.
+ */
+__attribute__((noinline)) static void check_zero_extended(const struct hv_register_assoc *regs,
+							  size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		cr_expect_eq(regs[i].value.reg128.high, 0, "register %zu: upper 64 bits %#llx", i,
+			     (unsigned long long)regs[i].value.reg128.high);
+	cr_expect_eq(regs[count - 1].value.reg128.low, 0x7F, "reg8: bytes 1-7");
+}
+
+__attribute__((noinline)) static void write_register_list(uint64_t rip, uint64_t rflags)
+{
+	struct hv_register_assoc regs[] = {
+		{.name = HV_X64_REGISTER_RIP, .value.reg64 = rip},
+		{.name = HV_X64_REGISTER_RFLAGS, .value.reg64 = rflags},
+		{.name = HV_X64_REGISTER_RAX, .value.reg64 = rip ^ rflags},
+		{.name = HV_X64_REGISTER_CR8, .value.reg32 = (uint32_t)rflags},
+		{.name = HV_X64_REGISTER_CR8, .value.reg16 = (uint16_t)rflags},
+		{.name = HV_X64_REGISTER_CR8, .value.reg8 = 0x7F},
+	};
+
+	check_zero_extended(regs, ARRAY_LEN(regs));
+}
+
+Test(abi_roundtrip, register_values_zero_extended)
+{
+	write_register_list(0xFFFFFFFF81000000ull, 0x2);
+}
