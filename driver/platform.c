@@ -153,6 +153,7 @@ static int describe_node(struct platform_device *pdev, struct sidecar_node_desc 
 	ret = sidecar_check_reserved("control page", ctrl->start, SIDECAR_PAGE_SIZE);
 	if (ret)
 		return ret;
+	d->mem_pa = ctrl->start;
 	ret = read_control_page(dev, ctrl->start, &d->index, &d->base_cpu, &d->cpu_count);
 	if (!ret)
 		ret = check_platform_data(dev, d);
@@ -164,7 +165,6 @@ static int describe_node(struct platform_device *pdev, struct sidecar_node_desc 
 			ctrl, d->base_cpu, d->cpu_count, SIDECAR_MAX_CPUS_PER_NODE, nr_cpu_ids);
 		return -EINVAL;
 	}
-	d->mem_pa = ctrl->start;
 	d->mem_size = sidecar_required_memory(d->cpu_count);
 	d->shmem_pa = shmem->start;
 	d->shmem_size = (u64)d->cpu_count * SIDECAR_SHMEM_PER_CPU;
