@@ -298,7 +298,9 @@ int sidecar_vmm_collect(struct sidecar_vmm *vmm, unsigned int node, uint32_t *cp
 		pthread_mutex_lock(&nd->lock);
 		r = sc_node_drain_locked(nd, NULL, false);
 		if (r >= 0)
-			n += collect_node(nd, cpus + n, max - n, &left);
+			/* cpus may be NULL when max is 0 (C17 6.5.6: no
+			 * arithmetic on a null pointer). */
+			n += collect_node(nd, max ? cpus + n : NULL, max - n, &left);
 		pthread_mutex_unlock(&nd->lock);
 		if (r < 0) {
 			/* Report what was collected; the error comes back on
