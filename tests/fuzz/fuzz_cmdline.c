@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The command-line parsers: sidecar_cmdline_has_token() (planner/src/
- * cmdline.c; the planner's SIDECAR_LOGGING=1 and the shim's words) and the
- * shim's guest_mem= option (guest_memory_option(), boot/guest_memory.c).
+ * The command-line parsers: sidecar_cmdline_has_token() and
+ * sidecar_cmdline_parse() (planner/src/cmdline.c; OPENHCL_SIDECAR=, the
+ * planner's SIDECAR_LOGGING=1 and the shim's words) and the shim's
+ * guest_mem= option (guest_memory_option(), boot/guest_memory.c).
  * The command line comes from the host's tree or the boot loader.
  *
  * Input: a selector byte, then the command line's bytes (NUL-terminated
@@ -11,6 +12,13 @@
  *  - has_token() agrees with a plain reference split on the same
  *    whitespace (OpenHCL's split_whitespace().any(|s| s == token)), for a
  *    fixed token and for a word taken from the line itself;
+ *  - parse() agrees with a reference of openhcl_boot's cmdline.rs (every
+ *    word starting with OPENHCL_SIDECAR=, its value split on ',', each
+ *    item on/off/log replacing the whole state, others ignored; then
+ *    SIDECAR_LOGGING=1 turns logging on if enabled); logging implies
+ *    enabled; and, whatever the line, appending OPENHCL_SIDECAR=off
+ *    disables, appending =log enables with logging, appending =on enables
+ *    with logging exactly when the line has the word SIDECAR_LOGGING=1;
  *  - guest_memory_option() either fails with a non-empty one-line reason
  *    naming the bad word, or returns the value of the last guest_mem= word
  *    (the default without one), and that value is a multiple of 2 MiB up
@@ -18,6 +26,9 @@
  *  - parse(format(x)) == x: every 2 MiB multiple up to 4 GiB written in
  *    bytes, K, M or G (where exact) reads back as itself.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strdup, strtok_r */
+#endif
 #include <sidecar/boot_ext.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -169,6 +180,74 @@ static void check_guest_mem(const char *line)
 	}
 }
 
+/* cmdline.rs, written out with the C library: strtok over a copy. */
+static struct sidecar_cmdline_options ref_parse(const char *line)
+{
+	static const char key[] = "OPENHCL_SIDECAR=";
+	struct sidecar_cmdline_options o = {.enabled = true};
+	char *copy = strdup(line), *save = NULL;
+
+	FUZZ_CHECK(copy, "out of memory");
+	for (char *w = strtok_r(copy, " \t\n\r\f\v", &save); w;
+	     w = strtok_r(NULL, " \t\n\r\f\v", &save)) {
+		char *item = w + sizeof(key) - 1;
+
+		if (strncmp(w, key, sizeof(key) - 1))
+			continue;
+		for (;;) {
+			char *comma = strchr(item, ',');
+			size_t len = comma ? (size_t)(comma - item) : strlen(item);
+
+			if (len == 3 && !memcmp(item, "off", 3))
+				o = (struct sidecar_cmdline_options){false, false};
+			else if (len == 2 && !memcmp(item, "on", 2))
+				o = (struct sidecar_cmdline_options){true, false};
+			else if (len == 3 && !memcmp(item, "log", 3))
+				o = (struct sidecar_cmdline_options){true, true};
+			if (!comma)
+				break;
+			item = comma + 1;
+		}
+	}
+	free(copy);
+	if (o.enabled && ref_has_token(line, "SIDECAR_LOGGING=1"))
+		o.enable_logging = true;
+	return o;
+}
+
+static void check_options(const char *line)
+{
+	static const char *const tails[] = {" OPENHCL_SIDECAR=off", " OPENHCL_SIDECAR=log",
+					    " OPENHCL_SIDECAR=on"};
+	struct sidecar_cmdline_options got = sidecar_cmdline_parse(line), want = ref_parse(line);
+	bool logging_word = ref_has_token(line, "SIDECAR_LOGGING=1");
+
+	FUZZ_CHECK(got.enabled == want.enabled && got.enable_logging == want.enable_logging,
+		   "parse says enabled %d logging %d, the reference %d %d", got.enabled,
+		   got.enable_logging, want.enabled, want.enable_logging);
+	FUZZ_CHECK(got.enabled || !got.enable_logging, "logging while disabled");
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		size_t len = strlen(line), tail = strlen(tails[i]);
+		char *longer = malloc(len + tail + 1);
+		struct sidecar_cmdline_options o;
+
+		FUZZ_CHECK(longer, "out of memory");
+		memcpy(longer, line, len);
+		memcpy(longer + len, tails[i], tail + 1);
+		o = sidecar_cmdline_parse(longer);
+		free(longer);
+		if (i == 0)
+			FUZZ_CHECK(!o.enabled && !o.enable_logging, "'...%s' not disabled",
+				   tails[i]);
+		else if (i == 1)
+			FUZZ_CHECK(o.enabled && o.enable_logging, "'...%s' not logging", tails[i]);
+		else
+			FUZZ_CHECK(o.enabled && o.enable_logging == logging_word,
+				   "'...%s': logging %d, SIDECAR_LOGGING=1 word %d", tails[i],
+				   o.enable_logging, logging_word);
+	}
+}
+
 static void round_trip(uint32_t seed)
 {
 	static const char *const units[] = {"", "K", "M", "G"};
@@ -214,6 +293,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(sidecar_cmdline_has_token(line, token) == ref_has_token(line, token),
 		   "token '%s'", token);
 
+	check_options(line);
 	check_guest_mem(line);
 	round_trip(seed);
 	free(line);

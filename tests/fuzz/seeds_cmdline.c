@@ -30,5 +30,11 @@ int main(int argc, char **argv)
 	seed(argv[1], "guest-mem-huge", 9, "guest_mem=18446744073709551615 guest_mem=17179869184K");
 	seed(argv[1], "whitespace", 2, "\t a\r\nb\f\vSIDECAR_LOGGING=1\v");
 	seed(argv[1], "zero", 0, "guest_mem=0");
+	/* OPENHCL_SIDECAR= (openhcl_boot cmdline.rs) and our SIDECAR_LOGGING=1. */
+	seed(argv[1], "sidecar-on-off", 5, "console=ttyS0 OPENHCL_SIDECAR=on,off");
+	seed(argv[1], "sidecar-off-log", 11, "OPENHCL_SIDECAR=off,log SIDECAR_LOGGING=1");
+	seed(argv[1], "sidecar-log-on", 4, "OPENHCL_SIDECAR=log,on\tOPENHCL_SIDECAR=,bogus,");
+	seed(argv[1], "sidecar-words", 8,
+	     "SIDECAR_LOGGING=1 OPENHCL_SIDECAR=off XOPENHCL_SIDECAR=on OPENHCL_SIDECAR=OFF");
 	return 0;
 }
