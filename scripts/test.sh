@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: the user-space units once more under
 # ThreadSanitizer (build-tsan/, hosted parts only), the fuzz harnesses for a
-# short fixed budget (build-fuzz/, scripts/fuzz --suite), then every Meson
-# suite of the main build (build/). Ends with Meson's summary.
+# short fixed budget and the user-space units built by clang under ASan and
+# UBSan (build-fuzz/), then every Meson suite of the main build (build/).
+# Ends with Meson's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,11 @@ meson test -C build-tsan --suite unit --print-errorlogs
 
 echo "== fuzz harnesses, fixed seeds (build-fuzz/: clang, ASan + UBSan)"
 scripts/fuzz --suite
+
+# The same configuration builds every hosted part with clang: the unit
+# tests once more, under AddressSanitizer and UndefinedBehaviorSanitizer.
+echo "== unit tests built by clang, under ASan + UBSan (build-fuzz/)"
+meson test -C build-fuzz --suite unit --print-errorlogs
 
 echo "== all suites (build/)"
 meson test -C build --print-errorlogs
