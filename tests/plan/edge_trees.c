@@ -46,6 +46,9 @@ struct shape {
 	const char *cpu0_name;
 	uint64_t ram_base; /* of vnode 0 */
 	uint64_t ram_size; /* per vnode */
+	/* /chosen/openhcl,sidecar-excluded-cpus, `excluded_len` bytes. */
+	const void *excluded;
+	int excluded_len;
 };
 
 static void reg_pair(fdt32_t *cells, unsigned n, uint64_t a, uint64_t s, unsigned *len)
@@ -75,6 +78,10 @@ static size_t build(void *buf, const struct shape *s)
 	if (s->bootargs) {
 		check(fdt_begin_node(buf, "chosen"), "chosen");
 		check(fdt_property_string(buf, "bootargs", s->bootargs), "bootargs");
+		if (s->excluded)
+			check(fdt_property(buf, "openhcl,sidecar-excluded-cpus", s->excluded,
+					   s->excluded_len),
+			      "excluded");
 		check(fdt_end_node(buf), "chosen");
 	}
 	check(fdt_begin_node(buf, "cpus"), "cpus");
@@ -373,6 +380,37 @@ static size_t bad_wrapping_memory(void *buf)
 	return build(buf, &s);
 }
 
+/* The per-CPU overrides (docs/topology-dt.md): CPUs 1 and 4 of 4, and a
+ * property that is not whole cells. */
+static const uint8_t excluded_1_4[] = {0, 0, 0, 1, 0, 0, 0, 4}; /* big-endian cells */
+
+static size_t good_excluded(void *buf)
+{
+	struct shape s = base_shape;
+
+	s.excluded = excluded_1_4;
+	s.excluded_len = 4;
+	return build(buf, &s);
+}
+
+static size_t bad_excluded_unknown_cpu(void *buf)
+{
+	struct shape s = base_shape;
+
+	s.excluded = excluded_1_4;
+	s.excluded_len = sizeof(excluded_1_4);
+	return build(buf, &s);
+}
+
+static size_t bad_excluded_partial_cell(void *buf)
+{
+	struct shape s = base_shape;
+
+	s.excluded = excluded_1_4;
+	s.excluded_len = 6;
+	return build(buf, &s);
+}
+
 static const struct {
 	struct edge_tree tree;
 	size_t (*build)(void *buf);
@@ -403,6 +441,9 @@ static const struct {
 	{{"text", true}, bad_text},
 	{{"no-cpus", true}, bad_no_cpus},
 	{{"wrapping-memory", true}, bad_wrapping_memory},
+	{{"good-excluded-cpus", false}, good_excluded},
+	{{"excluded-cpus-unknown-cpu", true}, bad_excluded_unknown_cpu},
+	{{"excluded-cpus-partial-cell", true}, bad_excluded_partial_cell},
 };
 
 size_t edge_tree_count(void)
