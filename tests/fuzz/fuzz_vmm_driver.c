@@ -12,8 +12,9 @@
  * Invariants (FUZZ_CHECK):
  *   - every call returns a documented value or a negative errno in
  *     [-4095, -1]; a failed open leaves a non-empty one-line reason;
- *   - an open handle has contiguous nodes from CPU 0 that match what INFO
- *     said, and node_of() agrees with them;
+ *   - an open handle has nodes in CPU order, disjoint (gaps allowed), that
+ *     match what INFO said, and node_of() agrees with them, also on the
+ *     CPUs in the gaps (no node);
  *   - collect() returns at most `max` CPUs, each inside a node, and never
  *     the same CPU twice in one call;
  *   - every error message is NUL-terminated, one line, inside its buffer;
@@ -353,7 +354,7 @@ static void check_vp_error(const struct sidecar_vp *vp, int r)
 			   "the call returned %d, the recorded error is %d", r, e.err);
 }
 
-/* Checks the handle against itself: contiguous nodes from CPU 0. */
+/* Checks the handle against itself: nodes in CPU order, disjoint. */
 static void check_nodes(const struct sidecar_vmm *vmm)
 {
 	unsigned int nodes = sidecar_vmm_node_count(vmm);
@@ -364,8 +365,14 @@ static void check_nodes(const struct sidecar_vmm *vmm)
 		struct sidecar_vmm_node_info info;
 
 		FUZZ_CHECK(sidecar_vmm_node_info(vmm, i, &info) == 0, "node_info(%u) failed", i);
-		FUZZ_CHECK(info.base_cpu == next, "node %u starts at %u, expected %u", i,
+		FUZZ_CHECK(info.base_cpu >= next, "node %u starts at %u, before %u", i,
 			   info.base_cpu, next);
+		if (info.base_cpu > next) {
+			FUZZ_CHECK(sidecar_vmm_node_of(vmm, next) < 0, "node_of(%u) in a gap",
+				   next);
+			FUZZ_CHECK(sidecar_vmm_node_of(vmm, info.base_cpu - 1) < 0,
+				   "node_of(%u) in a gap", info.base_cpu - 1);
+		}
 		FUZZ_CHECK(info.cpu_count >= 1, "node %u has no CPU", i);
 		FUZZ_CHECK(info.per_cpu_shmem >= 4096 && info.per_cpu_shmem % 4096 == 0,
 			   "node %u: %u bytes per CPU", i, info.per_cpu_shmem);
@@ -402,9 +409,17 @@ static void check_collect(struct sidecar_vmm *vmm, unsigned int node, size_t max
 static void act(struct hostile *h, struct sidecar_vmm *vmm, struct sidecar_vp **vps, uint32_t nvps)
 {
 	uint8_t what = take8(h);
-	uint32_t cpu = take8(h) % (sidecar_vmm_cpu_count(vmm) + 1);
-	struct sidecar_vp *vp = vps[cpu % nvps];
+	struct sidecar_vmm_node_info info;
+	uint32_t cpu;
+	struct sidecar_vp *vp;
 	int r = 0;
+
+	/* A CPU of some node, or the one just past it (a gap, the next node,
+	 * or no CPU at all). */
+	FUZZ_CHECK(sidecar_vmm_node_info(vmm, take8(h) % sidecar_vmm_node_count(vmm), &info) == 0,
+		   "node_info failed");
+	cpu = info.base_cpu + take8(h) % (info.cpu_count + 1);
+	vp = vps[cpu % nvps];
 
 	switch (what % 14) {
 	case 0:

@@ -37,19 +37,20 @@ static void node(struct script *s, uint32_t base, uint8_t count, uint8_t pages)
 	PUT(s, 1, 0);
 }
 
-/* A VMM session on an open handle: acquire, NONE, GET of two registers,
- * a run that stops, collect, cpu_status, release. */
-static void session(struct script *s, uint8_t cpu)
+/* A VMM session on an open handle, on CPU `off` of node `node`: acquire,
+ * NONE, GET of two registers, a run that stops, collect, cpu_status,
+ * release. Each action is (what, node, CPU offset, ...). */
+static void session(struct script *s, uint8_t node, uint8_t off, uint8_t cpu)
 {
-	PUT(s, 0, cpu);
-	PUT(s, 2, cpu, 0, 1);
-	PUT(s, 3, cpu, 2, 0x00, 0x00, 0x02, 0x00, 0x17, 0x00, 0x02, 0x00, 0, 1);
-	PUT(s, 6, cpu, 0, 1);
-	PUT(s, 8, cpu, 0, 2, cpu, 1, 0);
-	PUT(s, 9, cpu, 1, 4, 0);
-	PUT(s, 10, cpu, 0, 24);
+	PUT(s, 0, node, off);
+	PUT(s, 2, node, off, 0, 1);
+	PUT(s, 3, node, off, 2, 0x00, 0x00, 0x02, 0x00, 0x17, 0x00, 0x02, 0x00, 0, 1);
+	PUT(s, 6, node, off, 0, 1);
+	PUT(s, 8, node, off, 0, 2, cpu, 1, 0);
+	PUT(s, 9, node, off, 1, 4, 0);
+	PUT(s, 10, node, off, 0, 24);
 	put(s, (const uint8_t *)"0 removed\n1 idle\n2 run\n ", 24);
-	PUT(s, 1, cpu);
+	PUT(s, 1, node, off);
 }
 
 int main(int argc, char **argv)
@@ -66,7 +67,7 @@ int main(int argc, char **argv)
 	s.n = 0;
 	node(&s, 0, 4, 2);
 	PUT(&s, 0, 0);
-	session(&s, 1);
+	session(&s, 0, 1, 1);
 	seed_write(argv[1], "one-node", s.b, s.n);
 
 	/* Two nodes (OpenHCL's device names), guest memory of 2 pages. */
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
 	node(&s, 3, 5, 1);
 	PUT(&s, 0);
 	PUT(&s, 2, 2, 2, 1, 0);
-	session(&s, 4);
+	session(&s, 1, 1, 4);
 	seed_write(argv[1], "two-nodes-guest", s.b, s.n);
 	return 0;
 }

@@ -129,14 +129,16 @@ struct sidecar_vmm_node_info {
 /* The number of nodes (at least 1). */
 SIDECAR_VMM_API unsigned int sidecar_vmm_node_count(const struct sidecar_vmm *vmm);
 
-/* The total number of CPUs the nodes cover: CPUs 0 .. count-1. */
+/* One past the highest CPU of the last node. Nodes come in CPU order but
+ * may leave gaps (CPUs the boot loader left to Linux, below the first node
+ * or between nodes): sidecar_vmm_node_of() is -EINVAL for those. */
 SIDECAR_VMM_API uint32_t sidecar_vmm_cpu_count(const struct sidecar_vmm *vmm);
 
 /* Fills *info for node `node`; -EINVAL if there is no such node. */
 SIDECAR_VMM_API int sidecar_vmm_node_info(const struct sidecar_vmm *vmm, unsigned int node,
 					  struct sidecar_vmm_node_info *info);
 
-/* The node that holds `cpu`, or -EINVAL. */
+/* The node that holds `cpu`, or -EINVAL if no node does. */
 SIDECAR_VMM_API int sidecar_vmm_node_of(const struct sidecar_vmm *vmm, uint32_t cpu);
 
 /*

@@ -17,7 +17,7 @@
 #include "vmm_internal.h"
 
 /* Device names: ours first, then those of OpenHCL's driver. */
-static const char *const device_prefixes[] = { "sidecar", "mshv_vtl_sidecar" };
+static const char *const device_prefixes[] = {"sidecar", "mshv_vtl_sidecar"};
 
 void sc_vmm_format(char *buf, size_t size, const char *fmt, ...)
 {
@@ -166,7 +166,13 @@ static int open_device(struct sidecar_vmm *vmm, unsigned int index, int *scheme,
 	return fd;
 }
 
-/* Checks what INFO reported for the node that should start at `expected`. */
+/*
+ * Checks what INFO reported for the node that should start at or after
+ * `expected` (where the previous node ends). Nodes come in CPU order and do
+ * not overlap, but may leave gaps: a boot loader that gives the main kernel
+ * every CPU of a chunk creates no node for it (openhcl_boot since
+ * 103d1be96), and OpenHCL's sidecar_client only logs such gaps.
+ */
 static int check_info(struct open_error *e, const char *name, const struct sidecar_ioctl_info *info,
 		      uint32_t expected, const char *previous)
 {
@@ -181,17 +187,12 @@ static int check_info(struct open_error *e, const char *name, const struct sidec
 	if ((uint64_t)info->base_cpu + info->cpu_count > UINT32_MAX)
 		return open_fail(e, -EINVAL, "%s: CPUs %u+%u overflow", name, info->base_cpu,
 				 info->cpu_count);
-	if (info->base_cpu != expected) {
-		if (!previous)
-			return open_fail(e, -EINVAL,
-					 "%s: the first node starts at CPU %u, not at CPU 0", name,
-					 info->base_cpu);
+	if (previous && info->base_cpu < expected)
 		return open_fail(e, -EINVAL,
-				 "%s: CPUs %u-%u do not follow %s, which ends at CPU %u "
-				 "(nodes must be contiguous)",
+				 "%s: CPUs %u-%u overlap or precede %s, which ends at CPU %u "
+				 "(nodes must be in CPU order)",
 				 name, info->base_cpu, info->base_cpu + info->cpu_count - 1,
 				 previous, expected - 1);
-	}
 	return 0;
 }
 
@@ -220,7 +221,7 @@ static int setup_vps(struct sc_vmm_node *node)
 static int open_node(struct sidecar_vmm *vmm, struct sc_vmm_node *node, int fd, const char *name,
 		     struct open_error *e)
 {
-	struct sidecar_ioctl_info info = { 0 };
+	struct sidecar_ioctl_info info = {0};
 	const char *previous = node->index ? vmm->nodes[node->index - 1].device : NULL;
 	char errbuf[128];
 	int r;
@@ -257,7 +258,7 @@ static int open_node(struct sidecar_vmm *vmm, struct sc_vmm_node *node, int fd, 
 
 static int setup_poll(struct sidecar_vmm *vmm, struct open_error *e)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	char errbuf[128];
 
 	vmm->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -278,7 +279,7 @@ static int setup_poll(struct sidecar_vmm *vmm, struct open_error *e)
 int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidecar_vmm **out,
 			  char *error, size_t error_size)
 {
-	struct open_error e = { error, error_size };
+	struct open_error e = {error, error_size};
 	struct sidecar_vmm *vmm;
 	int scheme = -1;
 	int r = 0;
@@ -347,7 +348,7 @@ fail:
 
 int sidecar_vmm_open(const struct sidecar_vmm_options *options, struct sidecar_vmm **vmm)
 {
-	struct sidecar_vmm_options none = { 0 };
+	struct sidecar_vmm_options none = {0};
 	struct sc_vmm_transport transport;
 	int r;
 
@@ -394,7 +395,8 @@ int sidecar_vmm_node_of(const struct sidecar_vmm *vmm, uint32_t cpu)
 
 	if (!vmm || cpu >= vmm->cpu_count)
 		return -EINVAL;
-	/* Nodes are sorted and contiguous: binary search on base_cpu. */
+	/* Nodes are sorted and disjoint: binary search on base_cpu, then the
+	 * CPU may still lie in a gap after that node. */
 	hi = vmm->node_count;
 	while (hi - lo > 1) {
 		unsigned int mid = lo + (hi - lo) / 2;
@@ -404,6 +406,9 @@ int sidecar_vmm_node_of(const struct sidecar_vmm *vmm, uint32_t cpu)
 		else
 			hi = mid;
 	}
+	if (cpu < vmm->nodes[lo].base_cpu ||
+	    cpu - vmm->nodes[lo].base_cpu >= vmm->nodes[lo].cpu_count)
+		return -EINVAL;
 	return (int)lo;
 }
 
