@@ -36,22 +36,19 @@ static void too_many_vps(struct sidecar_params *p, struct sidecar_params_ext *x,
 	p->nodes[0].vp_count = 4033;
 }
 
-static void too_little_memory(struct sidecar_params *p, struct sidecar_params_ext *x,
-			      uint32_t bsp)
+static void too_little_memory(struct sidecar_params *p, struct sidecar_params_ext *x, uint32_t bsp)
 {
 	(void)x, (void)bsp;
 	p->nodes[0].memory_size -= SIDECAR_PAGE_SIZE;
 }
 
-static void unaligned_memory(struct sidecar_params *p, struct sidecar_params_ext *x,
-			     uint32_t bsp)
+static void unaligned_memory(struct sidecar_params *p, struct sidecar_params_ext *x, uint32_t bsp)
 {
 	(void)x, (void)bsp;
 	p->nodes[0].memory_base += 8;
 }
 
-static void overlapping_nodes(struct sidecar_params *p, struct sidecar_params_ext *x,
-			      uint32_t bsp)
+static void overlapping_nodes(struct sidecar_params *p, struct sidecar_params_ext *x, uint32_t bsp)
 {
 	(void)x, (void)bsp;
 	/* A copy of node 0 as node 1: its memory is checked first. */
@@ -65,15 +62,13 @@ static void vps_outside(struct sidecar_params *p, struct sidecar_params_ext *x, 
 	x->vp_count = p->nodes[0].base_vp + p->nodes[0].vp_count - 1;
 }
 
-static void high_trampoline(struct sidecar_params *p, struct sidecar_params_ext *x,
-			    uint32_t bsp)
+static void high_trampoline(struct sidecar_params *p, struct sidecar_params_ext *x, uint32_t bsp)
 {
 	(void)p, (void)bsp;
 	x->trampoline_page = 0x100000;
 }
 
-static void bsp_as_sidecar(struct sidecar_params *p, struct sidecar_params_ext *x,
-			   uint32_t bsp)
+static void bsp_as_sidecar(struct sidecar_params *p, struct sidecar_params_ext *x, uint32_t bsp)
 {
 	x->apic_ids[p->nodes[0].base_vp + 1] = bsp;
 }
@@ -168,13 +163,15 @@ void bad_params_run(struct shim_boot *b, const struct sidecar_loaded_image *imag
 		ok = sidecar_image_call(image, (uintptr_t)params, (uintptr_t)output, changed,
 					sizeof(changed));
 		if (changed[0]) {
-			sc_snprintf(detail, sizeof(detail), "CPU state not handed back: %s", changed);
+			sc_snprintf(detail, sizeof(detail), "CPU state not handed back: %s",
+				    changed);
 			record(b, false, c->name, detail);
 		} else if (ok) {
 			record(b, false, c->name, "accepted");
 		} else if (output->error.len < n || memcmp(output->error.buf, c->expect, n) != 0) {
-			sc_snprintf(detail, sizeof(detail), "refused with \"%.*s\", expected \"%s...\"",
-				    output->error.len, (const char *)output->error.buf, c->expect);
+			sc_snprintf(detail, sizeof(detail),
+				    "refused with \"%.*s\", expected \"%s...\"", output->error.len,
+				    (const char *)output->error.buf, c->expect);
 			record(b, false, c->name, detail);
 		} else if (output->nodes[0].control_page != 0) {
 			record(b, false, c->name, "refused, but node 0 was set up");

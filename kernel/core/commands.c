@@ -149,7 +149,7 @@ static void translate_gva(struct sc_vp *vp, struct sidecar_command_page *cp)
 	uint64_t gvn = READ_ONCE_FIELD(req->gvn);
 	uint64_t flags = READ_ONCE_FIELD(req->control_flags);
 	struct sidecar_translate_gva_response *resp = sidecar_response_translate_gva(cp);
-	struct hv_translate_virtual_address_ex_output_x64 out = { 0 };
+	struct hv_translate_virtual_address_ex_output_x64 out = {0};
 	hv_status_t status;
 
 	if (!vp->backend || !vp->backend->translate_gva) {
@@ -163,7 +163,7 @@ static void translate_gva(struct sc_vp *vp, struct sidecar_command_page *cp)
 		status = vp->backend->translate_gva(vp, gvn, flags, &out);
 	/* The response overlays the request: write it only after the
 	 * request has been read. */
-	*resp = (struct sidecar_translate_gva_response){ .status = status };
+	*resp = (struct sidecar_translate_gva_response){.status = status};
 	if (status == HV_STATUS_SUCCESS)
 		resp->output = out;
 }

@@ -9,13 +9,13 @@
 
 #include "sc_format.h"
 
-#define SAME(...)                                                                  \
-	do {                                                                       \
-		char ours[256], libc[256];                                         \
-		size_t n = sc_snprintf(ours, sizeof(ours), __VA_ARGS__);          \
-		int m = snprintf(libc, sizeof(libc), __VA_ARGS__);                 \
-		cr_expect_str_eq(ours, libc, "format %s", #__VA_ARGS__);          \
-		cr_expect_eq(n, (size_t)m, "length of %s", #__VA_ARGS__);         \
+#define SAME(...)                                                                                  \
+	do {                                                                                       \
+		char ours[256], libc[256];                                                         \
+		size_t n = sc_snprintf(ours, sizeof(ours), __VA_ARGS__);                           \
+		int m = snprintf(libc, sizeof(libc), __VA_ARGS__);                                 \
+		cr_expect_str_eq(ours, libc, "format %s", #__VA_ARGS__);                           \
+		cr_expect_eq(n, (size_t)m, "length of %s", #__VA_ARGS__);                          \
 	} while (0)
 
 /* No format attribute here: these formats are deliberately invalid. */

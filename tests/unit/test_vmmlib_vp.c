@@ -139,7 +139,7 @@ Test(vmmlib_vp, base_and_converted_cpus_are_enoent)
 	cr_expect_eq(fake_cpu_status(fake, 6), SIDECAR_CPU_STATUS_REMOVED);
 	cr_expect_eq(sidecar_vp_test(vp), -ENOENT);
 	cr_expect_eq(
-		sidecar_vp_get_register(vp, HV_X64_REGISTER_RAX, &(union hv_register_value){ 0 }),
+		sidecar_vp_get_register(vp, HV_X64_REGISTER_RAX, &(union hv_register_value){0}),
 		-ENOENT);
 	cr_expect_str_eq(sidecar_vp_error_message(vp),
 			 "GET_VP_REGISTERS: cpu 6 is not in the sidecar (converted to Linux, or "
@@ -190,8 +190,8 @@ Test(vmmlib_vp, other_driver_errors)
  */
 Test(vmmlib_vp, signal_during_sync_command)
 {
-	struct hv_register_assoc bad = { .name = 0x7FFF0000 };
-	union hv_register_value v = { .reg64 = 0x5151 };
+	struct hv_register_assoc bad = {.name = 0x7FFF0000};
+	union hv_register_value v = {.reg64 = 0x5151};
 	struct fake_log_entry log[4];
 	struct sidecar_vp *vp;
 
@@ -207,8 +207,7 @@ Test(vmmlib_vp, signal_during_sync_command)
 	cr_expect_eq(v.reg64, 0x5151, "the command ran to its end");
 	/* A failing command still reports its own failure. */
 	fake_signal_next_run(fake, 2);
-	cr_expect_eq(sidecar_vp_get_registers(vp, HV_INPUT_VTL_CURRENT, &bad, 1),
-		     -SIDECAR_VMM_EHV);
+	cr_expect_eq(sidecar_vp_get_registers(vp, HV_INPUT_VTL_CURRENT, &bad, 1), -SIDECAR_VMM_EHV);
 	cr_expect_eq(sidecar_vp_hv_status(vp), HV_STATUS_UNKNOWN_REGISTER_NAME);
 	fake_signal_next_run(fake, 2);
 	cr_expect_eq(sidecar_vp_test(vp), 0);
@@ -227,19 +226,17 @@ static uint64_t value_for(hv_register_name_t name)
 Test(vmmlib_vp, registers_round_trip)
 {
 	struct hv_register_assoc set[] = {
-		{ .name = HV_X64_REGISTER_RAX, .value.reg64 = 0x1234 },
-		{ .name = HV_X64_REGISTER_RIP, .value.reg64 = 0xFFFFFFFF81000000ull },
-		{ .name = HV_X64_REGISTER_CR0, .value.reg64 = 0x80050033 },
-		{ .name = HV_X64_REGISTER_CS,
-		  .value.segment = { .base = 0,
-				     .limit = 0xFFFFFFFF,
-				     .selector = 8,
-				     .attributes = 0xA09B } },
-		{ .name = HV_X64_REGISTER_XMM0 + 5,
-		  .value.reg128 = { .low = 0x0123456789ABCDEFull, .high = 0xFEDCBA9876543210ull } },
+		{.name = HV_X64_REGISTER_RAX, .value.reg64 = 0x1234},
+		{.name = HV_X64_REGISTER_RIP, .value.reg64 = 0xFFFFFFFF81000000ull},
+		{.name = HV_X64_REGISTER_CR0, .value.reg64 = 0x80050033},
+		{.name = HV_X64_REGISTER_CS,
+		 .value.segment =
+			 {.base = 0, .limit = 0xFFFFFFFF, .selector = 8, .attributes = 0xA09B}},
+		{.name = HV_X64_REGISTER_XMM0 + 5,
+		 .value.reg128 = {.low = 0x0123456789ABCDEFull, .high = 0xFEDCBA9876543210ull}},
 		/* Handled by the sidecar core on its own CPU, not the backend. */
-		{ .name = HV_X64_REGISTER_DR0, .value.reg64 = 0xFFFF800000001000ull },
-		{ .name = HV_X64_REGISTER_MSR_MTRR_DEF_TYPE, .value.reg64 = 0xC06 },
+		{.name = HV_X64_REGISTER_DR0, .value.reg64 = 0xFFFF800000001000ull},
+		{.name = HV_X64_REGISTER_MSR_MTRR_DEF_TYPE, .value.reg64 = 0xC06},
 	};
 	struct hv_register_assoc get[sizeof(set) / sizeof(set[0])];
 	union hv_register_value v;
@@ -336,7 +333,7 @@ static void expect_chunks(uint32_t cpu, uint32_t command, const uint16_t *counts
 
 Test(vmmlib_vp, hundred_registers_go_in_four_commands)
 {
-	static const uint16_t counts[] = { 31, 31, 31, 7 };
+	static const uint16_t counts[] = {31, 31, 31, 7};
 	struct hv_register_assoc regs[100], back[100];
 	struct sidecar_vp *vp;
 
@@ -370,7 +367,7 @@ Test(vmmlib_vp, hundred_registers_go_in_four_commands)
 
 Test(vmmlib_vp, failure_in_second_chunk_stops_there)
 {
-	static const uint16_t counts[] = { 31, 31 };
+	static const uint16_t counts[] = {31, 31};
 	struct hv_register_assoc regs[100], back[100];
 	struct sidecar_vp_error e;
 	struct sidecar_vp *vp;
@@ -414,7 +411,7 @@ Test(vmmlib_vp, failure_in_second_chunk_stops_there)
 
 Test(vmmlib_vp, driver_failure_in_third_chunk)
 {
-	static const uint16_t counts[] = { 31, 31 };
+	static const uint16_t counts[] = {31, 31};
 	struct hv_register_assoc regs[100];
 	struct sidecar_vp_error e;
 	struct sidecar_vp *vp;
@@ -435,7 +432,7 @@ Test(vmmlib_vp, driver_failure_in_third_chunk)
 
 Test(vmmlib_vp, register_statuses)
 {
-	union hv_register_value v = { .reg64 = 0x2 };
+	union hv_register_value v = {.reg64 = 0x2};
 	struct sidecar_vp *vp;
 
 	vf_open_two_nodes();
@@ -456,7 +453,7 @@ Test(vmmlib_vp, register_statuses)
 	cr_expect_eq(sidecar_vp_hv_status(vp), HV_STATUS_UNKNOWN_REGISTER_NAME);
 	/* Only the current VTL exists. */
 	{
-		struct hv_register_assoc a = { .name = HV_X64_REGISTER_RAX };
+		struct hv_register_assoc a = {.name = HV_X64_REGISTER_RAX};
 
 		cr_expect_eq(sidecar_vp_get_registers(vp, HV_INPUT_VTL_USE_TARGET_VTL | 1, &a, 1),
 			     -SIDECAR_VMM_EHV);

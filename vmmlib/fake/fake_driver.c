@@ -594,7 +594,8 @@ static ssize_t f_read(void *ctx, int fd, void *buf, size_t size)
 		pthread_mutex_lock(&node->lock);
 		if (file->nstray) {
 			cpu = file->stray[0];
-			memmove(file->stray, file->stray + 1, --file->nstray * sizeof(file->stray[0]));
+			memmove(file->stray, file->stray + 1,
+				--file->nstray * sizeof(file->stray[0]));
 			sync_readable(node);
 			pthread_mutex_unlock(&node->lock);
 			memcpy(buf, &cpu, sizeof(cpu));

@@ -164,8 +164,8 @@ static int ms_left(const struct timespec *deadline)
 static int poll_device(struct sc_vmm_node *node, int timeout_ms)
 {
 	struct pollfd fds[2] = {
-		{ .fd = node->fd, .events = POLLIN },
-		{ .fd = node->wake_fd, .events = POLLIN },
+		{.fd = node->fd, .events = POLLIN},
+		{.fd = node->wake_fd, .events = POLLIN},
 	};
 	int r;
 
@@ -191,7 +191,7 @@ static int poll_device(struct sc_vmm_node *node, int timeout_ms)
 static int wait_locked(struct sidecar_vp *vp, int timeout_ms)
 {
 	struct sc_vmm_node *node = vp->node;
-	struct timespec deadline = { 0 };
+	struct timespec deadline = {0};
 	int r;
 
 	if (timeout_ms > 0)

@@ -324,8 +324,8 @@ static const char *probe_status(struct ctl *ctl, uint32_t cpu)
 
 static int cmd_status(struct ctl *ctl)
 {
-	static const char *const total_names[] = {"removed", "idle",	"run",	  "stop",
-						  "remove",  "crashed", "lost",	  "unknown"};
+	static const char *const total_names[] = {"removed", "idle",	"run",	"stop",
+						  "remove",  "crashed", "lost", "unknown"};
 	const unsigned int kinds = sizeof(total_names) / sizeof(total_names[0]);
 	uint32_t totals[sizeof(total_names) / sizeof(total_names[0])] = {0};
 	uint64_t guest_size = 0;

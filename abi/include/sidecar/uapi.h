@@ -53,12 +53,12 @@ struct sidecar_ioctl_info {
 };
 
 #define SIDECAR_IOCTL_START _IO(SIDECAR_IOCTL_TYPE, 0xf0)
-#define SIDECAR_IOCTL_STOP _IO(SIDECAR_IOCTL_TYPE, 0xf1)
-#define SIDECAR_IOCTL_RUN _IO(SIDECAR_IOCTL_TYPE, 0xf2)
-#define SIDECAR_IOCTL_INFO _IOR(SIDECAR_IOCTL_TYPE, 0xf3, struct sidecar_ioctl_info)
+#define SIDECAR_IOCTL_STOP  _IO(SIDECAR_IOCTL_TYPE, 0xf1)
+#define SIDECAR_IOCTL_RUN   _IO(SIDECAR_IOCTL_TYPE, 0xf2)
+#define SIDECAR_IOCTL_INFO  _IOR(SIDECAR_IOCTL_TYPE, 0xf3, struct sidecar_ioctl_info)
 
 struct sidecar_ioctl_guest_info {
-	__u64 size; /* bytes of guest-physical memory, from address 0 */
+	__u64 size;  /* bytes of guest-physical memory, from address 0 */
 	__u64 flags; /* none defined yet: 0 */
 };
 

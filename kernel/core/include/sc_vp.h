@@ -17,9 +17,9 @@ struct sc_vp;
 
 /* What one attempt to run the guest ended with. */
 enum sc_run_result {
-	SC_RUN_CONTINUE, /* nothing for the VMM (e.g. a physical interrupt): run again */
+	SC_RUN_CONTINUE,  /* nothing for the VMM (e.g. a physical interrupt): run again */
 	SC_RUN_INTERCEPT, /* intercept_message written: the VMM must see it */
-	SC_RUN_FAILED, /* the command failed; the error is set */
+	SC_RUN_FAILED,	  /* the command failed; the error is set */
 };
 
 /*
