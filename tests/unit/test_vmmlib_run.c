@@ -82,6 +82,15 @@ Test(vmmlib_run, timeout_then_cancel)
 	cr_assert_eq(sidecar_vp_start(vp), 0);
 	cr_expect_eq(sidecar_vp_wait(vp, 0), -ETIMEDOUT);
 	cr_expect_str_eq(sidecar_vp_error_message(vp), "RUN_VP: cpu 2 is still running");
+	{
+		struct sidecar_vp_error e;
+
+		/* A timeout is recorded like every other error: with its
+		 * source (the VP's state, not the driver). */
+		cr_expect_eq(sidecar_vp_last_error(vp, &e), -ETIMEDOUT);
+		cr_expect_eq(e.source, SIDECAR_VMM_ERROR_ARGUMENT);
+		cr_expect_eq(e.command, SIDECAR_COMMAND_RUN_VP);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr_expect_eq(sidecar_vp_wait(vp, 50), -ETIMEDOUT);
 	cr_expect_geq(ms_since(&t0), 49);
@@ -115,7 +124,7 @@ Test(vmmlib_run, state_errors)
 	cr_expect_str_eq(sidecar_vp_error_message(vp),
 			 "NONE: cpu 3 has a run in progress: sidecar_vp_wait() for it first");
 	cr_expect_eq(
-		sidecar_vp_get_register(vp, HV_X64_REGISTER_RAX, &(union hv_register_value){ 0 }),
+		sidecar_vp_get_register(vp, HV_X64_REGISTER_RAX, &(union hv_register_value){0}),
 		-EBUSY);
 	cr_expect_eq(sidecar_vp_cancel(vp), 0);
 	cr_expect_eq(sidecar_vp_wait(vp, -1), SIDECAR_VP_STOPPED);
@@ -179,7 +188,7 @@ struct canceller {
 static void *cancel_later(void *arg)
 {
 	struct canceller *c = arg;
-	struct timespec ts = { 0, (long)c->delay_ms * 1000000L };
+	struct timespec ts = {0, (long)c->delay_ms * 1000000L};
 
 	nanosleep(&ts, NULL);
 	sidecar_vp_cancel(c->vp);
@@ -224,7 +233,7 @@ Test(vmmlib_run, release_stops_the_run)
 	fake_set_run_mode(fake, 6, FAKE_RUN_HALT, 1);
 	cr_assert_eq(sidecar_vp_start(vp), 0);
 	cr_assert_eq(sidecar_vmm_node_info(vmm, 1, &info), 0);
-	pfd = (struct pollfd){ .fd = info.fd, .events = POLLIN };
+	pfd = (struct pollfd){.fd = info.fd, .events = POLLIN};
 	cr_assert_eq(poll(&pfd, 1, 10000), 1);
 	cr_expect_eq(sidecar_vmm_collect(vmm, 1, NULL, 0), 0, "read, not reported");
 	cr_expect(sidecar_vp_running(vp), "not waited for yet");
@@ -254,7 +263,7 @@ Test(vmmlib_run, close_with_a_run_in_progress)
 /* Collects until `want` CPUs were reported; returns how many polls it took. */
 static int collect_all(uint32_t *got, size_t want, size_t max_per_call)
 {
-	struct pollfd pfd = { .fd = sidecar_vmm_poll_fd(vmm), .events = POLLIN };
+	struct pollfd pfd = {.fd = sidecar_vmm_poll_fd(vmm), .events = POLLIN};
 	size_t n = 0;
 	int polls = 0;
 
@@ -283,7 +292,7 @@ static bool contains(const uint32_t *cpus, size_t n, uint32_t cpu)
 
 Test(vmmlib_run, collect_stops)
 {
-	static const uint32_t cpus[] = { 1, 2, 3, 5, 6 };
+	static const uint32_t cpus[] = {1, 2, 3, 5, 6};
 	struct sidecar_vp *vps[5];
 	uint32_t got[8];
 
@@ -309,7 +318,7 @@ Test(vmmlib_run, collect_stops)
 
 Test(vmmlib_run, collect_a_few_at_a_time)
 {
-	static const uint32_t cpus[] = { 1, 2, 3 };
+	static const uint32_t cpus[] = {1, 2, 3};
 	struct sidecar_vp *vps[3];
 	struct pollfd pfd;
 	uint32_t got[3];
@@ -329,7 +338,7 @@ Test(vmmlib_run, collect_a_few_at_a_time)
 	collect_all(got, 3, 1);
 	for (int i = 0; i < 3; i++)
 		cr_expect(contains(got, 3, cpus[i]), "cpu %u", cpus[i]);
-	pfd = (struct pollfd){ .fd = sidecar_vmm_poll_fd(vmm), .events = POLLIN };
+	pfd = (struct pollfd){.fd = sidecar_vmm_poll_fd(vmm), .events = POLLIN};
 	cr_expect_eq(sidecar_vmm_collect(vmm, SIDECAR_VMM_ALL_NODES, got, 3), 0);
 	cr_expect_eq(poll(&pfd, 1, 0), 0, "nothing left: not readable");
 	for (int i = 0; i < 3; i++) {
@@ -347,7 +356,7 @@ Test(vmmlib_run, node_fds_and_stray_stops)
 
 	vf_open_two_nodes();
 	cr_assert_eq(sidecar_vmm_node_info(vmm, 1, &info), 0);
-	pfd = (struct pollfd){ .fd = info.fd, .events = POLLIN };
+	pfd = (struct pollfd){.fd = info.fd, .events = POLLIN};
 	cr_expect_eq(poll(&pfd, 1, 0), 0);
 	/* Stops for VPs that are not running are dropped. */
 	fake_queue_stray_stop(fake, 1, 5);
@@ -382,7 +391,7 @@ Test(vmmlib_run, waiter_and_event_loop_share_a_node)
 	uint32_t got[2];
 	pthread_t t;
 	void *result;
-	struct timespec ts = { 0, 50000000 };
+	struct timespec ts = {0, 50000000};
 
 	vf_open_two_nodes();
 	a = vf_acquire(1);
@@ -408,7 +417,7 @@ Test(vmmlib_run, waiter_and_event_loop_share_a_node)
 #define WORKERS	   5
 #define ITERATIONS 60
 
-static const uint32_t worker_cpus[WORKERS] = { 1, 2, 3, 5, 6 };
+static const uint32_t worker_cpus[WORKERS] = {1, 2, 3, 5, 6};
 static struct sidecar_vp *worker_vps[WORKERS];
 static atomic_int intercepts, stops, errors;
 static atomic_bool workers_done;
@@ -442,7 +451,7 @@ static void *chaos(void *arg)
 
 	(void)arg;
 	while (!atomic_load(&workers_done)) {
-		struct timespec ts = { 0, 200000 };
+		struct timespec ts = {0, 200000};
 
 		seed = seed * 1103515245u + 12345u;
 		sidecar_vp_cancel(worker_vps[(seed >> 16) % WORKERS]);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "format.h"
 #include "vmm_internal.h"
 
 #define GUEST_DEVICE "sidecar_guest"

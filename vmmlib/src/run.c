@@ -25,9 +25,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "eventfd.h"
+#include "vp_error.h"
 #include "vmm_internal.h"
 
-int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_vp *self, bool notify)
+/* Reads every stop queued on the node; node->lock held. `self` is the VP
+ * of the calling waiter (NULL for collect); `notify` says whether stops of
+ * other VPs should make the client's poll fd readable. Returns the number
+ * of stops or a negative errno. */
+static int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_vp *self,
+				bool notify)
 {
 	struct sidecar_vmm *vmm = node->vmm;
 	bool others = false;
@@ -203,10 +210,10 @@ static int wait_locked(struct sidecar_vp *vp, int timeout_ms)
 		if (vp->state != SC_VP_RUNNING)
 			return 0;
 		if (timeout_ms == 0 || (timeout_ms > 0 && ms_left(&deadline) == 0)) {
-			vp->error.err = -ETIMEDOUT;
-			sc_vmm_format(vp->error.message, sizeof(vp->error.message),
-				      "RUN_VP: cpu %u is still running", vp->cpu);
-			return -ETIMEDOUT;
+			/* Not a failure of the driver: the VP is in a state
+			 * (running) in which the wait cannot return yet. */
+			return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -ETIMEDOUT,
+					  "RUN_VP: cpu %u is still running", vp->cpu);
 		}
 		if (!node->poller) {
 			r = poll_device(node, timeout_ms < 0 ? -1 : ms_left(&deadline));

@@ -14,50 +14,11 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "format.h"
 #include "vmm_internal.h"
 
 /* Device names: ours first, then those of OpenHCL's driver. */
 static const char *const device_prefixes[] = {"sidecar", "mshv_vtl_sidecar"};
-
-void sc_vmm_format(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!buf || size == 0)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(buf, size, fmt, ap) < 0)
-		buf[0] = '\0';
-	va_end(ap);
-}
-
-const char *sc_vmm_strerror(int err, char *buf, size_t size)
-{
-	if (err < 0)
-		err = -err;
-	/* XSI strerror_r: this file is built without _GNU_SOURCE. */
-	if (strerror_r(err, buf, size) != 0)
-		sc_vmm_format(buf, size, "error %d", err);
-	return buf;
-}
-
-void sc_eventfd_signal(int fd)
-{
-	uint64_t one = 1;
-
-	/* Only fails with EAGAIN when the counter is about to overflow, in
-	 * which case the fd is readable anyway. */
-	if (write(fd, &one, sizeof(one)) < 0)
-		return;
-}
-
-void sc_eventfd_clear(int fd)
-{
-	uint64_t value;
-
-	if (read(fd, &value, sizeof(value)) < 0)
-		return;
-}
 
 /* The message of a failed open, if the caller wants one. */
 struct open_error {

@@ -80,32 +80,7 @@ struct sidecar_vmm {
 int sc_vmm_map_guest_memory(struct sidecar_vmm *vmm, char *error, size_t error_size);
 void sc_vmm_unmap_guest_memory(struct sidecar_vmm *vmm);
 
-/* Transport shorthands. */
-#define SC_T(vmm)	      (&(vmm)->transport)
+/* Transport shorthand. */
 #define SC_CALL(vmm, op, ...) ((vmm)->transport.ops->op((vmm)->transport.ctx, __VA_ARGS__))
-
-/* Errors of VP calls (vp.c). Each returns `err`. */
-void sc_vp_error_reset(struct sidecar_vp *vp, uint32_t command);
-int sc_vp_fail(struct sidecar_vp *vp, enum sidecar_vmm_error_source source, int err,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int sc_vp_fail_driver(struct sidecar_vp *vp, int err, const char *operation);
-int sc_vp_fail_sidecar(struct sidecar_vp *vp);
-
-/* Reads every stop queued on the node; node->lock held. `self` is the VP
- * of the calling waiter (NULL for collect); `notify` says whether stops of
- * other VPs should make the client's poll fd readable. Returns the number
- * of stops or a negative errno. */
-int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_vp *self, bool notify);
-
-/* Increments an eventfd, resets one (ignoring EAGAIN). */
-void sc_eventfd_signal(int fd);
-void sc_eventfd_clear(int fd);
-
-/* Formats like snprintf, always terminating; never fails. */
-void sc_vmm_format(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* strerror_r into buf. */
-const char *sc_vmm_strerror(int err, char *buf, size_t size);
 
 #endif /* SC_VMM_INTERNAL_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * VP ownership, the synchronous commands and their errors. A synchronous
- * command is written into the VP's command page and run with
+ * VP ownership and the synchronous commands (their errors: vp_error.c). A
+ * synchronous command is written into the VP's command page and run with
  * SIDECAR_IOCTL_RUN, which returns when the sidecar CPU is idle again; its
  * result is then read from the same page, as OpenHCL's client does:
  * has_error first (the sidecar refused the command), then the command's
@@ -12,105 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "format.h"
+#include "vp_error.h"
 #include "vmm_internal.h"
-
-/* ---- Errors ---- */
-
-void sc_vp_error_reset(struct sidecar_vp *vp, uint32_t command)
-{
-	vp->error.source = SIDECAR_VMM_ERROR_NONE;
-	vp->error.err = 0;
-	vp->error.command = command;
-	vp->error.hv_status = HV_STATUS_SUCCESS;
-	vp->error.first_register = 0;
-	vp->error.register_count = 0;
-	vp->error.message[0] = '\0';
-}
-
-int sc_vp_fail(struct sidecar_vp *vp, enum sidecar_vmm_error_source source, int err,
-	       const char *fmt, ...)
-{
-	va_list ap;
-
-	vp->error.source = source;
-	vp->error.err = err;
-	va_start(ap, fmt);
-	if (vsnprintf(vp->error.message, sizeof(vp->error.message), fmt, ap) < 0)
-		vp->error.message[0] = '\0';
-	va_end(ap);
-	return err;
-}
-
-int sc_vp_fail_driver(struct sidecar_vp *vp, int err, const char *operation)
-{
-	char buf[128];
-
-	switch (err) {
-	case -EBUSY:
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
-				  "%s: cpu %u is busy with another command (another process?)",
-				  operation, vp->cpu);
-	case -ENOENT:
-		return sc_vp_fail(
-			vp, SIDECAR_VMM_ERROR_DRIVER, err,
-			"%s: cpu %u is not in the sidecar (converted to Linux, or removed)",
-			operation, vp->cpu);
-	case -EINTR:
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
-				  "%s: cpu %u: interrupted by a signal", operation, vp->cpu);
-	default:
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err, "%s: cpu %u: %s", operation,
-				  vp->cpu, sc_vmm_strerror(err, buf, sizeof(buf)));
-	}
-}
-
-int sc_vp_fail_sidecar(struct sidecar_vp *vp)
-{
-	const struct sidecar_command_error *e = &vp->page->error;
-	size_t len = e->len;
-	char text[sizeof(e->buf) + 1];
-
-	if (len > sizeof(e->buf))
-		len = sizeof(e->buf);
-	/* The text is the sidecar's (UTF-8, not terminated); keep it one line. */
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = e->buf[i];
-
-		text[i] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
-	}
-	text[len] = '\0';
-	return sc_vp_fail(vp, SIDECAR_VMM_ERROR_SIDECAR, -SIDECAR_VMM_ESIDECAR, "%s",
-			  len ? text : "the sidecar reported an error without a message");
-}
-
-static int fail_hv(struct sidecar_vp *vp, hv_status_t status)
-{
-	const char *name = sidecar_hv_status_name(status);
-
-	vp->error.hv_status = status;
-	return sc_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV, "%s: %s (0x%04x)",
-			  sidecar_command_name(vp->error.command), name ? name : "HV status",
-			  status);
-}
-
-int sidecar_vp_last_error(const struct sidecar_vp *vp, struct sidecar_vp_error *error)
-{
-	if (!vp)
-		return -EINVAL;
-	if (error)
-		*error = vp->error;
-	return vp->error.err;
-}
-
-const char *sidecar_vp_error_message(const struct sidecar_vp *vp)
-{
-	return vp ? vp->error.message : "no VP";
-}
-
-hv_status_t sidecar_vp_hv_status(const struct sidecar_vp *vp)
-{
-	return vp ? vp->error.hv_status : HV_STATUS_SUCCESS;
-}
 
 /* ---- Ownership ---- */
 
@@ -280,16 +184,8 @@ static int get_set(struct sidecar_vp *vp, bool set, hv_input_vtl_t vtl,
 		r = run_sync(vp);
 		if (r < 0)
 			return r;
-		if (req->status != HV_STATUS_SUCCESS) {
-			hv_status_t status = req->status;
-			const char *name = sidecar_hv_status_name(status);
-
-			vp->error.hv_status = status;
-			return sc_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV,
-					  "%s: %s (0x%04x) in registers %zu-%zu",
-					  sidecar_command_name(command), name ? name : "HV status",
-					  status, first, first + n - 1);
-		}
+		if (req->status != HV_STATUS_SUCCESS)
+			return sc_vp_fail_hv(vp, req->status);
 		if (!set) {
 			for (size_t i = 0; i < n; i++)
 				out[first + i].value = req->regs[i].value;
@@ -315,7 +211,7 @@ int sidecar_vp_set_registers(struct sidecar_vp *vp, hv_input_vtl_t target_vtl,
 int sidecar_vp_get_register(struct sidecar_vp *vp, hv_register_name_t name,
 			    union hv_register_value *value)
 {
-	struct hv_register_assoc assoc = { .name = name };
+	struct hv_register_assoc assoc = {.name = name};
 	int r;
 
 	if (vp && !value) {
@@ -332,7 +228,7 @@ int sidecar_vp_get_register(struct sidecar_vp *vp, hv_register_name_t name,
 int sidecar_vp_set_register(struct sidecar_vp *vp, hv_register_name_t name,
 			    const union hv_register_value *value)
 {
-	struct hv_register_assoc assoc = { .name = name };
+	struct hv_register_assoc assoc = {.name = name};
 
 	if (vp && !value) {
 		sc_vp_error_reset(vp, SIDECAR_COMMAND_SET_VP_REGISTERS);
@@ -369,7 +265,7 @@ int sidecar_vp_translate_gva(struct sidecar_vp *vp, uint64_t gvn, uint64_t contr
 		return r;
 	resp = sidecar_response_translate_gva(vp->page);
 	if (resp->status != HV_STATUS_SUCCESS)
-		return fail_hv(vp, resp->status);
+		return sc_vp_fail_hv(vp, resp->status);
 	*out = resp->output;
 	return 0;
 }
