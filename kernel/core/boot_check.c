@@ -157,6 +157,10 @@ bool sc_boot_params_place_ok(const struct sc_boot_env *env, char *err, size_t si
 		return sc_reason(err, size,
 				 "the CPU's physical-address width (%u bits) is outside %u..%u",
 				 env->maxphyaddr, MAXPHYADDR_MIN, MAXPHYADDR_MAX);
+	/* The params page and its extension are mapped and read as pages. */
+	if (env->params_pa & PAGE_MASK)
+		return sc_reason(err, size, "params at %#llx are not page aligned",
+				 (unsigned long long)env->params_pa);
 	return range_ok(&params, env->maxphyaddr, err, size);
 }
 

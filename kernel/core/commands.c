@@ -13,9 +13,6 @@
 #include "sc_error.h"
 #include "sc_platform.h"
 
-/* Reads a request field once. */
-#define READ_ONCE_FIELD(x) (*(const volatile __typeof__(x) *)&(x))
-
 void sc_command_error(struct sidecar_command_page *cp, const char *fmt, ...)
 {
 	va_list ap;

@@ -187,6 +187,7 @@ APPLY(params_straddle_2_52, {
 	env.params_pa = TOP52 - 8192;
 })
 APPLY(params_wrap, env.params_pa = 0xFFFFFFFFFFFFF000ull)
+APPLY(params_unaligned, env.params_pa = 32 * MiB + 8)
 APPLY(output_unaligned, env.output_pa = 48 * MiB + 4)
 APPLY(output_on_image, env.output_pa = 16 * MiB + 0x800)
 APPLY(output_beyond_maxphyaddr, env.output_pa = TOP46 - 8)
@@ -307,6 +308,7 @@ static const struct row rows[] = {
 	 "address space"},
 	{"params wrap", params_wrap, PLACE,
 	 "params at 0xfffffffffffff000 (0x5050 bytes) wraps around"},
+	{"params alignment", params_unaligned, PLACE, "params at 0x2000008 are not page aligned"},
 	{"output alignment", output_unaligned, OUTPUT, NULL},
 	{"output on the image", output_on_image, OUTPUT, NULL},
 	{"output beyond MAXPHYADDR", output_beyond_maxphyaddr, OUTPUT, NULL},

@@ -20,8 +20,10 @@
  *      The handshake for CPU base_cpu + i, values SIDECAR_CPU_STATUS_*:
  *        driver:  IDLE -> RUN      (compare-exchange, release, after the
  *                                   command page is written; then IPI)
- *                 RUN  -> STOP     (compare-exchange, relaxed; then IPI)
- *                 IDLE -> REMOVE   (compare-exchange, relaxed; then IPI)
+ *                 RUN  -> STOP     (compare-exchange, release; then IPI)
+ *                 IDLE -> REMOVE   (compare-exchange, release; then IPI)
+ *                 (all three are sidecar_cpu_status_transition() in
+ *                 control_ops.h: one release compare-exchange)
  *        sidecar: RUN/STOP -> IDLE (store, release, after the command page
  *                                   response is written)
  *                 REMOVE -> REMOVED (store, release)

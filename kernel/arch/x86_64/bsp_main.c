@@ -20,8 +20,6 @@ uint64_t sc_ap_cr3[SIDECAR_EXT_MAX_VPS];
 uint32_t sc_ap_count;
 const uint64_t sc_stack_top = SC_STACK_TOP;
 
-uint64_t tsc_khz_from_cpuid(void);
-
 extern char __image_start[], __image_end[];
 extern const char sc_trampoline_start[], sc_trampoline_end[];
 extern uint32_t sc_trampoline_gdtr_base, sc_trampoline_cr3;
@@ -74,9 +72,6 @@ static bool read_params(uint64_t params_pa, struct sidecar_output *out, char *er
 	uint64_t ids_pa = params_pa + SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext);
 	uint64_t ids_size;
 
-	if (params_pa & (SIDECAR_PAGE_SIZE - 1))
-		return fail(out, "params at %#llx are not page aligned",
-			    (unsigned long long)params_pa);
 	src = temp_map(TEMP_PARAMS, params_pa,
 		       SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext));
 	if (!src)
@@ -339,7 +334,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	if (!sc_boot_output_ok(&env))
 		return false; /* nowhere to say why */
 	out = temp_map(TEMP_OUTPUT, output_pa, sizeof(*out));
-	if (!out || (output_pa & 7))
+	if (!out)
 		return false; /* nowhere to say why */
 	out->error.len = 0;
 

@@ -62,8 +62,8 @@ enum temp_index {
 	TEMP_TRAMPOLINE = 3, /* BSP: the trampoline page */
 	TEMP_PARAMS = 4, /* BSP: params and extension, 6 pages */
 	TEMP_OUTPUT_EXT = 10, /* BSP: the output extension, 48 pages */
-	TEMP_GUEST = 58 - 2, /* any CPU: a page of guest memory (2 slots) */
 	TEMP_BUILD = 58, /* any starter: another CPU's 5 pages */
+	TEMP_GUEST = TEMP_BUILD - 2, /* any CPU: a page of guest memory (2 slots) */
 	TEMP_FAILED_CONTROL = 63, /* any starter: control page of a failed CPU */
 };
 
@@ -77,6 +77,7 @@ static inline void *slot_va(unsigned int slot)
 /* Page-table entry bits (SDM Vol. 3A, 4.5). */
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
+#define PTE_US (1ull << 2)
 #define PTE_PWT (1ull << 3)
 #define PTE_PCD (1ull << 4)
 #define PTE_PS (1ull << 7)
@@ -176,10 +177,13 @@ struct sc_boot {
 	uint32_t slot_count;
 	struct node_state nodes[SIDECAR_MAX_NODES];
 	struct boot_slot slots[SIDECAR_EXT_MAX_VPS];
-	/* Copies of the loader's input, read once. */
+	/* Copies of the loader's input, read once. ext ends in a flexible
+	 * array (apic_ids, copied into apic_ids here instead), so it is last:
+	 * a struct with one is not allowed in the middle of another (C11
+	 * 6.7.2.1p3; clang refuses it, GCC accepts it as an extension). */
 	struct sidecar_params params;
-	struct sidecar_params_ext ext;
 	uint32_t apic_ids[SIDECAR_EXT_MAX_VPS];
+	struct sidecar_params_ext ext;
 };
 
 extern struct sc_boot sc_boot;
@@ -212,6 +216,8 @@ void descriptors_load(struct percpu *cpu);
 void descriptors_load_bsp(void);
 
 /* tsc.c */
+/* The TSC frequency from CPUID 15H/16H, or a 4 GHz guess (never 0). */
+uint64_t tsc_khz_from_cpuid(void);
 uint64_t tsc_from_us(uint64_t us);
 void udelay(uint64_t us);
 

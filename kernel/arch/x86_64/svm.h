@@ -186,6 +186,10 @@ static inline bool svm_xcr0_valid(uint64_t v)
 	return (v & XCR0_X87) && !(v & ~SVM_GUEST_XCR0_ALLOWED);
 }
 
+/* CPUID 8000_0001h ECX.SVM and 8000_000Ah EDX.NP (APM Vol. 3, Appendix E). */
+#define CPUID_80000001_ECX_SVM (1u << 2)
+#define CPUID_8000000A_EDX_NP  (1u << 0)
+
 #define MSR_VM_CR	0xC0010114u
 #define MSR_VM_HSAVE_PA 0xC0010117u
 #define VM_CR_SVMDIS	(1ull << 4)
@@ -204,9 +208,6 @@ struct svm_vp {
 	uint64_t cpu_xcr0; /* what the CPU's XCR0 holds now */
 	bool has_xsave;
 };
-
-/* One read of a field the VMM may change at any time (the command page). */
-#define READ_ONCE_FIELD(x) (*(const volatile __typeof__(x) *)&(x))
 
 /* The VMCB as bytes: fields at their APM offsets, any alignment. */
 static inline uint64_t vmcb_get(const struct svm_vp *s, unsigned int off, unsigned int size)

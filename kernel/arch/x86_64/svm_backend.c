@@ -104,7 +104,7 @@ static bool svm_init_vp(struct sc_vp *vp, const char **why)
 	s->host_save_pa = cpu->backend_pa[2];
 	s->vmcb = slot_va(SLOT_BACKEND);
 	memset(slot_va(SLOT_BACKEND), 0, 3 * SIDECAR_PAGE_SIZE);
-	if (!(cpuid(0x80000001, 0).ecx & (1u << 2))) {
+	if (!(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM)) {
 		*why = "this CPU has no SVM";
 		return false;
 	}
@@ -168,7 +168,7 @@ static enum sc_run_result svm_run_once(struct sc_vp *vp, struct sidecar_command_
 	}
 
 	SET64(s, VMCB_RAX, gps[SC_RAX]);
-	SET64(s, VMCB_CR2, gps[4]); /* CR2 in RSP's slot */
+	SET64(s, VMCB_CR2, gps[SIDECAR_CPU_CONTEXT_CR2]); /* CR2 in RSP's slot */
 	vmcb_set(s, VMCB_TLB_CONTROL, 1, s->flush_tlb ? 1 : 0);
 	vmcb_set(s, VMCB_CLEAN_BITS, 4, 0);
 	/* The sidecar never uses the FPU itself: the guest's state can sit in
@@ -184,7 +184,7 @@ static enum sc_run_result svm_run_once(struct sc_vp *vp, struct sidecar_command_
 	s->flush_tlb = false;
 
 	gps[SC_RAX] = GET64(s, VMCB_RAX);
-	gps[4] = GET64(s, VMCB_CR2);
+	gps[SIDECAR_CPU_CONTEXT_CR2] = GET64(s, VMCB_CR2);
 	memcpy(ctx->gps, gps, sizeof(gps));
 	memcpy(&ctx->fx_state, fx, sizeof(fx));
 	/* An event being delivered when the guest exited is delivered again

@@ -248,7 +248,7 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 		/* The default: what this CPU says, without the virtualization
 		 * extensions the guest cannot use. */
 		if ((uint32_t)gps[SC_RAX] == 0x80000001)
-			r.ecx &= ~(1u << 2);
+			r.ecx &= ~CPUID_80000001_ECX_SVM;
 		exit_state(vp, s, gps, 2, &st);
 		sc_msg_cpuid(msg, &st, r.eax, r.ebx, r.ecx, r.edx);
 		return SC_RUN_INTERCEPT;

@@ -77,11 +77,11 @@ const char *svm_partition_init(uint64_t base, uint64_t size)
 
 	if (size == 0)
 		return "the loader gave no guest memory";
-	if (ext.eax < 0x8000000A || !(cpuid(0x80000001, 0).ecx & (1u << 2)))
+	if (ext.eax < 0x8000000A || !(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM))
 		return "the CPU has no SVM";
 	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		return "SVM is disabled by the firmware (VM_CR.SVMDIS)";
-	if (!(cpuid(0x8000000A, 0).edx & 1))
+	if (!(cpuid(0x8000000A, 0).edx & CPUID_8000000A_EDX_NP))
 		return "the CPU has no nested paging";
 
 	guest_base = base;
@@ -90,12 +90,12 @@ const char *svm_partition_init(uint64_t base, uint64_t size)
 	memset(npt_pdpt, 0, sizeof(npt_pdpt));
 	memset(npt_pd, 0, sizeof(npt_pd));
 	/* Nested walks are user accesses (15.25.5): U on every level. */
-	npt_pml4[0] = image_pa_of(npt_pdpt) | PTE_P | PTE_RW | (1ull << 2);
+	npt_pml4[0] = image_pa_of(npt_pdpt) | PTE_P | PTE_RW | PTE_US;
 	for (uint64_t gpa = 0; gpa < size; gpa += 2ull << 20) {
 		uint64_t g = gpa / GIB, i = (gpa % GIB) >> 21;
 
-		npt_pdpt[g] = image_pa_of(npt_pd[g]) | PTE_P | PTE_RW | (1ull << 2);
-		npt_pd[g][i] = (base + gpa) | PTE_P | PTE_RW | (1ull << 2) | PTE_PS;
+		npt_pdpt[g] = image_pa_of(npt_pd[g]) | PTE_P | PTE_RW | PTE_US;
+		npt_pd[g][i] = (base + gpa) | PTE_P | PTE_RW | PTE_US | PTE_PS;
 	}
 	memset(iopm, 0xFF, sizeof(iopm));
 	memset(msrpm, 0xFF, sizeof(msrpm));

@@ -124,24 +124,20 @@ const struct sc_guest_memory svm_guest_memory = {mem_read, mem_cmpxchg, NULL};
 
 /* ---- registers by Hyper-V name ---- */
 
-struct seg_name {
+/* A Hyper-V register name and the VMCB field that holds it. */
+struct vmcb_field {
 	hv_register_name_t name;
 	uint16_t off;
 };
 
-static const struct seg_name segments[] = {
+static const struct vmcb_field segments[] = {
 	{HV_X64_REGISTER_ES, VMCB_ES},	   {HV_X64_REGISTER_CS, VMCB_CS},
 	{HV_X64_REGISTER_SS, VMCB_SS},	   {HV_X64_REGISTER_DS, VMCB_DS},
 	{HV_X64_REGISTER_FS, VMCB_FS},	   {HV_X64_REGISTER_GS, VMCB_GS},
 	{HV_X64_REGISTER_LDTR, VMCB_LDTR}, {HV_X64_REGISTER_TR, VMCB_TR},
 };
 
-struct u64_name {
-	hv_register_name_t name;
-	uint16_t off;
-};
-
-static const struct u64_name plain[] = {
+static const struct vmcb_field plain[] = {
 	{HV_X64_REGISTER_RSP, VMCB_RSP},
 	{HV_X64_REGISTER_RIP, VMCB_RIP},
 	{HV_X64_REGISTER_RFLAGS, VMCB_RFLAGS},
@@ -165,7 +161,7 @@ static const struct u64_name plain[] = {
 static int context_slot(hv_register_name_t name)
 {
 	if (name == HV_X64_REGISTER_CR2)
-		return 4;
+		return SIDECAR_CPU_CONTEXT_CR2;
 	if (name >= HV_X64_REGISTER_RAX && name <= HV_X64_REGISTER_R15 &&
 	    name != HV_X64_REGISTER_RSP)
 		return (int)(name - HV_X64_REGISTER_RAX);

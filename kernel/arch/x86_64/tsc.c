@@ -10,8 +10,6 @@
 
 #define FALLBACK_TSC_KHZ 4000000ull
 
-uint64_t tsc_khz_from_cpuid(void);
-
 /* CPUID 15H (TSC/crystal ratio) or 16H (base frequency), SDM Vol. 2A. */
 uint64_t tsc_khz_from_cpuid(void)
 {

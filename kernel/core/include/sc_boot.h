@@ -31,8 +31,9 @@ struct sc_boot_env {
 bool sc_boot_output_ok(const struct sc_boot_env *env);
 
 /*
- * Whether the kernel may read the params: the page, the extension and the
- * largest APIC ID list after them inside the physical address space (an
+ * Whether the kernel may read the params: page aligned, and the page, the
+ * extension and the largest APIC ID list after them inside the physical
+ * address space (an
  * address above MAXPHYADDR in a page-table entry is a reserved-bit page
  * fault). Runs before they are read; false with a reason in err.
  */

@@ -15,6 +15,11 @@
 
 struct sc_vp;
 
+/* One read of a field the VMM may change at any time (the command page is
+ * the VMM's): a volatile access the compiler cannot repeat or split into
+ * two reads, so a check and the use of its value see the same value. */
+#define READ_ONCE_FIELD(x) (*(const volatile __typeof__(x) *)&(x))
+
 /* What one attempt to run the guest ended with. */
 enum sc_run_result {
 	SC_RUN_CONTINUE,  /* nothing for the VMM (e.g. a physical interrupt): run again */
