@@ -100,7 +100,7 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 	pt[SLOT_CONTROL] = n->memory_base | data;
 	if (!sc_boot.x2apic)
 		pt[SLOT_APIC] = sc_boot.apic_base_pa | data | PTE_PCD | PTE_PWT;
-	for (uint32_t i = 0; i < 3; i++)
+	for (uint32_t i = 0; i < SC_VP_BACKEND_PAGES; i++)
 		pt[SLOT_BACKEND + i] = page[SIDECAR_VP_PAGE_BACKEND + i] | data;
 	for (uint32_t i = 0; i < SIDECAR_STACK_PAGES; i++)
 		pt[SLOT_STACK + i] = page[SIDECAR_VP_PAGE_STACK + i] | data;
@@ -111,8 +111,9 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 	g->slot = n->first_slot + cpu;
 	g->apic_id = sc_boot.apic_ids[g->vp_index];
 	g->x2apic = sc_boot.x2apic;
-	for (uint32_t i = 0; i < 3; i++)
-		g->backend_pa[i] = page[SIDECAR_VP_PAGE_BACKEND + i];
+	for (uint32_t i = 0; i < SC_VP_BACKEND_PAGES; i++)
+		g->backend_pages.pa[i] = page[SIDECAR_VP_PAGE_BACKEND + i];
+	g->backend_pages.va = slot_va(SLOT_BACKEND);
 
 	for (unsigned int i = TEMP_PML4; i <= TEMP_GLOBALS; i++)
 		map_slot(SLOT_TEMP + i, 0, 0);

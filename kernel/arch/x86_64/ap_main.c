@@ -4,6 +4,8 @@
  * helping start other CPUs, announcing itself IDLE, then the dispatch loop
  * until REMOVE, then parked for INIT-SIPI.
  */
+#include <string.h>
+
 #include "cpu.h"
 #include "kernel.h"
 #include "sc_dispatch.h"
@@ -33,7 +35,9 @@ void ap_main(uint32_t slot)
 	if (sc_boot.backend) {
 		const char *why = NULL;
 
-		if (sc_boot.backend->init_vp(&cpu->vp, &why))
+		memset(cpu->backend_state, 0, sizeof(cpu->backend_state));
+		cpu->vp.backend_state = cpu->backend_state;
+		if (sc_boot.backend->init_vp(&cpu->vp, &cpu->backend_pages, &why))
 			cpu->vp.backend = sc_boot.backend;
 		else
 			cpu->vp.no_backend_reason = why;

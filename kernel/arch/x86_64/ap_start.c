@@ -7,7 +7,7 @@
  * starters doubles with each round, so bring-up takes a logarithmic number
  * of start-up latencies instead of a linear one.
  *
- * The start-up protocol (SDM Vol. 3A 8.4.4.1, MP spec B.4): INIT, a delay,
+ * The start-up protocol (SDM Vol. 3A 9.4.4.1, MP spec B.4): INIT, a delay,
  * SIPI, a short delay, and a second SIPI only if the CPU has not checked in.
  * A CPU that does not check in before the timeout is given up: the starter
  * claims its slot (so a late arrival parks itself), sends INIT again (which

@@ -1,129 +1,83 @@
 // SPDX-License-Identifier: MIT
 /*
- * The local APIC, in x2APIC mode (MSRs) when the CPU offers it and in
- * xAPIC mode (MMIO at SLOT_APIC) otherwise: QEMU's TCG has no x2APIC
- * (SDM Vol. 3A chapter 10, "Advanced Programmable Interrupt Controller").
- * Each CPU uses the mode recorded in its percpu.x2apic.
+ * This CPU's local APIC, through the shared layer (lib/x86/lapic.c): in
+ * x2APIC mode when the BSP found the CPU offers it, in xAPIC mode through
+ * SLOT_APIC otherwise (QEMU's TCG has no x2APIC). Each CPU uses the mode
+ * recorded in its percpu.x2apic. What is the kernel's own: switching the
+ * APs into x2APIC mode, and the INIT-SIPI bring-up.
  */
 #include "cpu.h"
 #include "kernel.h"
+#include "sc_lapic.h"
 
-/* Register offsets (xAPIC MMIO; the x2APIC MSR is 0x800 + offset / 16). */
-#define APIC_ID 0x020
-#define APIC_TPR 0x080
-#define APIC_EOI 0x0B0
-#define APIC_SVR 0x0F0
-#define APIC_ESR 0x280
-#define APIC_ICR_LOW 0x300
-#define APIC_ICR_HIGH 0x310
+/* How long an IPI waits for the previous one to leave the xAPIC ICR. */
+#define ICR_WAIT_US 10000
 
-#define SVR_ENABLE (1u << 8)
-#define ICR_DELIVERY_PENDING (1u << 12)
-#define ICR_ASSERT (1u << 14)
-#define ICR_FIXED 0x000u
-#define ICR_INIT 0x500u
-#define ICR_STARTUP 0x600u
-
-static bool x2apic(void)
+static struct sc_lapic lapic(void)
 {
-	return this_cpu()->x2apic;
+	return (struct sc_lapic){
+		.x2apic = this_cpu()->x2apic,
+		.mmio = (uintptr_t)slot_va(SLOT_APIC),
+	};
 }
 
-static volatile uint32_t *mmio(uint32_t reg)
+static void send(uint32_t apic_id, uint32_t icr_low)
 {
-	return (volatile uint32_t *)((char *)slot_va(SLOT_APIC) + reg);
-}
+	struct sc_lapic l = lapic();
 
-static uint32_t apic_read(uint32_t reg)
-{
-	if (x2apic())
-		return (uint32_t)rdmsr(0x800 + reg / 16);
-	return *mmio(reg);
-}
-
-static void apic_write(uint32_t reg, uint32_t value)
-{
-	if (x2apic())
-		wrmsr(0x800 + reg / 16, value);
-	else
-		*mmio(reg) = value;
-}
-
-/*
- * Sends an IPI with physical destination. In xAPIC mode the previous IPI
- * must have left the ICR first (delivery status, SDM Vol. 3A 10.6.1); the
- * x2APIC ICR is a single MSR write with no status to wait for (10.12.9).
- */
-static void send_icr(uint32_t apic_id, uint32_t low)
-{
-	if (x2apic()) {
-		/* WRMSR to the x2APIC ICR is not serializing: fence so the
-		 * stores the target will read are visible first (10.12.3). */
-		__asm__ volatile("mfence; lfence" ::: "memory");
-		wrmsr(0x830, (uint64_t)apic_id << 32 | low);
-		return;
-	}
-	for (uint64_t end = rdtsc() + tsc_from_us(10000); *mmio(APIC_ICR_LOW) & ICR_DELIVERY_PENDING;) {
-		if (rdtsc() > end)
-			break;
-		cpu_relax();
-	}
-	*mmio(APIC_ICR_HIGH) = apic_id << 24;
-	*mmio(APIC_ICR_LOW) = low;
+	if (!sc_lapic_send_ipi(&l, apic_id, icr_low, tsc_from_us(ICR_WAIT_US)))
+		log_force_line("IPI %#x to APIC ID %u not sent: the previous one is still pending",
+			       icr_low, apic_id);
 }
 
 void apic_init_this_cpu(void)
 {
-	struct percpu *cpu = this_cpu();
+	struct sc_lapic l = lapic();
 	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
 
-	if (cpu->x2apic) {
-		/* xAPIC -> x2APIC: set EXTD with EN already set (10.12.5). */
+	if (l.x2apic) {
+		/* xAPIC -> x2APIC: set EXTD with EN already set (11.12.5). */
 		if (!(base & APIC_BASE_EN))
 			wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 	} else if (!(base & APIC_BASE_EN)) {
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	}
-	apic_write(APIC_TPR, 0);
-	/* Software-enable with the spurious vector; clear stale errors. */
-	apic_write(APIC_SVR, SVR_ENABLE | SC_SPURIOUS_VECTOR);
-	if (!cpu->x2apic) {
-		apic_write(APIC_ESR, 0);
-		(void)apic_read(APIC_ESR);
+	sc_lapic_enable(&l, SC_SPURIOUS_VECTOR);
+	/* Clear stale errors: write, then read (11.5.3). */
+	if (!l.x2apic) {
+		sc_lapic_write(&l, APIC_ESR, 0);
+		(void)sc_lapic_read(&l, APIC_ESR);
 	}
 }
 
 void apic_disable_this_cpu(void)
 {
+	struct sc_lapic l = lapic();
+
 	/* Software disable only: hardware stays enabled so the CPU still
-	 * takes INIT and SIPI (10.4.7.2). */
-	apic_write(APIC_SVR, SC_SPURIOUS_VECTOR);
-}
-
-uint32_t apic_current_id(void)
-{
-	uint32_t id = apic_read(APIC_ID);
-
-	return x2apic() ? id : id >> 24;
+	 * takes INIT and SIPI (11.4.7.2). */
+	sc_lapic_write(&l, APIC_SVR, SC_SPURIOUS_VECTOR);
 }
 
 void apic_eoi(void)
 {
-	apic_write(APIC_EOI, 0);
+	struct sc_lapic l = lapic();
+
+	sc_lapic_eoi(&l);
 }
 
 void apic_send_fixed(uint32_t apic_id, uint8_t vector)
 {
-	send_icr(apic_id, ICR_FIXED | ICR_ASSERT | vector);
+	send(apic_id, APIC_ICR_FIXED | APIC_ICR_LEVEL_ASSERT | vector);
 }
 
 void apic_send_init(uint32_t apic_id)
 {
-	send_icr(apic_id, ICR_INIT | ICR_ASSERT);
+	send(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL_ASSERT);
 }
 
 void apic_send_sipi(uint32_t apic_id, uint32_t page)
 {
-	send_icr(apic_id, ICR_STARTUP | ICR_ASSERT | (page & 0xFF));
+	send(apic_id, APIC_ICR_STARTUP | APIC_ICR_LEVEL_ASSERT | (page & 0xFF));
 }

@@ -261,7 +261,7 @@ static void write_output_ext(uint64_t return_tsc_hint)
 	x->size = (uint32_t)size;
 	x->entry_tsc = sc_boot.entry_tsc;
 	x->flags = (sc_boot.x2apic ? SIDECAR_OUTPUT_EXT_X2APIC : 0) |
-		   (sc_boot.backend == &svm_backend ? SIDECAR_OUTPUT_EXT_SVM : 0);
+		   sc_boot.backend_output_flags;
 	x->node_count = sc_boot.node_count;
 	x->vp_count = vp_count;
 	for (uint32_t vp = 0; vp < vp_count; vp++)
@@ -295,6 +295,33 @@ static void write_output_ext(uint64_t return_tsc_hint)
 	}
 	x->return_tsc = return_tsc_hint;
 	temp_unmap(TEMP_OUTPUT_EXT, sc_boot.ext.output_ext, size);
+}
+
+/* The first VP backend of sc_backend_choices that can run here, or none
+ * and the reason the last one gave. */
+static void choose_backend(void)
+{
+	sc_boot.backend = NULL;
+	sc_boot.no_backend_reason = "this kernel has no VP backend";
+	for (uint32_t i = 0; i < sc_backend_choice_count && !sc_boot.backend; i++) {
+		const struct sc_backend_choice *c = &sc_backend_choices[i];
+
+		if (c->backend->state_size > SC_BACKEND_STATE_SIZE) {
+			sc_boot.no_backend_reason = "the backend's per-CPU state does not fit";
+			log_force_line("VP backend %s: %u bytes of per-CPU state, room for %u",
+				       c->backend->name, c->backend->state_size,
+				       SC_BACKEND_STATE_SIZE);
+			continue;
+		}
+		sc_boot.no_backend_reason = c->init_partition(sc_boot.ext.guest_memory_base,
+							      sc_boot.ext.guest_memory_size);
+		if (!sc_boot.no_backend_reason) {
+			sc_boot.backend = c->backend;
+			sc_boot.backend_output_flags = c->output_ext_flags;
+		}
+	}
+	log_line("VP backend: %s",
+		 sc_boot.backend ? sc_boot.backend->name : sc_boot.no_backend_reason);
 }
 
 bool bsp_main(uint64_t params_pa, uint64_t output_pa)
@@ -355,14 +382,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 		log_line("ignoring hypercall page %#llx: no Hyper-V on this platform",
 			 (unsigned long long)sc_boot.params.hypercall_page);
 
-	/* The VP backend: SVM when the CPU has it with nested paging and the
-	 * loader gave guest memory. (A Hyper-V backend would be chosen here
-	 * from the hypercall page and CPUID.) */
-	sc_boot.no_backend_reason =
-		svm_partition_init(sc_boot.ext.guest_memory_base, sc_boot.ext.guest_memory_size);
-	sc_boot.backend = sc_boot.no_backend_reason ? NULL : &svm_backend;
-	log_line("VP backend: %s",
-		 sc_boot.backend ? sc_boot.backend->name : sc_boot.no_backend_reason);
+	choose_backend();
 
 	sc_boot.tsc_khz = sc_boot.ext.tsc_khz ? sc_boot.ext.tsc_khz : tsc_khz_from_cpuid();
 	sc_boot.init_delay_us = sc_boot.ext.init_delay_us == SIDECAR_EXT_DELAY_DEFAULT

@@ -6,13 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sc_lapic.h"
 #include "sc_x86.h"
 #include "sc_x86_regs.h"
-
-
-#define APIC_BASE_EXTD (1ull << 10) /* x2APIC mode */
-#define APIC_BASE_EN (1ull << 11)
-#define APIC_BASE_ADDR_MASK 0x000FFFFFFFFFF000ull
 
 
 /* MSR accesses that return false instead of faulting (msr_safe.asm). */

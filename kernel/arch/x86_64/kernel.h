@@ -30,7 +30,6 @@
 
 #include "sc_vp.h"
 #include "sc_x86.h"
-#include "svm.h"
 
 /* SC_IMAGE_VA and the selectors come from kernel/arch/x86_64/meson.build,
  * which passes the same values to nasm. SC_IMAGE_VA is PML4[511], PDPT[0],
@@ -98,6 +97,10 @@ struct tss64 {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
+/* Room for a VP backend's per-VP state in each CPU's globals page
+ * (sc_vp_backend.state_size at most). */
+#define SC_BACKEND_STATE_SIZE 256u
+
 /* State of one CPU, at the start of its globals page. */
 struct percpu {
 	struct sc_vp vp;
@@ -108,10 +111,11 @@ struct percpu {
 	uint32_t slot; /* index into sc_boot.slots */
 	bool is_bsp;
 	bool x2apic;
-	uint64_t backend_pa[3]; /* the three backend pages (vp_pages.h) */
+	struct sc_vp_backend_pages backend_pages; /* mapped at SLOT_BACKEND */
 	uint64_t gdt[5]; /* null, code, data, TSS (two entries) */
 	struct tss64 tss;
-	struct svm_vp svm;
+	/* The VP backend's per-VP state, opaque here (vp.backend_state). */
+	_Alignas(16) unsigned char backend_state[SC_BACKEND_STATE_SIZE];
 };
 
 #define PERCPU_IST_BOTTOM 0x400u
@@ -173,6 +177,7 @@ struct sc_boot {
 	/* The VP backend every sidecar CPU tries, or NULL and why not. */
 	const struct sc_vp_backend *backend;
 	const char *no_backend_reason;
+	uint32_t backend_output_flags; /* SIDECAR_OUTPUT_EXT_* it sets */
 	uint32_t node_count;
 	uint32_t slot_count;
 	struct node_state nodes[SIDECAR_MAX_NODES];
@@ -195,6 +200,23 @@ extern uint64_t sc_ap_cr3[SIDECAR_EXT_MAX_VPS];
 extern uint32_t sc_ap_count;
 extern const uint64_t sc_stack_top;
 
+/*
+ * The VP backends this kernel can offer (vp_backends.c), in the order the
+ * BSP tries them; the first whose init_partition accepts the CPU and the
+ * loader's guest memory serves every sidecar CPU. Adding a backend adds
+ * one entry there; nothing here or in the core changes.
+ */
+struct sc_backend_choice {
+	const struct sc_vp_backend *backend;
+	/* Checks the BSP's CPU and builds what all VPs share; NULL on
+	 * success, else why the backend cannot be used. */
+	const char *(*init_partition)(uint64_t guest_base, uint64_t guest_size);
+	/* What the output extension's flags say when it is chosen. */
+	uint32_t output_ext_flags;
+};
+extern const struct sc_backend_choice sc_backend_choices[];
+extern const uint32_t sc_backend_choice_count;
+
 /* addr_space.c */
 void *temp_map(unsigned int index, uint64_t pa, uint64_t size);
 void temp_unmap(unsigned int index, uint64_t pa, uint64_t size);
@@ -208,7 +230,6 @@ void apic_send_fixed(uint32_t apic_id, uint8_t vector);
 void apic_send_init(uint32_t apic_id);
 void apic_send_sipi(uint32_t apic_id, uint32_t page);
 void apic_eoi(void);
-uint32_t apic_current_id(void);
 
 /* descriptors.c */
 void descriptors_init_idt(void);

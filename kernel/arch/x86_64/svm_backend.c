@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "cpu.h"
-#include "kernel.h"
 #include "sc_dispatch.h"
 #include "sc_gva.h"
 #include "sc_intercept.h"
@@ -92,18 +91,21 @@ static void after_guest(struct svm_vp *s)
 		xsetbv(0, s->cpu_xcr0);
 }
 
-static bool svm_init_vp(struct sc_vp *vp, const char **why)
+_Static_assert(SC_VP_BACKEND_PAGES == 3, "the VMCB, the host save area, the VMSAVE page");
+_Static_assert(_Alignof(struct svm_vp) <= 16, "the platform aligns backend_state to 16");
+
+static bool svm_init_vp(struct sc_vp *vp, const struct sc_vp_backend_pages *pages,
+			const char **why)
 {
-	struct percpu *cpu = this_cpu();
-	struct svm_vp *s = &cpu->svm;
+	struct svm_vp *s = vp->backend_state;
 	uint8_t fx[512] __attribute__((aligned(16)));
 	uint32_t mask;
 
-	s->vmcb_pa = cpu->backend_pa[0];
-	s->hsave_pa = cpu->backend_pa[1];
-	s->host_save_pa = cpu->backend_pa[2];
-	s->vmcb = slot_va(SLOT_BACKEND);
-	memset(slot_va(SLOT_BACKEND), 0, 3 * SIDECAR_PAGE_SIZE);
+	s->vmcb_pa = pages->pa[0];
+	s->hsave_pa = pages->pa[1];
+	s->host_save_pa = pages->pa[2];
+	s->vmcb = pages->va;
+	memset(pages->va, 0, SC_VP_BACKEND_PAGES * SIDECAR_PAGE_SIZE);
 	if (!(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM)) {
 		*why = "this CPU has no SVM";
 		return false;
@@ -135,7 +137,6 @@ static bool svm_init_vp(struct sc_vp *vp, const char **why)
 	svm_vmcb_control_init(s);
 	svm_vmcb_reset_state(s);
 	s->flush_tlb = true;
-	vp->backend_state = s;
 	return true;
 }
 
@@ -212,6 +213,7 @@ static hv_status_t svm_translate_gva(struct sc_vp *vp, uint64_t gvn, uint64_t co
 
 const struct sc_vp_backend svm_backend = {
 	.name = "svm",
+	.state_size = sizeof(struct svm_vp),
 	.owns_dr6 = true,
 	.host_owns_mtrrs = true,
 	.init_vp = svm_init_vp,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sidecar/vp_pages.h>
 #include <sidecar_defs.h>
 
 struct sc_vp;
@@ -27,13 +28,32 @@ enum sc_run_result {
 	SC_RUN_FAILED,	  /* the command failed; the error is set */
 };
 
+/* The private pages of a sidecar CPU that belong to its VP backend
+ * (vp_pages.h): their physical addresses and where this CPU maps them,
+ * contiguously and writable. */
+#define SC_VP_BACKEND_PAGES (SIDECAR_PER_VP_PAGES - SIDECAR_VP_PAGE_BACKEND)
+struct sc_vp_backend_pages {
+	uint64_t pa[SC_VP_BACKEND_PAGES];
+	void *va;
+};
+
 /*
  * A VP backend runs the guest and reaches its state: SVM, a Hyper-V VTL
  * return, ... Every hook is optional; a missing one answers its commands
  * with a "not supported by this backend" error.
+ *
+ * The backend's per-VP state is opaque to everybody else: the platform
+ * gives each CPU `state_size` bytes (aligned for any type) at
+ * vp->backend_state before init_vp, and the backend reaches its state only
+ * there and its pages only through init_vp's `pages`. So a new backend is
+ * one more struct sc_vp_backend; neither the core nor the platform's
+ * per-CPU structure knows its types.
  */
 struct sc_vp_backend {
 	const char *name;
+	/* Bytes of per-VP state at vp->backend_state; a platform with less
+	 * room per CPU does not offer the backend. */
+	uint32_t state_size;
 	/* DR6 is part of the guest state the backend switches (SVM keeps it
 	 * in the VMCB); otherwise it is a register the sidecar CPU shares. */
 	bool owns_dr6;
@@ -42,8 +62,10 @@ struct sc_vp_backend {
 	 * host's memory too (SVM: APM Vol. 2 15.25) and must match the
 	 * other CPUs' (SDM Vol. 3A 12.11.8). SET of an MTRR is refused. */
 	bool host_owns_mtrrs;
-	/* Prepares per-VP state; returns false and sets *why on failure. */
-	bool (*init_vp)(struct sc_vp *vp, const char **why);
+	/* Prepares per-VP state at vp->backend_state (zeroed) from this
+	 * CPU's backend pages; returns false and sets *why on failure. */
+	bool (*init_vp)(struct sc_vp *vp, const struct sc_vp_backend_pages *pages,
+			const char **why);
 	/* Releases per-VP state before the CPU leaves the sidecar. */
 	void (*teardown_vp)(struct sc_vp *vp);
 	/* Runs the guest once with cpu_context from `cp`. */
@@ -68,6 +90,7 @@ struct sc_vp {
 	/* The guest backend, or NULL when there is none; then why. */
 	const struct sc_vp_backend *backend;
 	const char *no_backend_reason;
+	/* The backend's own per-VP state (state_size bytes, see above). */
 	void *backend_state;
 	/* The platform layer's own per-CPU data. */
 	void *platform;
