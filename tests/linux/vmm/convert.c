@@ -60,6 +60,7 @@ static bool runs_pinned(uint32_t cpu)
 			_exit(2);
 		for (int i = 0; i < 1000000; i++)
 			spin += (unsigned long)i;
+		(void)spin; /* only there to take time: clang warns otherwise */
 		_exit(sched_getcpu() == (int)cpu ? 0 : 3);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
