@@ -20,6 +20,7 @@
 #include <sidecar/uapi.h>
 
 #include "sidecar_drv.h"
+#include "watchdog.h"
 
 /* cmd_state.c's errno values are Linux's. */
 static_assert(SC_CMD_ENOENT == ENOENT && SC_CMD_EIO == EIO && SC_CMD_EBUSY == EBUSY &&

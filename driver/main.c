@@ -20,7 +20,10 @@
 
 #include <asm/smp.h>
 
+#include "convert.h"
+#include "response_irq.h"
 #include "sidecar_drv.h"
+#include "watchdog.h"
 
 static unsigned long handoff;
 module_param(handoff, ulong, 0400);

@@ -25,6 +25,7 @@
 
 #include <sidecar/vp_pages.h>
 
+#include "response_irq.h"
 #include "sidecar_drv.h"
 
 /* OpenHCL's device names by default (docs/driver.md, "Device names"). */

@@ -8,7 +8,9 @@
 #define SIDECAR_DRV_H
 
 #include <linux/interrupt.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -17,6 +19,7 @@
 #include <linux/workqueue.h>
 
 #include <sidecar_defs.h>
+#include <sidecar/control_ops.h>
 #include <sidecar/handoff.h>
 
 #include "cmd_state.h"
@@ -148,21 +151,28 @@ int sidecar_handoff_add_devices(const struct sidecar_config *cfg,
 void sidecar_handoff_remove_devices(struct platform_device **pdevs, u32 count);
 
 /* node.c */
-extern unsigned int sidecar_remove_timeout_ms;
-extern unsigned int sidecar_stop_timeout_ms;
-extern unsigned int sidecar_nmi_timeout_ms;
-extern bool sidecar_response_ipis;
 extern bool sidecar_inject_drop_stop_ipi;
-extern bool sidecar_inject_drop_nmi;
 
 struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc);
-int sidecar_node_start_irq(struct sidecar_node *node);
 void sidecar_node_destroy(struct sidecar_node *node);
-void sidecar_node_update_response(struct sidecar_node *node);
-int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i);
-unsigned long sidecar_stop_bound(void);
-void sidecar_cpu_expire_locked(struct sidecar_node *node, u32 i);
-const char *sidecar_status_name(u8 status);
+
+/*
+ * Every timeout is capped, so that no wait built from them comes near the
+ * hung-task detector's 120 s, whatever a module parameter says.
+ */
+#define SIDECAR_MAX_TIMEOUT_MS 30000
+
+static inline unsigned long sidecar_timeout_jiffies(unsigned int ms)
+{
+	return msecs_to_jiffies(min_t(unsigned int, ms, SIDECAR_MAX_TIMEOUT_MS));
+}
+
+static inline const char *sidecar_status_name(u8 status)
+{
+	const char *word = sidecar_cpu_status_word(status);
+
+	return word ? word : "invalid";
+}
 
 /* dev.c */
 int sidecar_node_register(struct sidecar_node *node);
