@@ -23,13 +23,12 @@
 #include <string.h>
 
 #include "apic.h"
-#include "selftest_internal.h"
+#include "selftest_guest.h"
+#include "selftest_harness.h"
 #include "serial.h"
 #include "test_guest.h"
 #include "tsc.h"
 #include "x86.h"
-
-#define ULL(x) ((unsigned long long)(x))
 
 #define BENCH_ROUNDS	100
 #define PING_ROUNDS	200
@@ -225,17 +224,11 @@ static bool verify_still_spinning(struct st_cpu *c, char *detail, size_t size)
 
 /* ---- NMIs: the driver's escalation of a STOP ---- */
 
-static bool never(void *ctx)
-{
-	(void)ctx;
-	return false;
-}
-
 /* RUN -> STOP once the guest spins, signalled by an NMI alone: the NMI's
  * exit must end the run (the request IPI is not sent). */
 static void stop_run_vp_by_nmi(struct group *g, struct st_cpu *c)
 {
-	wait_until(never, NULL, NMI_STOP_DELAY_US);
+	wait_until(never_done, NULL, NMI_STOP_DELAY_US);
 	if (sidecar_cpu_status_transition(c->control, c->index, SIDECAR_CPU_STATUS_RUN,
 					  SIDECAR_CPU_STATUS_STOP) &&
 	    !apic_send_nmi(c->apic_id))
@@ -256,7 +249,7 @@ static void nmi_idle_cpus(struct group *g)
 	for (uint32_t i = 0; i < cpu_count; i++)
 		if (cpus[i].active && !apic_send_nmi(cpus[i].apic_id))
 			check_fail(g, &cpus[i], "cannot send an NMI");
-	wait_until(never, NULL, NMI_STOP_DELAY_US);
+	wait_until(never_done, NULL, NMI_STOP_DELAY_US);
 }
 
 static void prepare_none(struct st_cpu *c)

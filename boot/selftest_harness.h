@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The self-test's machinery, shared by its parts (selftest.c: commands and
- * boot state; selftest_guest.c: guests on the VP backend): the CPUs under
- * test, check groups, and one request to every active CPU at once with its
- * answers verified (run_group).
+ * The self-test's harness (selftest_harness.c), which its cases use
+ * (selftest.c: commands and boot state; selftest_guest.c: guests on the VP
+ * backend): the CPUs under test, check groups, and one request to every
+ * active CPU at once with its answers verified (run_group).
  */
-#ifndef SHIM_SELFTEST_INTERNAL_H
-#define SHIM_SELFTEST_INTERNAL_H
+#ifndef SHIM_SELFTEST_HARNESS_H
+#define SHIM_SELFTEST_HARNESS_H
 
 #include <sidecar_defs.h>
 #include <stdbool.h>
@@ -43,9 +43,16 @@ typedef bool (*verify_fn)(struct st_cpu *c, char *detail, size_t size);
 /* Runs right after the request IPI (RUN_VP's STOP). */
 typedef void (*post_send_fn)(struct group *g, struct st_cpu *c);
 
+#define ULL(x) ((unsigned long long)(x))
+
+/* TCG with many vCPUs on few host cores can take a while to schedule a
+ * vCPU; a correct CPU answers in microseconds on hardware. */
+#define ANSWER_TIMEOUT_US 10000000u
+
 extern struct shim_boot *boot;
 extern struct st_cpu cpus[SIDECAR_PLAN_MAX_CPUS];
 extern uint32_t cpu_count;
+extern volatile uint64_t responses; /* response IPIs received */
 
 /* has_error as the shim writes it: a CPU that takes a command clears it. */
 #define NOT_TAKEN_MARK 1u
@@ -57,12 +64,17 @@ void group_end(struct group *g);
 
 /* Waits with STI;HLT until done(ctx) or the timeout; returns done(ctx). */
 bool wait_until(bool (*done)(void *), void *ctx, uint64_t timeout_us);
+/* A done() for wait_until() that never is: a plain delay. */
+bool never_done(void *ctx);
 uint8_t status_of(const struct st_cpu *c);
 bool send_wakeup(struct group *g, struct st_cpu *c);
 
 /* Sends prepare()'s request to every active CPU, waits for all answers and
  * verifies each; post() runs right after each request IPI. */
 void run_group(struct group *g, prepare_fn prepare, verify_fn verify, post_send_fn post);
+/* After a group's answers (`responses` was responses_before when it
+ * started): the response IPI and each involved node's needs_attention. */
+void check_aftermath(struct group *g, uint64_t responses_before);
 
 void prepare_command(struct st_cpu *c, uint32_t command);
 struct sidecar_get_set_vp_register_request *prepare_registers(struct st_cpu *c, uint32_t command,
@@ -78,7 +90,11 @@ void stop_run_vp(struct group *g, struct st_cpu *c);
 /* The kernel reported a VP backend (output extension). */
 bool has_vp_backend(void);
 
-/* selftest_guest.c: guests on every CPU, when the kernel has a VP backend. */
-void selftest_guest_run(void);
+/* Installs the shim's handlers, points every node's response interrupt at
+ * the BSP and starts the tick. */
+void selftest_setup_interrupts(void);
+/* Ends the groups every other group feeds and the stray-interrupt check,
+ * prints the totals and stops the tick; true if every check passed. */
+bool selftest_finish(void);
 
-#endif /* SHIM_SELFTEST_INTERNAL_H */
+#endif /* SHIM_SELFTEST_HARNESS_H */
