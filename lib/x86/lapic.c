@@ -42,8 +42,7 @@ void sc_lapic_eoi(const struct sc_lapic *l)
 	sc_lapic_write(l, APIC_EOI, 0);
 }
 
-bool sc_lapic_send_ipi(const struct sc_lapic *l, uint32_t dest, uint32_t icr_low,
-		       uint64_t wait_tsc)
+bool sc_lapic_send_ipi(const struct sc_lapic *l, uint32_t dest, uint32_t icr_low, uint64_t wait_tsc)
 {
 	uint64_t start;
 

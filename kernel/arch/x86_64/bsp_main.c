@@ -260,8 +260,7 @@ static void write_output_ext(uint64_t return_tsc_hint)
 	x->version = SIDECAR_OUTPUT_EXT_VERSION;
 	x->size = (uint32_t)size;
 	x->entry_tsc = sc_boot.entry_tsc;
-	x->flags = (sc_boot.x2apic ? SIDECAR_OUTPUT_EXT_X2APIC : 0) |
-		   sc_boot.backend_output_flags;
+	x->flags = (sc_boot.x2apic ? SIDECAR_OUTPUT_EXT_X2APIC : 0) | sc_boot.backend_output_flags;
 	x->node_count = sc_boot.node_count;
 	x->vp_count = vp_count;
 	for (uint32_t vp = 0; vp < vp_count; vp++)

@@ -10,7 +10,6 @@
 #include "sc_x86.h"
 #include "sc_x86_regs.h"
 
-
 /* MSR accesses that return false instead of faulting (msr_safe.asm). */
 bool sc_rdmsr_safe(uint32_t msr, uint64_t *value);
 bool sc_wrmsr_safe(uint32_t msr, uint64_t value);

@@ -37,7 +37,7 @@
 #if !defined(SC_IMAGE_VA) || !defined(SEL_CODE) || !defined(SEL_DATA) || !defined(SEL_TSS)
 #error "SC_IMAGE_VA and SEL_* must be defined by the build"
 #endif
-#define SC_PERCPU_VA (SC_IMAGE_VA + 0x200000ull) /* PD[1] */
+#define SC_PERCPU_VA	  (SC_IMAGE_VA + 0x200000ull) /* PD[1] */
 #define SC_IMAGE_MAX_SIZE 0x200000ull
 
 enum sc_slot {
@@ -56,14 +56,14 @@ enum sc_slot {
 
 /* Who uses which temporary slots (indexes from SLOT_TEMP). */
 enum temp_index {
-	TEMP_OUTPUT = 0, /* BSP: struct sidecar_output, 2 pages */
-	TEMP_CONTROL = 2, /* BSP: a node's control page */
-	TEMP_TRAMPOLINE = 3, /* BSP: the trampoline page */
-	TEMP_PARAMS = 4, /* BSP: params and extension, 6 pages */
-	TEMP_OUTPUT_EXT = 10, /* BSP: the output extension, 48 pages */
-	TEMP_BUILD = 58, /* any starter: another CPU's 5 pages */
+	TEMP_OUTPUT = 0,	     /* BSP: struct sidecar_output, 2 pages */
+	TEMP_CONTROL = 2,	     /* BSP: a node's control page */
+	TEMP_TRAMPOLINE = 3,	     /* BSP: the trampoline page */
+	TEMP_PARAMS = 4,	     /* BSP: params and extension, 6 pages */
+	TEMP_OUTPUT_EXT = 10,	     /* BSP: the output extension, 48 pages */
+	TEMP_BUILD = 58,	     /* any starter: another CPU's 5 pages */
 	TEMP_GUEST = TEMP_BUILD - 2, /* any CPU: a page of guest memory (2 slots) */
-	TEMP_FAILED_CONTROL = 63, /* any starter: control page of a failed CPU */
+	TEMP_FAILED_CONTROL = 63,    /* any starter: control page of a failed CPU */
 };
 
 static inline void *slot_va(unsigned int slot)
@@ -74,17 +74,17 @@ static inline void *slot_va(unsigned int slot)
 #define SC_STACK_TOP (SC_PERCPU_VA + 512ull * SIDECAR_PAGE_SIZE)
 
 /* Page-table entry bits (SDM Vol. 3A, 4.5). */
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_PS (1ull << 7)
-#define PTE_NX (1ull << 63)
+#define PTE_P	      (1ull << 0)
+#define PTE_RW	      (1ull << 1)
+#define PTE_US	      (1ull << 2)
+#define PTE_PWT	      (1ull << 3)
+#define PTE_PCD	      (1ull << 4)
+#define PTE_PS	      (1ull << 7)
+#define PTE_NX	      (1ull << 63)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
 
 /* The vector the driver sends to wake a sidecar CPU (OpenHCL's 0x20). */
-#define SC_REQUEST_VECTOR 0x20
+#define SC_REQUEST_VECTOR  0x20
 #define SC_SPURIOUS_VECTOR 0xFF
 
 struct tss64 {
@@ -112,14 +112,14 @@ struct percpu {
 	bool is_bsp;
 	bool x2apic;
 	struct sc_vp_backend_pages backend_pages; /* mapped at SLOT_BACKEND */
-	uint64_t gdt[5]; /* null, code, data, TSS (two entries) */
+	uint64_t gdt[5];			  /* null, code, data, TSS (two entries) */
 	struct tss64 tss;
 	/* The VP backend's per-VP state, opaque here (vp.backend_state). */
 	_Alignas(16) unsigned char backend_state[SC_BACKEND_STATE_SIZE];
 };
 
 #define PERCPU_IST_BOTTOM 0x400u
-#define PERCPU_IST_TOP SIDECAR_CRASH_RECORD_OFFSET
+#define PERCPU_IST_TOP	  SIDECAR_CRASH_RECORD_OFFSET
 _Static_assert(sizeof(struct percpu) <= PERCPU_IST_BOTTOM, "struct percpu fits below the IST");
 
 static inline struct percpu *this_cpu(void)
@@ -129,13 +129,13 @@ static inline struct percpu *this_cpu(void)
 
 /* AP start-up slot states. */
 enum slot_state {
-	SLOT_SKIP, /* not started by the sidecar (REMOVED at boot) */
-	SLOT_PENDING, /* to be started */
+	SLOT_SKIP,     /* not started by the sidecar (REMOVED at boot) */
+	SLOT_PENDING,  /* to be started */
 	SLOT_STARTING, /* INIT-SIPI sent */
-	SLOT_ALIVE, /* running its own code */
-	SLOT_IDLE, /* announced IDLE */
-	SLOT_FAILED, /* did not check in */
-	SLOT_CRASHED, /* took an exception */
+	SLOT_ALIVE,    /* running its own code */
+	SLOT_IDLE,     /* announced IDLE */
+	SLOT_FAILED,   /* did not check in */
+	SLOT_CRASHED,  /* took an exception */
 };
 
 struct node_state {

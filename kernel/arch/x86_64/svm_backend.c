@@ -94,8 +94,7 @@ static void after_guest(struct svm_vp *s)
 _Static_assert(SC_VP_BACKEND_PAGES == 3, "the VMCB, the host save area, the VMSAVE page");
 _Static_assert(_Alignof(struct svm_vp) <= 16, "the platform aligns backend_state to 16");
 
-static bool svm_init_vp(struct sc_vp *vp, const struct sc_vp_backend_pages *pages,
-			const char **why)
+static bool svm_init_vp(struct sc_vp *vp, const struct sc_vp_backend_pages *pages, const char **why)
 {
 	struct svm_vp *s = vp->backend_state;
 	uint8_t fx[512] __attribute__((aligned(16)));
