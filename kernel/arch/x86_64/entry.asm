@@ -159,7 +159,7 @@ sc_ap_entry64:
 	mov eax, 0xB
 	xor ecx, ecx
 	cpuid
-	mov esi, edx			; CPUID.0BH:EDX, the x2APIC ID (SDM Vol. 3A 10.12.8.1)
+	mov esi, edx			; CPUID.0BH:EDX, the x2APIC ID (SDM Vol. 3A 11.12.8.1)
 .have_id:
 	lea rdi, [rel sc_ap_apic_ids]
 	mov ecx, [rel sc_ap_count]

@@ -102,7 +102,7 @@ void sc_trap(struct sc_trap_frame *f)
 		apic_eoi();
 		return;
 	}
-	/* Spurious interrupts take no EOI (SDM Vol. 3A 10.9). */
+	/* Spurious interrupts take no EOI (SDM Vol. 3A 11.9). */
 	if (f->vector == SC_SPURIOUS_VECTOR)
 		return;
 	if (f->vector >= 32) {
