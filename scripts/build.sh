@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs what is missing, then configures and builds into build/ (or $1).
+# Further arguments go to the first `meson setup` (e.g. -Dkernel_headers=none);
+# the compiler is Meson's choice, or CC/CXX at that first setup
+# (CC=clang CXX=clang++ scripts/build.sh build-clang: docs/conventions.md,
+# "Compilers").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
+shift || true
 
 scripts/install-deps.sh
 if [ -f "$build/build.ninja" ]; then
 	meson setup --reconfigure "$build" >/dev/null
 else
-	meson setup "$build"
+	meson setup "$build" "$@"
 fi
 meson compile -C "$build"
