@@ -18,33 +18,13 @@
 
 #include <sidecar/boot_ext.h>
 
+#include "reserved.h"
 #include "sidecar_drv.h"
 
 /* Far more than 128 nodes and 4096 APIC IDs need (about 22 KiB). */
 #define SIDECAR_HANDOFF_MAX_SIZE SZ_1M
 
 static_assert(PAGE_SIZE == SIDECAR_PAGE_SIZE);
-
-/* [base, base + size) must not wrap and must not touch System RAM. */
-int sidecar_check_reserved(const char *what, u64 base, u64 size)
-{
-	int r;
-
-	if (!size)
-		return 0;
-	if (base + size < base) {
-		pr_err("%s [%#llx, +%#llx) wraps around the physical address space\n",
-		       what, base, size);
-		return -EINVAL;
-	}
-	r = region_intersects(base, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE);
-	if (r != REGION_DISJOINT) {
-		pr_err("%s [%#llx-%#llx] %s System RAM: the boot loader must reserve it in the e820 map\n",
-		       what, base, base + size - 1, r == REGION_INTERSECTS ? "is" : "overlaps");
-		return -EINVAL;
-	}
-	return 0;
-}
 
 static int check_header(const struct sidecar_handoff *h)
 {

@@ -25,6 +25,7 @@
 
 #include <sidecar/vp_pages.h>
 
+#include "reserved.h"
 #include "response_irq.h"
 #include "sidecar_drv.h"
 

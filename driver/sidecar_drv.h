@@ -145,7 +145,6 @@ struct sidecar_config {
 
 int sidecar_handoff_read(u64 pa, struct sidecar_config *cfg);
 void sidecar_handoff_free(struct sidecar_config *cfg);
-int sidecar_check_reserved(const char *what, u64 base, u64 size);
 int sidecar_handoff_add_devices(const struct sidecar_config *cfg,
 				struct platform_device **pdevs);
 void sidecar_handoff_remove_devices(struct platform_device **pdevs, u32 count);
