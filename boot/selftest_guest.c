@@ -17,6 +17,10 @@
  *   SET_PAGE_TABLE_BITS on all CPUs at once; then the figures:
  *   exits handled per second per VP (a guest doing OUT in a loop) and the
  *   round trip of a NONE command.
+ *
+ * Over 500 lines on purpose: every case runs the one guest program whose
+ * per-CPU state (guests[]) they all share and advance in order; the
+ * harness they use is apart (selftest_harness.c).
  */
 #include <sidecar/boot_ext.h>
 #include <sidecar/control_ops.h>
