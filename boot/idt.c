@@ -9,7 +9,7 @@
 #include "x86.h"
 
 #define IDT_ENTRIES 256
-#define SEL_CODE64 0x08
+#define SEL_CODE64  0x08
 /* More stray interrupts than this means a storm: stop instead of looping. */
 #define UNEXPECTED_LIMIT 64
 

@@ -147,7 +147,7 @@ bool sidecar_image_call(const struct sidecar_loaded_image *image, uint64_t param
 	bool (*entry)(uint64_t, uint64_t) =
 		(bool (*)(uint64_t, uint64_t))(uintptr_t)image->entry_pa;
 	struct cpu_snapshot before, after;
-	struct diff_writer w = { changed, changed_size, 0 };
+	struct diff_writer w = {changed, changed_size, 0};
 	bool ok;
 
 	changed[0] = '\0';

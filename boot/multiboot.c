@@ -60,7 +60,7 @@ static bool add_used(struct boot_info *bi, uint64_t start, uint64_t end, const c
 {
 	if (bi->used_count == MB_MAX_USED)
 		return fail(bi, "multiboot info: too many ranges in use");
-	bi->used[bi->used_count++] = (struct mb_range){ start, end, what };
+	bi->used[bi->used_count++] = (struct mb_range){start, end, what};
 	return true;
 }
 

@@ -13,8 +13,8 @@
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
 
-#define MB_MAX_MODULES	      16
-#define MB_MAX_MMAP	      128
+#define MB_MAX_MODULES 16
+#define MB_MAX_MMAP    128
 /* Room for the shim's words and a Linux command line (x86 COMMAND_LINE_SIZE is 2048). */
 #define MB_CMDLINE_SIZE	      4096
 #define MB_MODULE_STRING_SIZE 512

@@ -25,7 +25,7 @@ static void append_piece(void *ctx, uint64_t start, uint64_t end)
 		l->overflow = true;
 		return;
 	}
-	l->r[l->count++] = (struct sidecar_plan_range){ start, end };
+	l->r[l->count++] = (struct sidecar_plan_range){start, end};
 }
 
 static uint64_t align_down(uint64_t v, uint64_t a)
@@ -140,7 +140,7 @@ uint64_t phys_alloc_range(uint64_t size, uint64_t align, uint64_t min_start, uin
 			f = &free_list.r[i + 1];
 		}
 		f->start = start + size;
-		allocations[allocation_count++] = (struct mb_range){ start, start + size, what };
+		allocations[allocation_count++] = (struct mb_range){start, start + size, what};
 		return start;
 	}
 	return 0;

@@ -14,7 +14,7 @@
  * overflow cannot reproduce it (the glibc convention). */
 #define STACK_CANARY 0x5ec1dca7b007ab00ull
 
-uint64_t shim_tls_block[8] __attribute__((aligned(64))) = { [5] = STACK_CANARY };
+uint64_t shim_tls_block[8] __attribute__((aligned(64))) = {[5] = STACK_CANARY};
 _Static_assert(5 * sizeof(uint64_t) == 0x28, "the canary sits at %fs:0x28");
 
 _Noreturn void __stack_chk_fail(void);

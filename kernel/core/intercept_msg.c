@@ -56,7 +56,7 @@ static uint8_t copy_instruction(uint8_t dst[16], const struct sc_exit_state *st)
 void sc_msg_io_port(struct hv_message *msg, const struct sc_exit_state *st, uint16_t port,
 		    uint8_t access_size, bool is_write, bool is_string, bool has_rep)
 {
-	struct hv_x64_io_port_intercept_message m = { 0 };
+	struct hv_x64_io_port_intercept_message m = {0};
 
 	fill_header(&m.header, st, is_write ? HV_INTERCEPT_ACCESS_WRITE : HV_INTERCEPT_ACCESS_READ);
 	m.port_number = port;
@@ -73,10 +73,9 @@ void sc_msg_io_port(struct hv_message *msg, const struct sc_exit_state *st, uint
 	memcpy(begin(msg, HV_MESSAGE_TYPE_X64_IO_PORT_INTERCEPT, sizeof(m)), &m, sizeof(m));
 }
 
-void sc_msg_msr(struct hv_message *msg, const struct sc_exit_state *st, uint32_t msr,
-		bool is_write)
+void sc_msg_msr(struct hv_message *msg, const struct sc_exit_state *st, uint32_t msr, bool is_write)
 {
-	struct hv_x64_msr_intercept_message m = { 0 };
+	struct hv_x64_msr_intercept_message m = {0};
 
 	fill_header(&m.header, st, is_write ? HV_INTERCEPT_ACCESS_WRITE : HV_INTERCEPT_ACCESS_READ);
 	m.msr_number = msr;
@@ -88,7 +87,7 @@ void sc_msg_msr(struct hv_message *msg, const struct sc_exit_state *st, uint32_t
 void sc_msg_cpuid(struct hv_message *msg, const struct sc_exit_state *st, uint64_t default_rax,
 		  uint64_t default_rbx, uint64_t default_rcx, uint64_t default_rdx)
 {
-	struct hv_x64_cpuid_intercept_message m = { 0 };
+	struct hv_x64_cpuid_intercept_message m = {0};
 
 	fill_header(&m.header, st, HV_INTERCEPT_ACCESS_EXECUTE);
 	m.rax = st->gps[SC_RAX];
@@ -105,7 +104,7 @@ void sc_msg_cpuid(struct hv_message *msg, const struct sc_exit_state *st, uint64
 void sc_msg_unmapped_gpa(struct hv_message *msg, const struct sc_exit_state *st, uint64_t gpa,
 			 bool gva_valid, uint64_t gva, uint8_t access_type)
 {
-	struct hv_x64_memory_intercept_message m = { 0 };
+	struct hv_x64_memory_intercept_message m = {0};
 
 	fill_header(&m.header, st, access_type);
 	/* Nothing is mapped there: to the guest it behaves as uncached MMIO. */
@@ -119,7 +118,7 @@ void sc_msg_unmapped_gpa(struct hv_message *msg, const struct sc_exit_state *st,
 
 void sc_msg_halt(struct hv_message *msg, const struct sc_exit_state *st)
 {
-	struct hv_x64_halt_message m = { 0 };
+	struct hv_x64_halt_message m = {0};
 
 	fill_header(&m.header, st, HV_INTERCEPT_ACCESS_EXECUTE);
 	memcpy(begin(msg, HV_MESSAGE_TYPE_X64_HALT, sizeof(m)), &m, sizeof(m));
@@ -127,7 +126,7 @@ void sc_msg_halt(struct hv_message *msg, const struct sc_exit_state *st)
 
 void sc_msg_unrecoverable_exception(struct hv_message *msg, const struct sc_exit_state *st)
 {
-	struct hv_x64_unrecoverable_exception_message m = { 0 };
+	struct hv_x64_unrecoverable_exception_message m = {0};
 
 	fill_header(&m.header, st, HV_INTERCEPT_ACCESS_READ);
 	memcpy(begin(msg, HV_MESSAGE_TYPE_UNRECOVERABLE_EXCEPTION, sizeof(m)), &m, sizeof(m));

@@ -8,13 +8,13 @@
 #include "sc_dispatch.h"
 #include "sc_platform.h"
 
-#define MSR_MTRR_DEF_TYPE 0x2FFu
+#define MSR_MTRR_DEF_TYPE     0x2FFu
 #define MSR_MTRR_FIX64K_00000 0x250u
 #define MSR_MTRR_FIX16K_80000 0x258u
 #define MSR_MTRR_FIX16K_A0000 0x259u
-#define MSR_MTRR_FIX4K_C0000 0x268u /* .. F8000 = 0x26F */
-#define MSR_MTRR_PHYSBASE0 0x200u /* base/mask pairs up to 0x20F */
-#define MSR_MTRR_CAP 0xFEu
+#define MSR_MTRR_FIX4K_C0000  0x268u /* .. F8000 = 0x26F */
+#define MSR_MTRR_PHYSBASE0    0x200u /* base/mask pairs up to 0x20F */
+#define MSR_MTRR_CAP	      0xFEu
 
 uint32_t sc_local_register_msr(hv_register_name_t name)
 {

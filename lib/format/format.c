@@ -15,7 +15,7 @@ struct spec {
 	bool alt; /* '#': 0x prefix for non-zero %x */
 	int width;
 	int precision; /* -1: none */
-	int length; /* 0, 'H' (hh), 'h', 'l', 'L' (ll), 'z', 'j' */
+	int length;    /* 0, 'H' (hh), 'h', 'l', 'L' (ll), 'z', 'j' */
 };
 
 static void emit_repeat(sc_emit_fn emit, void *ctx, char c, int count, size_t *total)
@@ -129,7 +129,7 @@ static int64_t fetch_signed(const struct spec *spec, va_list *ap)
 
 static const char *parse_spec(const char *p, struct spec *spec, va_list *ap)
 {
-	*spec = (struct spec){ .precision = -1 };
+	*spec = (struct spec){.precision = -1};
 
 	for (;; p++) {
 		if (*p == '-')
@@ -239,8 +239,8 @@ size_t sc_vformat(sc_emit_fn emit, void *ctx, const char *fmt, va_list ap_in)
 			break;
 		}
 		case 'p':
-			emit_number(emit, ctx, &spec, (uintptr_t)va_arg(ap, void *), false, 16, false,
-				    "0x", &total);
+			emit_number(emit, ctx, &spec, (uintptr_t)va_arg(ap, void *), false, 16,
+				    false, "0x", &total);
 			break;
 		default:
 			/* Unknown conversion: show it as written. */
@@ -286,7 +286,7 @@ static void emit_to_buffer(void *ctx, const char *text, size_t len)
 
 size_t sc_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct buffer b = { .buf = buf, .size = size };
+	struct buffer b = {.buf = buf, .size = size};
 
 	sc_vformat(emit_to_buffer, &b, fmt, ap);
 	if (size)

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #define MSR_IA32_APIC_BASE 0x1Bu
-#define MSR_IA32_EFER 0xC0000080u
-#define MSR_IA32_FS_BASE 0xC0000100u
+#define MSR_IA32_EFER	   0xC0000080u
+#define MSR_IA32_FS_BASE   0xC0000100u
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -134,7 +134,7 @@ struct sc_table_pointer {
 
 static inline void sc_lidt(const void *idt, uint16_t size)
 {
-	struct sc_table_pointer p = { (uint16_t)(size - 1), (uint64_t)(uintptr_t)idt };
+	struct sc_table_pointer p = {(uint16_t)(size - 1), (uint64_t)(uintptr_t)idt};
 
 	__asm__ volatile("lidt %0" : : "m"(p) : "memory");
 }

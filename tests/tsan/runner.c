@@ -8,7 +8,7 @@
 
 #include "criterion/criterion.h"
 
-#define MAX_TESTS 256
+#define MAX_TESTS  256
 #define MAX_SUITES 16
 
 static struct {

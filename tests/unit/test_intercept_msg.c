@@ -35,15 +35,15 @@ static void setup(void)
 		.rip = 0xFFFFF80012345678ull,
 		.rflags = 0x246,
 		.cr0 = 0x80050033, /* PG AM WP NE ET MP PE */
-		.efer = 0xD01, /* LMA LME NXE SCE */
+		.efer = 0xD01,	   /* LMA LME NXE SCE */
 		.cr8 = 0x2,
 		.cpl = 0,
 		.instruction_length = 2,
-		.cs = { .base = 0, .limit = 0xFFFFFFFF, .selector = 0x10, .attributes = 0xA09B },
-		.ds = { .base = 0x1000, .limit = 0xFFFF, .selector = 0x18, .attributes = 0xC093 },
-		.es = { .base = 0x2000, .limit = 0xFFFF, .selector = 0x20, .attributes = 0xC093 },
+		.cs = {.base = 0, .limit = 0xFFFFFFFF, .selector = 0x10, .attributes = 0xA09B},
+		.ds = {.base = 0x1000, .limit = 0xFFFF, .selector = 0x18, .attributes = 0xC093},
+		.es = {.base = 0x2000, .limit = 0xFFFF, .selector = 0x20, .attributes = 0xC093},
 		.instruction_byte_count = 2,
-		.instruction_bytes = { 0xEE, 0x90 },
+		.instruction_bytes = {0xEE, 0x90},
 	};
 	for (int i = 0; i < 16; i++)
 		st.gps[i] = 0x1111111111111111ull * (uint64_t)(i + 1);

@@ -60,7 +60,7 @@ Test(libc, memory_functions)
 
 Test(libc, string_functions)
 {
-	static const char *words[] = { "", "a", "abc", "abd", "ab", "\xff", "cpu@0", "cpus" };
+	static const char *words[] = {"", "a", "abc", "abd", "ab", "\xff", "cpu@0", "cpus"};
 	const char *s = "/cpus/cpu@0/reg";
 
 	cr_expect_eq(sc_test_strlen(s), strlen(s));
@@ -88,11 +88,24 @@ Test(libc, strtoul_matches_glibc)
 		const char *s;
 		int base;
 	} cases[] = {
-		{ "0", 10 },	     { "42", 10 },	{ "  -7", 10 },	  { "+9x", 10 },
-		{ "0x1f", 16 },	     { "0x1f", 0 },	{ "017", 0 },	  { "0x", 16 },
-		{ "zz", 36 },	     { "", 10 },	{ "abc", 10 },	  { "18446744073709551615", 10 },
-		{ "18446744073709551616", 10 },		{ "0xG", 0 },	  { "1010", 2 },
-		{ "\t\n 12", 0 },    { "12", 1 },	{ "12", 37 },
+		{"0", 10},
+		{"42", 10},
+		{"  -7", 10},
+		{"+9x", 10},
+		{"0x1f", 16},
+		{"0x1f", 0},
+		{"017", 0},
+		{"0x", 16},
+		{"zz", 36},
+		{"", 10},
+		{"abc", 10},
+		{"18446744073709551615", 10},
+		{"18446744073709551616", 10},
+		{"0xG", 0},
+		{"1010", 2},
+		{"\t\n 12", 0},
+		{"12", 1},
+		{"12", 37},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -26,7 +26,7 @@ static atomic_bool stop_requested;
 static int handle_io(struct sidecar_vp *vp, const struct hv_message *msg)
 {
 	struct hv_x64_io_port_intercept_message io;
-	union hv_register_value rip = { 0 };
+	union hv_register_value rip = {0};
 	uint8_t length;
 
 	/* The payload is unaligned bytes: copy it out before reading it. */
@@ -100,13 +100,11 @@ static int run_guest(struct sidecar_vp *vp, unsigned long max_exits)
 static int set_entry_state(struct sidecar_vp *vp, uint64_t rip)
 {
 	struct hv_register_assoc regs[] = {
-		{ .name = HV_X64_REGISTER_RIP, .value.reg64 = rip },
-		{ .name = HV_X64_REGISTER_RFLAGS, .value.reg64 = 0x2 },
-		{ .name = HV_X64_REGISTER_CS,
-		  .value.segment = { .base = 0,
-				     .limit = 0xFFFFFFFF,
-				     .selector = 0x08,
-				     .attributes = 0xA09B } },
+		{.name = HV_X64_REGISTER_RIP, .value.reg64 = rip},
+		{.name = HV_X64_REGISTER_RFLAGS, .value.reg64 = 0x2},
+		{.name = HV_X64_REGISTER_CS,
+		 .value.segment =
+			 {.base = 0, .limit = 0xFFFFFFFF, .selector = 0x08, .attributes = 0xA09B}},
 	};
 	int r = sidecar_vp_set_registers(vp, HV_INPUT_VTL_CURRENT, regs,
 					 sizeof(regs) / sizeof(regs[0]));
@@ -129,7 +127,7 @@ static void on_sigint(int sig)
 int main(int argc, char **argv)
 {
 	char error[256];
-	struct sidecar_vmm_options options = { .error = error, .error_size = sizeof(error) };
+	struct sidecar_vmm_options options = {.error = error, .error_size = sizeof(error)};
 	struct sidecar_vmm *vmm;
 	struct sidecar_vp *vp;
 	int r;

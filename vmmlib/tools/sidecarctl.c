@@ -4,7 +4,7 @@
 
 int main(int argc, char **argv)
 {
-	struct sidecarctl_env env = { .out = stdout, .err = stderr };
+	struct sidecarctl_env env = {.out = stdout, .err = stderr};
 
 	return sidecarctl_main(argc, argv, &env);
 }

@@ -36,28 +36,27 @@
 
 #ifdef __cplusplus
 #define SIDECAR_STATIC_ASSERT(expr, msg) static_assert(expr, msg)
-#define SIDECAR_ALIGNAS(n) alignas(n)
-#define SIDECAR_ALIGNOF(t) alignof(t)
-#define SIDECAR_CONSTEXPR constexpr
-#define SIDECAR_EXTERN_C_BEGIN extern "C" {
-#define SIDECAR_EXTERN_C_END }
+#define SIDECAR_ALIGNAS(n)		 alignas(n)
+#define SIDECAR_ALIGNOF(t)		 alignof(t)
+#define SIDECAR_CONSTEXPR		 constexpr
+#define SIDECAR_EXTERN_C_BEGIN		 extern "C" {
+#define SIDECAR_EXTERN_C_END		 }
 #else
 #define SIDECAR_STATIC_ASSERT(expr, msg) _Static_assert(expr, msg)
-#define SIDECAR_ALIGNAS(n) _Alignas(n)
-#define SIDECAR_ALIGNOF(t) _Alignof(t)
+#define SIDECAR_ALIGNAS(n)		 _Alignas(n)
+#define SIDECAR_ALIGNOF(t)		 _Alignof(t)
 #define SIDECAR_CONSTEXPR
 #define SIDECAR_EXTERN_C_BEGIN
 #define SIDECAR_EXTERN_C_END
 #endif
 
 /* Size and offset assertions, stated next to every structure. */
-#define SIDECAR_ASSERT_SIZE(type, size) \
+#define SIDECAR_ASSERT_SIZE(type, size)                                                            \
 	SIDECAR_STATIC_ASSERT(sizeof(type) == (size), "sizeof(" #type ") != " #size)
-#define SIDECAR_ASSERT_ALIGN(type, align)                  \
-	SIDECAR_STATIC_ASSERT(SIDECAR_ALIGNOF(type) == (align), \
-			      "alignof(" #type ") != " #align)
-#define SIDECAR_ASSERT_OFFSET(type, field, off)                  \
-	SIDECAR_STATIC_ASSERT(offsetof(type, field) == (off), \
+#define SIDECAR_ASSERT_ALIGN(type, align)                                                          \
+	SIDECAR_STATIC_ASSERT(SIDECAR_ALIGNOF(type) == (align), "alignof(" #type ") != " #align)
+#define SIDECAR_ASSERT_OFFSET(type, field, off)                                                    \
+	SIDECAR_STATIC_ASSERT(offsetof(type, field) == (off),                                      \
 			      "offsetof(" #type ", " #field ") != " #off)
 
 /*

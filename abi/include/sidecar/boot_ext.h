@@ -27,17 +27,17 @@
 SIDECAR_EXTERN_C_BEGIN
 
 /* "SCPARMX1" as little-endian bytes. */
-#define SIDECAR_PARAMS_EXT_MAGIC 0x31584D5241504353ull
+#define SIDECAR_PARAMS_EXT_MAGIC   0x31584D5241504353ull
 #define SIDECAR_PARAMS_EXT_VERSION 1u
 /* "SCOUTPX1". */
-#define SIDECAR_OUTPUT_EXT_MAGIC 0x31585054554F4353ull
+#define SIDECAR_OUTPUT_EXT_MAGIC   0x31585054554F4353ull
 #define SIDECAR_OUTPUT_EXT_VERSION 1u
 
 /* The largest VP index + 1 the extension (and the kernel) supports. */
 #define SIDECAR_EXT_MAX_VPS 4096u
 /* Guest memory alignment and the most the kernel maps (2 MiB pages, 4 GiB). */
 #define SIDECAR_EXT_GUEST_MEMORY_ALIGN 0x200000ull
-#define SIDECAR_EXT_MAX_GUEST_MEMORY 0x100000000ull
+#define SIDECAR_EXT_MAX_GUEST_MEMORY   0x100000000ull
 
 /* Use the architectural delays of the MP specification / Intel SDM
  * (10 ms after INIT, 200 us after the first SIPI). */
@@ -49,9 +49,9 @@ SIDECAR_EXTERN_C_BEGIN
 #define SIDECAR_EXT_FLAG_FAULT_INJECT 0x1u
 
 struct sidecar_params_ext {
-	uint64_t magic; /* SIDECAR_PARAMS_EXT_MAGIC */
+	uint64_t magic;	  /* SIDECAR_PARAMS_EXT_MAGIC */
 	uint32_t version; /* SIDECAR_PARAMS_EXT_VERSION */
-	uint32_t size; /* bytes of this header, apic_ids not included */
+	uint32_t size;	  /* bytes of this header, apic_ids not included */
 	/* PA of a free, page-aligned page below 1 MiB for the AP start-up
 	 * trampoline (SIPI vector = trampoline_page >> 12). The kernel owns it
 	 * only while sidecar_entry() runs. */
@@ -69,7 +69,7 @@ struct sidecar_params_ext {
 	/* How long a starting CPU may take to check in before it is given up
 	 * (sent INIT again, marked REMOVED, counted as failed); 0: 1 second. */
 	uint32_t ap_timeout_us;
-	uint32_t flags; /* SIDECAR_EXT_FLAG_* */
+	uint32_t flags;		  /* SIDECAR_EXT_FLAG_* */
 	uint32_t fault_inject_vp; /* with SIDECAR_EXT_FLAG_FAULT_INJECT */
 	/* Number of entries in apic_ids: at least 1 + the highest VP index of
 	 * any node; at most SIDECAR_EXT_MAX_VPS. */
@@ -111,22 +111,22 @@ struct sidecar_node_boot_stats {
 	uint32_t fanout_depth;
 	uint32_t started; /* CPUs that reached IDLE */
 	uint32_t skipped; /* CPUs left REMOVED (base VP, initial_state) */
-	uint32_t failed; /* CPUs that failed to start or crashed */
+	uint32_t failed;  /* CPUs that failed to start or crashed */
 };
 SIDECAR_ASSERT_SIZE(struct sidecar_node_boot_stats, 24);
 
 /* Per-VP boot record, indexed by VP index. */
 #define SIDECAR_VP_BOOT_NOT_SIDECAR 0u /* in no node */
-#define SIDECAR_VP_BOOT_STARTED 1u /* reached IDLE */
-#define SIDECAR_VP_BOOT_SKIPPED 2u /* left REMOVED for Linux: base VP, initial_state */
-#define SIDECAR_VP_BOOT_FAILED 3u /* did not check in; sent INIT, left REMOVED */
-#define SIDECAR_VP_BOOT_CRASHED 4u /* took an exception; see its crash record */
+#define SIDECAR_VP_BOOT_STARTED	    1u /* reached IDLE */
+#define SIDECAR_VP_BOOT_SKIPPED	    2u /* left REMOVED for Linux: base VP, initial_state */
+#define SIDECAR_VP_BOOT_FAILED	    3u /* did not check in; sent INIT, left REMOVED */
+#define SIDECAR_VP_BOOT_CRASHED	    4u /* took an exception; see its crash record */
 
 struct sidecar_vp_boot_info {
 	uint32_t apic_id;
-	uint16_t node; /* node index */
-	uint8_t result; /* SIDECAR_VP_BOOT_* */
-	uint8_t depth; /* fan-out depth (1 = started by the BSP) */
+	uint16_t node;	     /* node index */
+	uint8_t result;	     /* SIDECAR_VP_BOOT_* */
+	uint8_t depth;	     /* fan-out depth (1 = started by the BSP) */
 	uint32_t started_by; /* VP index of the CPU that started it */
 	uint32_t reserved;
 	/* TSC when it reached IDLE, relative to entry. */
@@ -135,15 +135,15 @@ struct sidecar_vp_boot_info {
 SIDECAR_ASSERT_SIZE(struct sidecar_vp_boot_info, 24);
 
 #define SIDECAR_OUTPUT_EXT_X2APIC 0x1u /* APs used x2APIC */
-#define SIDECAR_OUTPUT_EXT_SVM 0x2u /* RUN_VP has the SVM VP backend */
+#define SIDECAR_OUTPUT_EXT_SVM	  0x2u /* RUN_VP has the SVM VP backend */
 
 struct sidecar_output_ext {
-	uint64_t magic; /* SIDECAR_OUTPUT_EXT_MAGIC */
-	uint32_t version; /* SIDECAR_OUTPUT_EXT_VERSION */
-	uint32_t size; /* bytes written, vps included */
-	uint64_t entry_tsc; /* TSC at sidecar_entry() */
+	uint64_t magic;	     /* SIDECAR_OUTPUT_EXT_MAGIC */
+	uint32_t version;    /* SIDECAR_OUTPUT_EXT_VERSION */
+	uint32_t size;	     /* bytes written, vps included */
+	uint64_t entry_tsc;  /* TSC at sidecar_entry() */
 	uint64_t return_tsc; /* TSC just before it returned */
-	uint32_t flags; /* SIDECAR_OUTPUT_EXT_* */
+	uint32_t flags;	     /* SIDECAR_OUTPUT_EXT_* */
 	uint32_t node_count;
 	uint32_t vp_count; /* entries in vps (= params_ext.vp_count) */
 	uint32_t max_fanout_depth;

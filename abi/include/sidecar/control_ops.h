@@ -18,38 +18,38 @@
 SIDECAR_EXTERN_C_BEGIN
 
 #ifdef __KERNEL__
-#define SIDECAR_LOAD_ACQUIRE(p) smp_load_acquire(p)
-#define SIDECAR_LOAD_RELAXED(p) READ_ONCE(*(p))
-#define SIDECAR_STORE_RELEASE(p, v) smp_store_release(p, v)
-#define SIDECAR_STORE_RELAXED(p, v) WRITE_ONCE(*(p), v)
-#define SIDECAR_XCHG_ACQUIRE(p, v) xchg_acquire(p, v)
+#define SIDECAR_LOAD_ACQUIRE(p)		     smp_load_acquire(p)
+#define SIDECAR_LOAD_RELAXED(p)		     READ_ONCE(*(p))
+#define SIDECAR_STORE_RELEASE(p, v)	     smp_store_release(p, v)
+#define SIDECAR_STORE_RELAXED(p, v)	     WRITE_ONCE(*(p), v)
+#define SIDECAR_XCHG_ACQUIRE(p, v)	     xchg_acquire(p, v)
 #define SIDECAR_CMPXCHG_RELEASE(p, old, new) (cmpxchg_release(p, old, new) == (old))
 #elif defined(__cplusplus)
 /* C++: plain fields, GCC/Clang builtins (std::atomic_ref would need C++20). */
-#define SIDECAR_LOAD_ACQUIRE(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
-#define SIDECAR_LOAD_RELAXED(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define SIDECAR_LOAD_ACQUIRE(p)	    __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define SIDECAR_LOAD_RELAXED(p)	    __atomic_load_n(p, __ATOMIC_RELAXED)
 #define SIDECAR_STORE_RELEASE(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define SIDECAR_STORE_RELAXED(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
-#define SIDECAR_XCHG_ACQUIRE(p, v) __atomic_exchange_n(p, v, __ATOMIC_ACQUIRE)
-#define SIDECAR_CMPXCHG_RELEASE(p, old, new)                                            \
-	__extension__({                                                                  \
-		__typeof__(old) sidecar_expected_ = (old);                               \
-		__atomic_compare_exchange_n(p, &sidecar_expected_, new, 0, __ATOMIC_RELEASE, \
-					    __ATOMIC_RELAXED);                           \
+#define SIDECAR_XCHG_ACQUIRE(p, v)  __atomic_exchange_n(p, v, __ATOMIC_ACQUIRE)
+#define SIDECAR_CMPXCHG_RELEASE(p, old, new)                                                       \
+	__extension__({                                                                            \
+		__typeof__(old) sidecar_expected_ = (old);                                         \
+		__atomic_compare_exchange_n(p, &sidecar_expected_, new, 0, __ATOMIC_RELEASE,       \
+					    __ATOMIC_RELAXED);                                     \
 	})
 #else
 /* C11: the fields are _Atomic; the standard generic functions. */
 #include <stdatomic.h>
-#define SIDECAR_LOAD_ACQUIRE(p) atomic_load_explicit(p, memory_order_acquire)
-#define SIDECAR_LOAD_RELAXED(p) atomic_load_explicit(p, memory_order_relaxed)
+#define SIDECAR_LOAD_ACQUIRE(p)	    atomic_load_explicit(p, memory_order_acquire)
+#define SIDECAR_LOAD_RELAXED(p)	    atomic_load_explicit(p, memory_order_relaxed)
 #define SIDECAR_STORE_RELEASE(p, v) atomic_store_explicit(p, v, memory_order_release)
 #define SIDECAR_STORE_RELAXED(p, v) atomic_store_explicit(p, v, memory_order_relaxed)
-#define SIDECAR_XCHG_ACQUIRE(p, v) atomic_exchange_explicit(p, v, memory_order_acquire)
-#define SIDECAR_CMPXCHG_RELEASE(p, old, new)                                                \
-	__extension__({                                                                      \
-		__typeof__(old) sidecar_expected_ = (old);                                   \
-		atomic_compare_exchange_strong_explicit(p, &sidecar_expected_, new,          \
-							memory_order_release, memory_order_relaxed); \
+#define SIDECAR_XCHG_ACQUIRE(p, v)  atomic_exchange_explicit(p, v, memory_order_acquire)
+#define SIDECAR_CMPXCHG_RELEASE(p, old, new)                                                       \
+	__extension__({                                                                            \
+		__typeof__(old) sidecar_expected_ = (old);                                         \
+		atomic_compare_exchange_strong_explicit(                                           \
+			p, &sidecar_expected_, new, memory_order_release, memory_order_relaxed);   \
 	})
 #endif
 

@@ -47,10 +47,10 @@ SIDECAR_EXTERN_C_BEGIN
 
 /* enum CpuStatus: u8 */
 #define SIDECAR_CPU_STATUS_REMOVED 0u /* not running in the sidecar kernel */
-#define SIDECAR_CPU_STATUS_IDLE 1u /* idle, previous command complete */
-#define SIDECAR_CPU_STATUS_RUN 2u /* running a command */
-#define SIDECAR_CPU_STATUS_STOP 3u /* asked to stop the running command */
-#define SIDECAR_CPU_STATUS_REMOVE 4u /* asked to leave the sidecar kernel */
+#define SIDECAR_CPU_STATUS_IDLE	   1u /* idle, previous command complete */
+#define SIDECAR_CPU_STATUS_RUN	   2u /* running a command */
+#define SIDECAR_CPU_STATUS_STOP	   3u /* asked to stop the running command */
+#define SIDECAR_CPU_STATUS_REMOVE  4u /* asked to leave the sidecar kernel */
 
 struct sidecar_control_page {
 	/* The node index. */

@@ -24,7 +24,7 @@
 SIDECAR_EXTERN_C_BEGIN
 
 /* "SCHANDF1" as little-endian bytes. */
-#define SIDECAR_HANDOFF_MAGIC 0x3146444E41484353ull
+#define SIDECAR_HANDOFF_MAGIC	0x3146444E41484353ull
 #define SIDECAR_HANDOFF_VERSION 1u
 
 struct sidecar_handoff_node {
@@ -43,12 +43,12 @@ SIDECAR_ASSERT_OFFSET(struct sidecar_handoff_node, control_page, 16);
 SIDECAR_ASSERT_OFFSET(struct sidecar_handoff_node, base_vp, 40);
 
 struct sidecar_handoff {
-	uint64_t magic; /* SIDECAR_HANDOFF_MAGIC */
-	uint32_t version; /* SIDECAR_HANDOFF_VERSION */
-	uint32_t size; /* bytes of the whole block */
-	uint32_t node_count; /* 1..SIDECAR_MAX_NODES */
-	uint32_t vp_count; /* entries in the APIC ID list, indexed by VP */
-	uint32_t nodes_offset; /* from the start of the block, 8-aligned */
+	uint64_t magic;		  /* SIDECAR_HANDOFF_MAGIC */
+	uint32_t version;	  /* SIDECAR_HANDOFF_VERSION */
+	uint32_t size;		  /* bytes of the whole block */
+	uint32_t node_count;	  /* 1..SIDECAR_MAX_NODES */
+	uint32_t vp_count;	  /* entries in the APIC ID list, indexed by VP */
+	uint32_t nodes_offset;	  /* from the start of the block, 8-aligned */
 	uint32_t apic_ids_offset; /* from the start of the block, 4-aligned */
 	/* The loaded sidecar image (informational; reserved). */
 	uint64_t image_base;

@@ -25,7 +25,7 @@
 SIDECAR_EXTERN_C_BEGIN
 
 /* "SIDECARK" as little-endian bytes. */
-#define SIDECAR_IMAGE_MAGIC 0x4B52414345444953ull
+#define SIDECAR_IMAGE_MAGIC   0x4B52414345444953ull
 #define SIDECAR_IMAGE_VERSION 1u
 
 struct sidecar_image_header {
@@ -33,10 +33,10 @@ struct sidecar_image_header {
 	uint32_t version;
 	uint32_t header_size;
 	uint64_t entry_offset; /* sidecar_entry, from the start of the image */
-	uint64_t file_size; /* bytes to copy from the file */
-	uint64_t memory_size; /* bytes of memory the image occupies, bss included */
-	uint64_t image_va; /* the fixed virtual address it runs at */
-	uint64_t load_align; /* required alignment of the load address */
+	uint64_t file_size;    /* bytes to copy from the file */
+	uint64_t memory_size;  /* bytes of memory the image occupies, bss included */
+	uint64_t image_va;     /* the fixed virtual address it runs at */
+	uint64_t load_align;   /* required alignment of the load address */
 	uint64_t max_load_end; /* the loaded image must end at or below this */
 };
 SIDECAR_ASSERT_SIZE(struct sidecar_image_header, 64);

@@ -21,11 +21,11 @@
 
 SIDECAR_EXTERN_C_BEGIN
 
-#define SIDECAR_VP_PAGE_PML4 0u
-#define SIDECAR_VP_PAGE_PDPT 1u
-#define SIDECAR_VP_PAGE_PD 2u
-#define SIDECAR_VP_PAGE_PT 3u
-#define SIDECAR_VP_PAGE_STACK 4u /* SIDECAR_STACK_PAGES pages */
+#define SIDECAR_VP_PAGE_PML4	0u
+#define SIDECAR_VP_PAGE_PDPT	1u
+#define SIDECAR_VP_PAGE_PD	2u
+#define SIDECAR_VP_PAGE_PT	3u
+#define SIDECAR_VP_PAGE_STACK	4u /* SIDECAR_STACK_PAGES pages */
 #define SIDECAR_VP_PAGE_GLOBALS 7u
 #define SIDECAR_VP_PAGE_BACKEND 8u /* three pages */
 SIDECAR_STATIC_ASSERT(SIDECAR_VP_PAGE_STACK + SIDECAR_STACK_PAGES == SIDECAR_VP_PAGE_GLOBALS,
@@ -41,15 +41,14 @@ static inline SIDECAR_CONSTEXPR uint64_t sidecar_command_page_offset(uint32_t cp
 
 /* Offset of private page `page` of CPU `cpu` in a node of `vp_count` CPUs. */
 static inline SIDECAR_CONSTEXPR uint64_t sidecar_vp_page_offset(uint32_t vp_count, uint32_t cpu,
-								 uint32_t page)
+								uint32_t page)
 {
-	return (uint64_t)SIDECAR_PAGE_SIZE *
-	       (1 + (uint64_t)SIDECAR_PER_VP_SHMEM_PAGES * vp_count +
-		(uint64_t)SIDECAR_PER_VP_PAGES * cpu + page);
+	return (uint64_t)SIDECAR_PAGE_SIZE * (1 + (uint64_t)SIDECAR_PER_VP_SHMEM_PAGES * vp_count +
+					      (uint64_t)SIDECAR_PER_VP_PAGES * cpu + page);
 }
 
 /* "SCCRASH1" as little-endian bytes. */
-#define SIDECAR_CRASH_RECORD_MAGIC 0x3148534152434353ull
+#define SIDECAR_CRASH_RECORD_MAGIC   0x3148534152434353ull
 #define SIDECAR_CRASH_RECORD_VERSION 1u
 /* The crash record's offset inside the CPU's globals page. */
 #define SIDECAR_CRASH_RECORD_OFFSET 0xC00u

@@ -86,8 +86,8 @@ void start_aps(uint32_t my_vp, uint32_t my_depth)
 		struct node_state *n = &sc_boot.nodes[node];
 
 		for (;;) {
-			uint32_t cpu = atomic_fetch_add_explicit(&n->next_vp, 1,
-								 memory_order_relaxed);
+			uint32_t cpu =
+				atomic_fetch_add_explicit(&n->next_vp, 1, memory_order_relaxed);
 
 			if (cpu >= n->vp_count)
 				break;

@@ -38,9 +38,9 @@ void descriptors_load(struct percpu *cpu)
 {
 	uint64_t tss = (uint64_t)(uintptr_t)&cpu->tss;
 	uint64_t limit = sizeof(cpu->tss) - 1;
-	struct sc_table_pointer gdtr = { sizeof(cpu->gdt) - 1, (uint64_t)(uintptr_t)cpu->gdt };
+	struct sc_table_pointer gdtr = {sizeof(cpu->gdt) - 1, (uint64_t)(uintptr_t)cpu->gdt};
 
-	cpu->tss = (struct tss64){ .iomap_base = sizeof(cpu->tss) };
+	cpu->tss = (struct tss64){.iomap_base = sizeof(cpu->tss)};
 	/* IST stacks grow down from the crash record; 16-byte aligned. */
 	cpu->tss.ist[0] = (uint64_t)(uintptr_t)cpu + PERCPU_IST_TOP;
 

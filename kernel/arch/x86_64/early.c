@@ -91,7 +91,8 @@ uint64_t early_setup(uint64_t image_pa)
 	bsp_pt[SLOT_PT_SELF] = (uint64_t)(uintptr_t)bsp_pt | PTE_P | PTE_RW | PTE_NX;
 	bsp_pt[SLOT_GLOBALS] = (uint64_t)(uintptr_t)bsp_globals | PTE_P | PTE_RW | PTE_NX;
 	for (int i = 0; i < SIDECAR_STACK_PAGES; i++)
-		bsp_pt[SLOT_STACK + i] = (uint64_t)(uintptr_t)bsp_stack[i] | PTE_P | PTE_RW | PTE_NX;
+		bsp_pt[SLOT_STACK + i] =
+			(uint64_t)(uintptr_t)bsp_stack[i] | PTE_P | PTE_RW | PTE_NX;
 
 	boot_pd[0] = (uint64_t)(uintptr_t)image_pt | PTE_P | PTE_RW;
 	boot_pd[1] = (uint64_t)(uintptr_t)bsp_pt | PTE_P | PTE_RW;

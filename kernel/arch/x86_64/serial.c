@@ -12,8 +12,8 @@
 #include "kernel.h"
 #include "sc_format.h"
 
-#define COM1 0x3F8
-#define LSR 5
+#define COM1	      0x3F8
+#define LSR	      5
 #define LSR_THR_EMPTY 0x20
 
 /* Owner of the lock: VP index + 1 (BSP_OWNER + 1 for the BSP), 0 when free. */

@@ -37,8 +37,22 @@ struct sc_exit_state {
 };
 
 enum sc_gp {
-	SC_RAX, SC_RCX, SC_RDX, SC_RBX, SC_RSP, SC_RBP, SC_RSI, SC_RDI,
-	SC_R8, SC_R9, SC_R10, SC_R11, SC_R12, SC_R13, SC_R14, SC_R15,
+	SC_RAX,
+	SC_RCX,
+	SC_RDX,
+	SC_RBX,
+	SC_RSP,
+	SC_RBP,
+	SC_RSI,
+	SC_RDI,
+	SC_R8,
+	SC_R9,
+	SC_R10,
+	SC_R11,
+	SC_R12,
+	SC_R13,
+	SC_R14,
+	SC_R15,
 };
 
 /* IN or OUT (string and REP forms included). */
