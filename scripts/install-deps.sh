@@ -12,6 +12,8 @@ packages=(
 	# The fuzz harnesses (scripts/fuzz): clang's libFuzzer and sanitizer
 	# runtimes, and llvm-symbolizer for readable reports.
 	clang libclang-rt-dev llvm
+	# The style suite: Debian 12's clang-format (14) is the pinned one.
+	clang-format
 )
 
 missing=()

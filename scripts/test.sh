@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 # driver is built against them); downloads only what is missing.
 scripts/install-deps.sh
 scripts/fetch-kernels
+# checkpatch.pl for the style suite's check of driver/.
+scripts/fetch-checkpatch
 
 scripts/build.sh build
 
