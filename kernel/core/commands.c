@@ -9,7 +9,8 @@
 #include <sidecar/control_ops.h>
 #include <stdarg.h>
 
-#include "sc_dispatch.h"
+#include "sc_commands.h"
+#include "sc_local_registers.h"
 #include "sc_error.h"
 #include "sc_platform.h"
 

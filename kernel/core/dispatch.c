@@ -10,6 +10,7 @@
 #include <sidecar/control_ops.h>
 #include <string.h>
 
+#include "sc_commands.h"
 #include "sc_dispatch.h"
 #include "sc_platform.h"
 

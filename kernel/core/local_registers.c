@@ -5,7 +5,7 @@
  * the same set locally: the MTRRs (IA32_MTRR_*, SDM Vol. 3A, 12.11) and the
  * debug address registers DR0-DR3 plus DR6.
  */
-#include "sc_dispatch.h"
+#include "sc_local_registers.h"
 #include "sc_platform.h"
 
 #define MSR_MTRR_DEF_TYPE     0x2FFu

@@ -37,6 +37,7 @@
 #include <sidecar/control_ops.h>
 
 #include "fuzz_check.h"
+#include "sc_commands.h"
 #include "sc_dispatch.h"
 #include "sc_hosted.h"
 

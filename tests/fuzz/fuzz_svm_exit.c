@@ -30,7 +30,7 @@
 
 #include "fuzz_check.h"
 #include "fuzz_svm_exit_input.h"
-#include "sc_dispatch.h"
+#include "sc_vp.h"
 #include "sc_x86_regs.h"
 #include "svm.h"
 #include "svm_host_model.h"

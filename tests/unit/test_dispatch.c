@@ -11,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "sc_commands.h"
 #include "sc_dispatch.h"
+#include "sc_local_registers.h"
 #include "sc_hosted.h"
 
 #define MAX_CPUS	8

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc_dispatch.h"
+#include "sc_commands.h"
 #include "svm.h"
 #include "svm_host_model.h"
 

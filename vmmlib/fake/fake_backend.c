@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "fake_internal.h"
+#include "sc_commands.h"
 #include "sidecar_vmm.h"
 
 /* ---- The fake VP backend ---- */

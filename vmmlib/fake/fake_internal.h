@@ -13,7 +13,7 @@
 
 #include "cmd_state.h"
 #include "fake_driver.h"
-#include "sc_dispatch.h"
+#include "sc_vp.h"
 #include "sc_hosted.h"
 
 #define FAKE_REGS_PER_CPU 128

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "cpu.h"
-#include "sc_dispatch.h"
+#include "sc_commands.h"
 #include "sc_gva.h"
 #include "sc_intercept.h"
 #include "svm.h"

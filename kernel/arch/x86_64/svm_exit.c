@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "sc_dispatch.h"
+#include "sc_commands.h"
 #include "sc_intercept.h"
 #include "sc_x86_regs.h"
 #include "svm.h"
