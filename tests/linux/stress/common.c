@@ -33,22 +33,6 @@ void st_check(bool ok, const char *part, const char *fmt, ...)
 	fflush(stdout);
 }
 
-uint64_t st_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void st_sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 int st_open_node(struct st_node *n, unsigned int index, int flags)
 {
 	struct sidecar_ioctl_info info;
@@ -215,15 +199,15 @@ const char *st_status(uint32_t node, uint32_t cpu, char *word, size_t size)
 
 bool st_wait_status(uint32_t node, uint32_t cpu, const char *want, unsigned int timeout_ms)
 {
-	uint64_t end = st_now_ms() + timeout_ms;
+	uint64_t end = test_now_ms() + timeout_ms;
 	char word[32];
 
 	for (;;) {
 		if (!strcmp(st_status(node, cpu, word, sizeof(word)), want))
 			return true;
-		if (st_now_ms() > end)
+		if (test_now_ms() > end)
 			return false;
-		st_sleep_ms(10);
+		test_sleep_ms(10);
 	}
 }
 

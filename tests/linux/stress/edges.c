@@ -236,7 +236,7 @@ static bool start_spin(struct st_system *s, struct st_node *n, uint32_t cpu, con
 	st_check(r == 0, part, "CPU %u: START the spinning guest: %d", cpu, r);
 	if (r)
 		return false;
-	st_sleep_ms(200);
+	test_sleep_ms(200);
 	r = st_wait_status(node_index(s, n), cpu, "run", 100);
 	st_check(r, part, "CPU %u is not running its spinning guest", cpu);
 	return r;
@@ -257,11 +257,11 @@ void st_escalate(struct st_system *s)
 
 	/* STOP of a START: the end comes through read, after the NMI. */
 	if (start_spin(s, n, cpu, "escalate")) {
-		t0 = st_now_ms();
+		t0 = test_now_ms();
 		r = st_ioctl(n->fd, SIDECAR_IOCTL_STOP, cpu);
 		st_check(r == 0, "escalate", "CPU %u: STOP: %d", cpu, r);
 		r = wait_readable(n->fd, BOUND_MS) ? st_read_cpu(n->fd, NULL) : -ETIMEDOUT;
-		ms = st_now_ms() - t0;
+		ms = test_now_ms() - t0;
 		st_check(r == (int)cpu, "escalate",
 			 "CPU %u: the stopped START ended with %d after %llu ms", cpu, r,
 			 (unsigned long long)ms);
@@ -281,9 +281,9 @@ void st_escalate(struct st_system *s)
 	sigaction(SIGALRM, &sa, NULL);
 	st_write_command(st_page(n, cpu), ST_CMD_SPIN);
 	alarm(1);
-	t0 = st_now_ms();
+	t0 = test_now_ms();
 	r = st_ioctl(n->fd, SIDECAR_IOCTL_RUN, cpu);
-	ms = st_now_ms() - t0;
+	ms = test_now_ms() - t0;
 	st_check(r == 0, "escalate", "CPU %u: RUN interrupted by SIGALRM gave %d, expected 0", cpu,
 		 r);
 	st_check(ms < 1000 + BOUND_MS, "escalate", "CPU %u: the interrupted RUN took %llu ms", cpu,
@@ -363,9 +363,9 @@ void st_lost(struct st_system *s)
 	sigaction(SIGALRM, &sa, NULL);
 	st_write_command(st_page(n, cpu), ST_CMD_SPIN);
 	alarm(1);
-	t0 = st_now_ms();
+	t0 = test_now_ms();
 	r = st_ioctl(n->fd, SIDECAR_IOCTL_RUN, cpu);
-	ms = st_now_ms() - t0;
+	ms = test_now_ms() - t0;
 	st_check(r == -EIO, "lost",
 		 "CPU %u: RUN whose STOP and NMI were dropped gave %d, expected EIO", cpu, r);
 	st_check(ms < 1000 + BOUND_MS, "lost", "CPU %u: the RUN returned after %llu ms", cpu,
@@ -386,12 +386,12 @@ void st_lost(struct st_system *s)
 		r = poll(&p, 1, 30000) == 1 && read(fds[0], &byte, 1) == 1;
 		close(fds[0]);
 		st_check(r, "lost", "the VMM to be killed did not start CPU %u", cpu2);
-		st_sleep_ms(200);
-		t0 = st_now_ms();
+		test_sleep_ms(200);
+		t0 = test_now_ms();
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-		ms = st_now_ms() - t0;
+		ms = test_now_ms() - t0;
 		st_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "lost",
 			 "the VMM ended with status %#x instead of being killed", status);
 		st_check(ms < BOUND_MS, "lost", "the killed VMM took %llu ms to die",

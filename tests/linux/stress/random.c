@@ -269,7 +269,7 @@ static void *worker_thread(void *arg)
 	struct thread_arg *a = arg;
 	uint64_t rng = a->seed;
 
-	while (st_now_ms() < deadline_ms)
+	while (test_now_ms() < deadline_ms)
 		one_op(a->w, &rng);
 	atomic_fetch_sub(&a->w->running, 1);
 	return NULL;
@@ -285,7 +285,7 @@ static void ticker(struct worker *w)
 	uint64_t rng = w->seed ^ 0x7469636b6572ull;
 
 	while (atomic_load(&w->running)) {
-		st_sleep_ms(20 + below(&rng, 180));
+		test_sleep_ms(20 + below(&rng, 180));
 		pthread_kill(w->threads[below(&rng, w->nthreads)], SIGUSR1);
 	}
 	for (unsigned int t = 0; t < w->nthreads; t++)
@@ -413,7 +413,7 @@ void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigne
 {
 	pid_t pids[MAX_PROCS];
 	unsigned int failed = st_failed, kills = 0, spawned = 0, converted = 0, gen = 0;
-	uint64_t rng = seed, start = st_now_ms();
+	uint64_t rng = seed, start = test_now_ms();
 	int status;
 
 	procs = procs < 1 ? 1 : procs > MAX_PROCS ? MAX_PROCS : procs;
@@ -432,14 +432,14 @@ void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigne
 	for (unsigned int p = 0; p < procs; p++, spawned++)
 		pids[p] = spawn(s, splitmix(&rng) ^ gen++, threads);
 
-	while (st_now_ms() + 500 < deadline_ms) {
+	while (test_now_ms() + 500 < deadline_ms) {
 		unsigned int p = below(&rng, procs);
 
-		st_sleep_ms(300 + below(&rng, 1200));
+		test_sleep_ms(300 + below(&rng, 1200));
 		/* Conversion k at (k + 1) / (conversions + 1) of the run. */
-		if (converted < conversions && st_now_ms() - start >= (uint64_t)seconds * 1000 *
-									      (converted + 1) /
-									      (conversions + 1)) {
+		if (converted < conversions && test_now_ms() - start >= (uint64_t)seconds * 1000 *
+										(converted + 1) /
+										(conversions + 1)) {
 			uint32_t cpu = s->cpus[below(&rng, s->cpu_count)];
 			int r;
 
@@ -456,7 +456,7 @@ void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigne
 			if (r == 0) {
 				atomic_fetch_or(&sh->converted[cpu / 32], 1u << (cpu % 32));
 				printf("random: converted CPU %u at %llu ms\n", cpu,
-				       (unsigned long long)(st_now_ms() - start));
+				       (unsigned long long)(test_now_ms() - start));
 			}
 			converted++;
 			continue;
@@ -474,8 +474,8 @@ void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigne
 		uint64_t until = deadline_ms + FINISH_GRACE_MS;
 		pid_t got = 0;
 
-		while (st_now_ms() < until && (got = waitpid(pids[p], &status, WNOHANG)) == 0)
-			st_sleep_ms(50);
+		while (test_now_ms() < until && (got = waitpid(pids[p], &status, WNOHANG)) == 0)
+			test_sleep_ms(50);
 		if (got != pids[p]) {
 			st_check(false, "random", "worker %d did not finish %u ms after the end",
 				 (int)pids[p], FINISH_GRACE_MS);
@@ -489,7 +489,7 @@ void st_random(struct st_system *s, uint64_t seed, unsigned int seconds, unsigne
 	st_failed += atomic_load(&sh->failures);
 	st_passed += 1;
 	printf("random: %u workers (%u killed mid-run), %u conversions, %llu ms\n", spawned, kills,
-	       converted, (unsigned long long)(st_now_ms() - start));
+	       converted, (unsigned long long)(test_now_ms() - start));
 	for (int op = 0; op < OP_COUNT; op++) {
 		printf("random: %-9s", op_names[op]);
 		for (int o = 0; o < RES_COUNT; o++)

@@ -19,6 +19,8 @@
 #include <sidecar/command_page.h>
 #include <sidecar/uapi.h>
 
+#include "../monotonic.h"
+
 #define ST_MAX_NODES 16
 
 /* One node device opened by this process, its shared pages mapped. */
@@ -42,9 +44,6 @@ struct st_system {
 extern unsigned int st_passed, st_failed;
 void st_check(bool ok, const char *part, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-uint64_t st_now_ms(void);
-void st_sleep_ms(unsigned int ms);
 
 /* The driver's default device names, OpenHCL's: /dev/mshv_vtl_sidecarN. */
 #define ST_DEVICE "mshv_vtl_sidecar"

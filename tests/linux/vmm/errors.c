@@ -199,7 +199,7 @@ static void interrupted_run(struct tv *t)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART: the ioctl must see it */
 	setitimer(ITIMER_REAL, &timer, NULL);
-	start = tv_now_ms();
+	start = test_now_ms();
 	r = ioctl(info.fd, SIDECAR_IOCTL_RUN, (unsigned long)cpu);
 	err = errno;
 	sigaction(SIGALRM, &old, NULL);
@@ -207,9 +207,9 @@ static void interrupted_run(struct tv *t)
 		 "CPU %u: a RUN of a spinning guest interrupted by a signal gave %ld (%s), "
 		 "expected 0 (the command page holds the outcome)",
 		 cpu, r, r < 0 ? strerror(err) : "no error");
-	tv_check(t, tv_now_ms() - start >= 250, PART,
+	tv_check(t, test_now_ms() - start >= 250, PART,
 		 "CPU %u: the RUN returned after %llu ms, before the signal", cpu,
-		 (unsigned long long)(tv_now_ms() - start));
+		 (unsigned long long)(test_now_ms() - start));
 	tv_check(t, tv_cpu_status(t, cpu) == SIDECAR_CPU_STATUS_IDLE, PART,
 		 "CPU %u is %s after the interrupted RUN, not idle", cpu,
 		 sidecar_cpu_status_name(tv_cpu_status(t, cpu)));

@@ -69,7 +69,7 @@ void part_guests(struct tv *t)
 	uint32_t *stopped = calloc(t->count, sizeof(*stopped));
 	uint32_t running = 0, max_running = 0;
 	unsigned long exits = 0;
-	uint64_t start = tv_now_ms();
+	uint64_t start = test_now_ms();
 	struct pollfd pfd = {.fd = sidecar_vmm_poll_fd(t->vmm), .events = POLLIN};
 
 	for (uint32_t i = 0; i < t->count; i++) {
@@ -86,7 +86,7 @@ void part_guests(struct tv *t)
 	while (running) {
 		int n;
 
-		if (tv_now_ms() - start > RUN_TIMEOUT_MS) {
+		if (test_now_ms() - start > RUN_TIMEOUT_MS) {
 			tv_check(t, false, "guests", "%u guests still running after %u ms", running,
 				 RUN_TIMEOUT_MS);
 			break;
@@ -115,7 +115,7 @@ void part_guests(struct tv *t)
 	}
 	tv_part_done(t, "guests", failed,
 		     "%u guests at once, %lu exits handled in user space in %llu ms", max_running,
-		     exits, (unsigned long long)(tv_now_ms() - start));
+		     exits, (unsigned long long)(test_now_ms() - start));
 	free(g);
 	free(stopped);
 }

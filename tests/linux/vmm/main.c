@@ -52,14 +52,6 @@ void tv_part_done(struct tv *t, const char *part, unsigned int failed_before, co
 	fflush(stdout);
 }
 
-uint64_t tv_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 uint8_t tv_cpu_status(struct tv *t, uint32_t cpu)
 {
 	int status = sidecar_vmm_cpu_status_of(t->vmm, cpu);
@@ -69,7 +61,7 @@ uint8_t tv_cpu_status(struct tv *t, uint32_t cpu)
 
 bool tv_wait_all_status(struct tv *t, uint8_t status, unsigned int timeout_ms)
 {
-	uint64_t end = tv_now_ms() + timeout_ms;
+	uint64_t end = test_now_ms() + timeout_ms;
 
 	for (;;) {
 		bool all = true;
@@ -78,7 +70,7 @@ bool tv_wait_all_status(struct tv *t, uint8_t status, unsigned int timeout_ms)
 			all = tv_cpu_status(t, t->cpus[i]) == status;
 		if (all)
 			return true;
-		if (tv_now_ms() > end)
+		if (test_now_ms() > end)
 			return false;
 		usleep(10000);
 	}

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../monotonic.h"
+
 #include <sidecar_vmm.h>
 
 #include "test_guest_vmm.h"
@@ -38,9 +40,6 @@ void tv_check(struct tv *t, bool ok, const char *part, const char *fmt, ...)
 /* "PASS: part (what)" for a part whose checks all passed. */
 void tv_part_done(struct tv *t, const char *part, unsigned int failed_before, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-
-/* Milliseconds since an arbitrary start. */
-uint64_t tv_now_ms(void);
 
 /* The status of `cpu` as the driver's sysfs reports it. */
 uint8_t tv_cpu_status(struct tv *t, uint32_t cpu);
