@@ -52,6 +52,24 @@ static void apic_write(uint32_t reg, uint32_t value)
 	sc_lapic_write(&lapic, reg, value);
 }
 
+bool apic_enter_x2apic(void)
+{
+	uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
+
+	if (base & APIC_BASE_EXTD)
+		return true;
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC))
+		return false;
+	/* From disabled or xAPIC, EN then EN|EXTD: the transitions SDM Vol.
+	 * 3A 11.12.5 allows (never EXTD without EN). */
+	if (!(base & APIC_BASE_EN)) {
+		base |= APIC_BASE_EN;
+		wrmsr(MSR_IA32_APIC_BASE, base);
+	}
+	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+	return true;
+}
+
 bool apic_init(char *why, size_t why_size)
 {
 	uint64_t base;

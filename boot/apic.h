@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The BSP's local APIC, as the self-test drives it in the Linux driver's
- * place: xAPIC through MMIO at the IA32_APIC_BASE address (QEMU TCG has no
- * x2APIC), x2APIC through MSRs when the BSP is already in that mode (SDM
- * Vol. 3A, chapter 11).
+ * place: x2APIC through MSRs when the CPU offers it (the shim switches the
+ * BSP into that mode before the sidecar runs, apic_enter_x2apic()), xAPIC
+ * through MMIO at the IA32_APIC_BASE address otherwise (SDM Vol. 3A,
+ * chapter 11).
  */
 #ifndef SHIM_APIC_H
 #define SHIM_APIC_H
@@ -15,6 +16,15 @@
 /* The BSP's APIC ID from CPUID, usable before the APIC is set up: leaf 0xB
  * (the 32-bit x2APIC ID) when present, else leaf 1 EBX[31:24]. */
 uint32_t apic_id_from_cpuid(void);
+
+/*
+ * Puts the BSP's local APIC into x2APIC mode if CPUID offers it and it is
+ * not there yet, as a firmware does for more than 255 CPUs; true if the
+ * BSP is now in x2APIC mode. The sidecar kernel starts its APs in the
+ * BSP's mode (mixing modes is not architected), and only x2APIC reaches
+ * APIC IDs above 254 (OpenHCL's sidecar runs only with x2APIC).
+ */
+bool apic_enter_x2apic(void);
 
 /*
  * Enables the local APIC for the shim's own use: hardware and software

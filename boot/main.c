@@ -333,6 +333,9 @@ void shim_main(uint32_t magic, uint32_t mbi_pa)
 		shim_boot_error("no free page below 1 MiB for the AP trampoline");
 	tsc_calibrate(&tsc_source);
 	shim_print("TSC: %llu kHz (%s)\n", ULL(tsc_khz()), tsc_source);
+	shim_print("local APIC: %s\n", apic_enter_x2apic()
+					       ? "x2APIC mode (the sidecar's APs use it too)"
+					       : "xAPIC mode: the CPU offers no x2APIC");
 	fill_params_ext(params_ext, trampoline, (uintptr_t)output_ext, selftest);
 	shim_print("AP start-up: trampoline page %#llx, INIT delay %u us, SIPI delay %u us, "
 		   "timeout %u us%s\n",

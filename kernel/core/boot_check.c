@@ -301,8 +301,8 @@ static bool check_cpus(const struct sidecar_params *p, const uint32_t *apic_ids,
 			if (!env->x2apic && apic_ids[vp] > XAPIC_MAX_ID)
 				return sc_reason(
 					err, size,
-					"VP %u has APIC ID %u, which needs x2APIC; this CPU has "
-					"none",
+					"VP %u has APIC ID %u, which needs x2APIC; the BSP is in "
+					"xAPIC mode",
 					vp, apic_ids[vp]);
 			started[count++] = vp;
 		}

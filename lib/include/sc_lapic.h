@@ -4,7 +4,8 @@
  * alike (SDM Vol. 3A chapter 11, "Advanced Programmable Interrupt
  * Controller"): in x2APIC mode through MSRs, in xAPIC mode through its
  * register page, which the caller maps strong-uncacheable (11.4.1) and
- * names by virtual address. QEMU's TCG has no x2APIC, so both modes run.
+ * names by virtual address. Both modes run: QEMU's TCG with -cpu
+ * max,x2apic=off (and before QEMU 9.0) has only xAPIC.
  * Each program keeps what only it does (bring-up, the shim's timer) on top.
  */
 #ifndef SC_LAPIC_H
@@ -12,6 +13,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+/* CPUID.01H:ECX[21]: the processor supports x2APIC (SDM Vol. 2A, CPUID). */
+#define CPUID_1_ECX_X2APIC (1u << 21)
 
 /* IA32_APIC_BASE (MSR_IA32_APIC_BASE, SDM Vol. 3A 11.4.4, 11.12.1). */
 #define APIC_BASE_BSP	    (1ull << 8)

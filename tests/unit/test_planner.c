@@ -426,6 +426,36 @@ Test(planner, too_many_nodes_declines)
 	cr_expect_str_eq(plan.reason, "the CPUs form 300 sidecar nodes, at most 128 supported");
 }
 
+/* 2048 CPUs in runs of 16, vnodes 0..63 and then 0..63 again: 128 runs. */
+static uint32_t runs_of_16_over_64_vnodes(size_t i)
+{
+	return (uint32_t)((i / 16) % 64);
+}
+
+Test(planner, openhcl_limits_exactly_reached)
+{
+	/* OpenHCL's MAX_CPU_COUNT (2048), 64 vnodes and MAX_NODES (128) at
+	 * once, with APIC IDs up to 4094 (only x2APIC addresses them): the
+	 * largest machine the planner must accept. */
+	struct sidecar_plan_ram ram[64];
+	uint64_t r16 = sidecar_required_memory(16);
+
+	for (uint32_t v = 0; v < 64; v++)
+		ram[v] = (struct sidecar_plan_ram){v * GiB, (v + 1) * GiB, v};
+	make_cpus(SIDECAR_PLAN_MAX_CPUS, runs_of_16_over_64_vnodes);
+	cr_assert_eq(run(SIDECAR_PLAN_MAX_CPUS, ram, 64, NULL, 0, ""), SIDECAR_PLAN_PLANNED, "%s",
+		     plan.reason);
+	cr_assert_eq(plan.node_count, SIDECAR_MAX_NODES);
+	for (uint32_t i = 0; i < SIDECAR_MAX_NODES; i++) {
+		uint32_t v = i % 64;
+
+		cr_expect_eq(plan.nodes[i].vnode, v, "node %u vnode", i);
+		/* The second node on a vnode goes right after the first. */
+		expect_node(i, i * 16, 16, v, v * GiB + (i / 64) * r16);
+	}
+	cr_expect_eq(plan.total_memory, SIDECAR_MAX_NODES * r16);
+}
+
 Test(planner, limits)
 {
 	make_cpus(SIDECAR_PLAN_MAX_CPUS + 1, NULL);

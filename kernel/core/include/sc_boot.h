@@ -18,7 +18,7 @@ struct sc_boot_env {
 	uint64_t params_pa;		  /* the params page; the extension and APIC IDs follow */
 	uint64_t output_pa;		  /* struct sidecar_output */
 	uint32_t bsp_apic_id;
-	bool x2apic;	    /* the APs can use x2APIC */
+	bool x2apic;	    /* the BSP, and so the APs, are in x2APIC mode */
 	uint8_t maxphyaddr; /* the CPU's physical-address width (CPUID 0x80000008) */
 };
 
