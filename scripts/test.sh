@@ -5,8 +5,27 @@
 # UBSan (build-fuzz/), the whole tree built by clang with its unit and
 # QEMU suites (build-clang/), then every Meson suite of the main build
 # (build/). Ends with Meson's summary.
+#
+# scripts/test.sh --scale runs the 'scale' suite instead (the self-test on
+# 1024 and 2048 vCPUs, tests/qemu/meson.build), after the same setup and
+# build: it takes tens of minutes on two cores, so the default run leaves
+# it out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+scale=0
+case ${1:-} in
+'') ;;
+--scale) scale=1 ;;
+-h | --help)
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+	;;
+*)
+	echo "test.sh: unknown option $1 (scripts/test.sh [--scale])" >&2
+	exit 2
+	;;
+esac
 
 # The Debian kernels the 'linux' suite boots, and their headers (the
 # driver is built against them); downloads only what is missing.
@@ -16,6 +35,11 @@ scripts/fetch-kernels
 scripts/fetch-checkpatch
 
 scripts/build.sh build
+
+if [ $scale -eq 1 ]; then
+	echo "== the scale suite (build/): 1024 and 2048 vCPUs"
+	exec meson test -C build --suite scale --print-errorlogs
+fi
 
 echo "== unit tests under ThreadSanitizer (build-tsan/)"
 if [ -f build-tsan/build.ninja ]; then
