@@ -41,24 +41,13 @@ def launcher():
     return _launcher
 
 
-def console_args():
-    """The serial console on stdio and the isa-debug-exit device, as the
-    launcher adds them after its machine arguments."""
-    sq = launcher()
-    if hasattr(sq, "CONSOLE_ARGS"):
-        return list(sq.CONSOLE_ARGS)
-    # The launcher of 60ae569 writes these inline in run().
-    return ["-serial", "stdio", "-display", "none", "-monitor", "none", "-no-reboot",
-            "-device", f"isa-debug-exit,iobase=0xf4,iosize=0x04"]
-
-
 def direct_linux_command(qemu, cpus, mem, kernel, initrd, append):
     """QEMU booting `kernel` itself (-kernel) on the launcher's machine
     with `cpus` vCPUs in one vnode and `mem` bytes of RAM."""
     machine = launcher().Machine(cpus, [cpus], mem)
     return ([qemu] + machine.qemu_args(linux=True) +
             ["-kernel", str(kernel), "-initrd", str(initrd), "-append", append] +
-            console_args())
+            launcher().CONSOLE_ARGS)
 
 
 def parse_size(text, option="--mem"):
