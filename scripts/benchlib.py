@@ -186,6 +186,21 @@ def host_description(qemu):
             f"QEMU {qemu_version_text(qemu)} TCG; load average {load}")
 
 
+def source_description(build):
+    """The commit the tree is at, whether it has uncommitted changes, and
+    the build directory the figures come from."""
+    def git(*cmd):
+        try:
+            return subprocess.run(["git", "-C", str(REPO)] + list(cmd), capture_output=True,
+                                  text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return (f"source {head}" + (" with uncommitted changes" if dirty else "") +
+            f", built in {build}")
+
+
 def median(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
