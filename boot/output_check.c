@@ -65,6 +65,26 @@ bool output_check_nodes(struct shim_boot *b, char *why, size_t why_size)
 	return true;
 }
 
+/* The kernel's bound on the fan-out depth (sidecar_fanout_depth_bound() of
+ * the CPUs it started or tried to). */
+static bool output_check_depth(const struct sidecar_output_ext *ext, uint32_t node_count, char *why,
+			       size_t why_size)
+{
+	uint32_t starts = 0, bound;
+
+	for (uint32_t i = 0; i < node_count && i < SIDECAR_MAX_NODES; i++)
+		starts += ext->nodes[i].started + ext->nodes[i].failed;
+	bound = sidecar_fanout_depth_bound(starts);
+	if (ext->max_fanout_depth > bound) {
+		sc_snprintf(why, why_size,
+			    "output_ext: fan-out depth %u for %u CPUs started; at most %u "
+			    "(floor(log2(%u)) + 3)",
+			    ext->max_fanout_depth, starts, bound, starts);
+		return false;
+	}
+	return true;
+}
+
 bool output_check_ext(struct shim_boot *b, const struct sidecar_output_ext *ext, char *why,
 		      size_t why_size)
 {
@@ -90,6 +110,8 @@ bool output_check_ext(struct shim_boot *b, const struct sidecar_output_ext *ext,
 			    b->params->node_count);
 		return false;
 	}
+	if (!output_check_depth(ext, b->params->node_count, why, why_size))
+		return false;
 	b->output_ext = ext;
 	return true;
 }

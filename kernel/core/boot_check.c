@@ -424,3 +424,20 @@ void sc_control_page_init(struct sidecar_control_page *cp, uint32_t index,
 		SIDECAR_STORE_RELAXED(&cp->cpu_status[cpu], status);
 	}
 }
+
+uint32_t sc_boot_timer_count(uint64_t tsc_ticks, uint64_t tsc_khz, uint64_t timer_khz)
+{
+	uint64_t whole, count;
+
+	if (!tsc_khz || !timer_khz || tsc_khz > UINT32_MAX || timer_khz > UINT32_MAX)
+		return 0;
+	/* tsc_ticks * timer_khz / tsc_khz, whole milliseconds first: the
+	 * remainder is below tsc_khz, so its product stays below 2^64. */
+	whole = tsc_ticks / tsc_khz;
+	if (whole > UINT32_MAX / timer_khz)
+		return UINT32_MAX;
+	count = whole * timer_khz + tsc_ticks % tsc_khz * timer_khz / tsc_khz;
+	if (count > UINT32_MAX)
+		return UINT32_MAX;
+	return count ? (uint32_t)count : 1;
+}

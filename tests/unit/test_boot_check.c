@@ -281,12 +281,12 @@ static const struct row rows[] = {
 	{"output extension on the output", output_ext_on_output, CHECK,
 	 "output extension overlaps the output"},
 	{"output extension wraps", output_ext_wraps, CHECK,
-	 "output extension at 0xffffffffffffff00 (0xcf0 bytes) wraps around"},
+	 "output extension at 0xffffffffffffff00 (0xd70 bytes) wraps around"},
 	{"output extension beyond MAXPHYADDR", output_ext_beyond_maxphyaddr, CHECK,
-	 "output extension at 0x3ffffffffff8..0x400000000ce7 lies beyond the CPU's 46-bit "
+	 "output extension at 0x3ffffffffff8..0x400000000d67 lies beyond the CPU's 46-bit "
 	 "physical address space"},
 	{"output extension across 2^52", output_ext_straddles_2_52, CHECK,
-	 "output extension at 0xffffffffffff8..0x10000000000ce7 lies beyond the CPU's 52-bit "
+	 "output extension at 0xffffffffffff8..0x10000000000d67 lies beyond the CPU's 52-bit "
 	 "physical address space"},
 
 	{"trampoline on the image", trampoline_on_image, CHECK,
@@ -531,4 +531,48 @@ Test(boot_check, control_page_init)
 	cr_expect_eq(sidecar_cpu_status(&cp, 0), SIDECAR_CPU_STATUS_REMOVED);
 	cr_expect_eq(sidecar_cpu_status(&cp, 1), SIDECAR_CPU_STATUS_RUN);
 	cr_expect_eq(sidecar_cpu_status(&cp, 2), SIDECAR_CPU_STATUS_REMOVED);
+}
+
+/* The start-up waits' timer counts (tsc.c, wait_step()). */
+Test(boot_timer, count)
+{
+	/* 2.6 GHz TSC, 1 GHz timer (QEMU's). */
+	cr_assert_eq(sc_boot_timer_count(2600000, 2600000, 1000000), 1000000, "1 ms");
+	cr_assert_eq(sc_boot_timer_count(2600, 2600000, 1000000), 1000, "1 us");
+	/* Rounds down, but never to 0, which would stop the timer. */
+	cr_assert_eq(sc_boot_timer_count(1, 2600000, 1000000), 1);
+	cr_assert_eq(sc_boot_timer_count(0, 2600000, 1000000), 1);
+	/* Longer than the counter: the most it holds, not a wrapped count. */
+	cr_assert_eq(sc_boot_timer_count(2600000ull * 5000, 2600000, 1000000), UINT32_MAX,
+		     "5 s at 1 GHz");
+	cr_assert_eq(sc_boot_timer_count(UINT64_MAX, 2600000, 1000000), UINT32_MAX);
+	cr_assert_eq(sc_boot_timer_count(UINT64_MAX, 1, UINT32_MAX), UINT32_MAX);
+	/* The largest frequencies: no overflow in the remainder's product. */
+	cr_assert_eq(sc_boot_timer_count(UINT32_MAX - 1ull, UINT32_MAX, UINT32_MAX),
+		     UINT32_MAX - 1u);
+	/* A slower timer than the TSC and a faster one. */
+	cr_assert_eq(sc_boot_timer_count(4000000, 4000000, 25000), 25000);
+	cr_assert_eq(sc_boot_timer_count(1000, 1000000, 3000000), 3000);
+	/* Frequencies no clock has: no count, the caller spins. */
+	cr_assert_eq(sc_boot_timer_count(1000, 0, 1000000), 0);
+	cr_assert_eq(sc_boot_timer_count(1000, 1000000, 0), 0);
+	cr_assert_eq(sc_boot_timer_count(1000, 1ull << 32, 1000000), 0);
+	cr_assert_eq(sc_boot_timer_count(1000, 1000000, 1ull << 32), 0);
+}
+
+/* The fan-out depth the kernel enforces and the shim checks (boot_ext.h). */
+Test(boot_fanout, depth_bound)
+{
+	static const struct {
+		uint32_t cpus, bound;
+	} cases[] = {
+		{0, 3},	    {1, 3},	{2, 4},	    {3, 4},	      {4, 5},
+		{255, 10},  {256, 11},	{300, 11},  {1023, 12},	      {1024, 13},
+		{2047, 13}, {2048, 14}, {4096, 15}, {UINT32_MAX, 34},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(sidecar_fanout_depth_bound(cases[i].cpus), cases[i].bound,
+			     "%u CPUs: bound %u, expected %u", cases[i].cpus,
+			     sidecar_fanout_depth_bound(cases[i].cpus), cases[i].bound);
 }

@@ -30,8 +30,9 @@ SIDECAR_EXTERN_C_BEGIN
 #define SIDECAR_PARAMS_EXT_MAGIC   0x31584D5241504353ull
 #define SIDECAR_PARAMS_EXT_VERSION 1u
 /* "SCOUTPX1". */
-#define SIDECAR_OUTPUT_EXT_MAGIC   0x31585054554F4353ull
-#define SIDECAR_OUTPUT_EXT_VERSION 1u
+#define SIDECAR_OUTPUT_EXT_MAGIC 0x31585054554F4353ull
+/* 2: struct sidecar_vp_boot_info grew phase_tsc (40 bytes, was 24). */
+#define SIDECAR_OUTPUT_EXT_VERSION 2u
 
 /* The largest VP index + 1 the extension (and the kernel) supports. */
 #define SIDECAR_EXT_MAX_VPS 4096u
@@ -122,17 +123,36 @@ SIDECAR_ASSERT_SIZE(struct sidecar_node_boot_stats, 24);
 #define SIDECAR_VP_BOOT_FAILED	    3u /* did not check in; sent INIT, left REMOVED */
 #define SIDECAR_VP_BOOT_CRASHED	    4u /* took an exception; see its crash record */
 
+/*
+ * The phases of one CPU's start-up, each in TSC ticks from the end of the
+ * previous one (the first from the moment its starter claimed it),
+ * saturated at UINT32_MAX. What is left of idle_tsc after the claim and
+ * these is the time the CPU spent starting others before it went IDLE.
+ */
+#define SIDECAR_VP_PHASE_TABLES	 0u /* claimed -> its page tables and globals built */
+#define SIDECAR_VP_PHASE_SIPI	 1u /* -> INIT, init delay, first SIPI sent */
+#define SIDECAR_VP_PHASE_ENTRY	 2u /* -> the CPU runs C code (trampoline, host scheduling) */
+#define SIDECAR_VP_PHASE_CHECKIN 3u /* -> checked in, its APIC and VP backend ready */
+#define SIDECAR_VP_PHASE_COUNT	 4u
+
 struct sidecar_vp_boot_info {
 	uint32_t apic_id;
 	uint16_t node;	     /* node index */
 	uint8_t result;	     /* SIDECAR_VP_BOOT_* */
 	uint8_t depth;	     /* fan-out depth (1 = started by the BSP) */
 	uint32_t started_by; /* VP index of the CPU that started it */
-	uint32_t reserved;
+	/* TSC ticks from entry to the moment its starter claimed it,
+	 * saturated at UINT32_MAX (version 2; reserved in version 1). */
+	uint32_t claim_tsc;
 	/* TSC when it reached IDLE, relative to entry. */
 	uint64_t idle_tsc;
+	/* Version 2: by SIDECAR_VP_PHASE_*. */
+	uint32_t phase_tsc[SIDECAR_VP_PHASE_COUNT];
 };
-SIDECAR_ASSERT_SIZE(struct sidecar_vp_boot_info, 24);
+SIDECAR_ASSERT_SIZE(struct sidecar_vp_boot_info, 40);
+SIDECAR_ASSERT_OFFSET(struct sidecar_vp_boot_info, claim_tsc, 12);
+SIDECAR_ASSERT_OFFSET(struct sidecar_vp_boot_info, idle_tsc, 16);
+SIDECAR_ASSERT_OFFSET(struct sidecar_vp_boot_info, phase_tsc, 24);
 
 #define SIDECAR_OUTPUT_EXT_X2APIC 0x1u /* APs used x2APIC */
 #define SIDECAR_OUTPUT_EXT_SVM	  0x2u /* RUN_VP has the SVM VP backend */
@@ -153,6 +173,22 @@ struct sidecar_output_ext {
 SIDECAR_ASSERT_OFFSET(struct sidecar_output_ext, entry_tsc, 16);
 SIDECAR_ASSERT_OFFSET(struct sidecar_output_ext, nodes, 48);
 SIDECAR_ASSERT_SIZE(struct sidecar_output_ext, 48 + 24 * SIDECAR_MAX_NODES);
+
+/*
+ * The deepest fan-out the kernel builds when it starts `cpus` CPUs:
+ * floor(log2(cpus)) + 3 (3 for none or one). Every CPU once up helps start
+ * others, so the starters double each round and log2 rounds would do;
+ * the slack covers CPUs that start late. The kernel enforces it (a CPU
+ * that deep starts none) and max_fanout_depth never exceeds it.
+ */
+static inline uint32_t sidecar_fanout_depth_bound(uint32_t cpus)
+{
+	uint32_t floor_log2 = 0;
+
+	while (cpus >> floor_log2 > 1)
+		floor_log2++;
+	return floor_log2 + 3;
+}
 
 /* Bytes the loader must provide at output_ext for `vp_count` VPs. */
 static inline SIDECAR_CONSTEXPR uint64_t sidecar_output_ext_size(uint32_t vp_count)

@@ -11,18 +11,30 @@
 #include "sc_dispatch.h"
 #include "sc_platform.h"
 
+/* A starter's HLT ends on its CPU's check-in IPI; this bounds it should
+ * that IPI not come (an xAPIC ICR still busy: apic.c gives up on it). */
+#define AP_SLEEP_MAX_US 10000
+
 void ap_main(uint32_t slot)
 {
 	struct percpu *cpu = this_cpu();
 	struct boot_slot *s = &sc_boot.slots[slot];
 	uint32_t expected = SLOT_STARTING;
+	uint64_t khz = 0;
 
+	s->phase_end_tsc[SIDECAR_VP_PHASE_ENTRY] = rdtsc() - sc_boot.entry_tsc;
 	descriptors_load(cpu);
+	/* The APIC before the check-in: the check-in IPI needs it. A CPU
+	 * given up meanwhile is sent INIT, which resets it again. */
+	apic_init_this_cpu();
 	/* Check in. If the starter gave up on us, it owns the slot now and
 	 * has marked us REMOVED: stay out of the way. */
 	if (!atomic_compare_exchange_strong_explicit(&s->state, &expected, SLOT_ALIVE,
 						     memory_order_acq_rel, memory_order_acquire))
 		halt_forever();
+	/* End the starter's HLT: it can start its next CPU now. */
+	if (s->waker_apic_id != UINT32_MAX)
+		apic_send_wake(s->waker_apic_id);
 
 	cpu->vp.control = slot_va(SLOT_CONTROL);
 	cpu->vp.command = slot_va(SLOT_COMMAND);
@@ -31,7 +43,6 @@ void ap_main(uint32_t slot)
 	cpu->vp.platform = cpu;
 	cpu->vp.backend = NULL;
 	cpu->vp.no_backend_reason = sc_boot.no_backend_reason;
-	apic_init_this_cpu();
 	if (sc_boot.backend) {
 		const char *why = NULL;
 
@@ -42,6 +53,17 @@ void ap_main(uint32_t slot)
 		else
 			cpu->vp.no_backend_reason = why;
 	}
+	/* Start-up waits from here on halt on the APIC timer (ap_start.c). */
+	apic_timer_prepare();
+	if (!atomic_load_explicit(&sc_boot.apic_timer_khz, memory_order_relaxed)) {
+		khz = apic_timer_measure_khz();
+		atomic_store_explicit(&sc_boot.apic_timer_khz, khz, memory_order_relaxed);
+	}
+	cpu->can_sleep = true;
+	cpu->sleep_max_tsc = tsc_from_us(AP_SLEEP_MAX_US);
+	s->phase_end_tsc[SIDECAR_VP_PHASE_CHECKIN] = rdtsc() - sc_boot.entry_tsc;
+	if (khz)
+		log_line("APIC timer: %llu kHz", (unsigned long long)khz);
 	log_line("up: APIC ID %u, node %u, started by VP %u at depth %u", cpu->apic_id, cpu->node,
 		 s->started_by, s->depth);
 

@@ -13,23 +13,47 @@
  * claims its slot (so a late arrival parks itself), sends INIT again (which
  * holds the CPU in wait-for-SIPI, harmless to whoever reuses the
  * trampoline), and marks it REMOVED so that nothing waits for it.
+ *
+ * Every wait here halts instead of spinning when the CPU can (wait_step()):
+ * under a hypervisor the CPU being started needs a host CPU, and a starter
+ * that spins takes one. A started CPU ends its starter's HLT with an IPI
+ * as soon as it has checked in; the APIC timer bounds each HLT by the
+ * protocol's delay or timeout.
+ *
+ * A CPU deeper than max_starter_depth starts none, which bounds the
+ * fan-out depth by sidecar_fanout_depth_bound() whatever the timing.
  */
 #include <sidecar/control_ops.h>
 
 #include "cpu.h"
 #include "kernel.h"
 
-/* Waits up to `ticks` for the slot to leave `state`; true if it did. */
-static bool wait_leave(struct boot_slot *s, uint32_t state, uint64_t ticks)
-{
-	uint64_t end = rdtsc() + ticks;
+/* CPUs a starter starts side by side (start_batch()). */
+#define START_BATCH 4
 
+static uint64_t since_entry(void)
+{
+	return rdtsc() - sc_boot.entry_tsc;
+}
+
+/* Waits until TSC `end` for the slot to leave `state`; true if it did. */
+static bool wait_leave(struct boot_slot *s, uint32_t state, uint64_t end)
+{
 	while (atomic_load_explicit(&s->state, memory_order_acquire) == state) {
 		if (rdtsc() >= end)
 			return false;
-		cpu_relax();
+		wait_step(end);
 	}
 	return true;
+}
+
+/* Waits `us` microseconds, halted where it can be. */
+static void delay_us(uint64_t us)
+{
+	uint64_t end = rdtsc() + tsc_from_us(us);
+
+	while (rdtsc() < end)
+		wait_step(end);
 }
 
 static void give_up(uint32_t node, uint32_t cpu, struct boot_slot *s, uint32_t apic_id,
@@ -51,52 +75,115 @@ static void give_up(uint32_t node, uint32_t cpu, struct boot_slot *s, uint32_t a
 	log_force_line("VP %u (APIC ID %u) %s; left REMOVED", n->base_vp + cpu, apic_id, why);
 }
 
-static void start_one(uint32_t node, uint32_t cpu, uint32_t my_vp, uint32_t my_depth)
+/* One CPU a starter has claimed. */
+struct target {
+	uint32_t node, cpu, slot, apic_id;
+	bool sent;	   /* INIT-SIPI sent: wait for it */
+	uint64_t sipi_tsc; /* when its first SIPI went out */
+};
+
+/* Claims up to `max` CPUs that the sidecar starts, from node `*node` on;
+ * returns how many. */
+static uint32_t claim(struct target *t, uint32_t max, uint32_t *node)
 {
-	const struct node_state *n = &sc_boot.nodes[node];
-	uint32_t slot = n->first_slot + cpu;
-	struct boot_slot *s = &sc_boot.slots[slot];
-	uint32_t apic_id = sc_ap_apic_ids[slot];
+	uint32_t count = 0;
+
+	while (count < max && *node < sc_boot.node_count) {
+		struct node_state *n = &sc_boot.nodes[*node];
+		uint32_t cpu = atomic_fetch_add_explicit(&n->next_vp, 1, memory_order_relaxed);
+
+		if (cpu >= n->vp_count) {
+			++*node;
+			continue;
+		}
+		if (atomic_load_explicit(&sc_boot.slots[n->first_slot + cpu].state,
+					 memory_order_relaxed) == SLOT_SKIP) {
+			log_line("skipping VP %u: left to Linux", n->base_vp + cpu);
+			continue;
+		}
+		t[count++] = (struct target){
+			.node = *node,
+			.cpu = cpu,
+			.slot = n->first_slot + cpu,
+			.apic_id = sc_ap_apic_ids[n->first_slot + cpu],
+		};
+		sc_boot.slots[n->first_slot + cpu].claim_tsc = since_entry();
+	}
+	return count;
+}
+
+/* Builds the CPU's tables and sends it INIT; false if it was given up. */
+static bool prepare(struct target *t, uint32_t my_vp, uint32_t my_depth)
+{
+	struct boot_slot *s = &sc_boot.slots[t->slot];
 	uint64_t cr3;
 
 	s->depth = my_depth + 1;
 	s->started_by = my_vp;
-	if (!build_cpu_tables(node, cpu, &cr3)) {
+	/* The BSP takes no IPI of ours (its APIC is the loader's): it polls. */
+	s->waker_apic_id = this_cpu()->is_bsp ? UINT32_MAX : this_cpu()->apic_id;
+	if (!build_cpu_tables(t->node, t->cpu, &cr3)) {
 		atomic_store_explicit(&s->state, SLOT_STARTING, memory_order_relaxed);
-		give_up(node, cpu, s, apic_id, "could not get its page tables mapped");
-		return;
+		give_up(t->node, t->cpu, s, t->apic_id, "could not get its page tables mapped");
+		return false;
 	}
-	sc_ap_cr3[slot] = cr3;
+	sc_ap_cr3[t->slot] = cr3;
+	s->phase_end_tsc[SIDECAR_VP_PHASE_TABLES] = since_entry();
 	/* Release: the tables, globals and cr3 are in place before the CPU can
 	 * see its slot as starting (the IPIs come after this store). */
 	atomic_store_explicit(&s->state, SLOT_STARTING, memory_order_release);
+	apic_send_init(t->apic_id);
+	return true;
+}
 
-	apic_send_init(apic_id);
-	udelay(sc_boot.init_delay_us);
-	apic_send_sipi(apic_id, sc_boot.trampoline_page >> 12);
-	if (!wait_leave(s, SLOT_STARTING, tsc_from_us(sc_boot.sipi_delay_us)))
-		apic_send_sipi(apic_id, sc_boot.trampoline_page >> 12);
-	if (!wait_leave(s, SLOT_STARTING, tsc_from_us(sc_boot.ap_timeout_us)))
-		give_up(node, cpu, s, apic_id, "did not start in time");
+/*
+ * Starts a batch of CPUs side by side: INIT to each, one init delay, a SIPI
+ * to each, then the waits. Each CPU still gets the protocol on its own
+ * clock: at least init_delay_us between its INIT and its SIPI, a second
+ * SIPI only if it has not checked in sipi_delay_us after its first, and
+ * ap_timeout_us from its first SIPI before it is given up. Started side by
+ * side, their start-up latencies overlap instead of adding up.
+ */
+static void start_batch(struct target *t, uint32_t count, uint32_t my_vp, uint32_t my_depth)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < count; i++) {
+		t[i].sent = prepare(&t[i], my_vp, my_depth);
+		any |= t[i].sent;
+	}
+	if (!any)
+		return;
+	delay_us(sc_boot.init_delay_us);
+	for (uint32_t i = 0; i < count; i++) {
+		if (!t[i].sent)
+			continue;
+		apic_send_sipi(t[i].apic_id, sc_boot.trampoline_page >> 12);
+		t[i].sipi_tsc = rdtsc();
+		sc_boot.slots[t[i].slot].phase_end_tsc[SIDECAR_VP_PHASE_SIPI] =
+			t[i].sipi_tsc - sc_boot.entry_tsc;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		if (t[i].sent && !wait_leave(&sc_boot.slots[t[i].slot], SLOT_STARTING,
+					     t[i].sipi_tsc + tsc_from_us(sc_boot.sipi_delay_us)))
+			apic_send_sipi(t[i].apic_id, sc_boot.trampoline_page >> 12);
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		struct boot_slot *s = &sc_boot.slots[t[i].slot];
+
+		if (t[i].sent && !wait_leave(s, SLOT_STARTING,
+					     t[i].sipi_tsc + tsc_from_us(sc_boot.ap_timeout_us)))
+			give_up(t[i].node, t[i].cpu, s, t[i].apic_id, "did not start in time");
+	}
 }
 
 void start_aps(uint32_t my_vp, uint32_t my_depth)
 {
-	for (uint32_t node = 0; node < sc_boot.node_count; node++) {
-		struct node_state *n = &sc_boot.nodes[node];
+	struct target batch[START_BATCH];
+	uint32_t node = 0, count;
 
-		for (;;) {
-			uint32_t cpu =
-				atomic_fetch_add_explicit(&n->next_vp, 1, memory_order_relaxed);
-
-			if (cpu >= n->vp_count)
-				break;
-			if (atomic_load_explicit(&sc_boot.slots[n->first_slot + cpu].state,
-						 memory_order_relaxed) == SLOT_SKIP) {
-				log_line("skipping VP %u: left to Linux", n->base_vp + cpu);
-				continue;
-			}
-			start_one(node, cpu, my_vp, my_depth);
-		}
-	}
+	if (my_depth > sc_boot.max_starter_depth)
+		return;
+	while ((count = claim(batch, START_BATCH, &node)) != 0)
+		start_batch(batch, count, my_vp, my_depth);
 }

@@ -31,6 +31,18 @@ extern char sc_ap_entry64[];
 #define DEFAULT_INIT_DELAY_US 10000 /* MP spec B.4: 10 ms after INIT */
 #define DEFAULT_SIPI_DELAY_US 200   /* and 200 us after the first SIPI */
 #define DEFAULT_AP_TIMEOUT_US 1000000
+/* The BSP takes no check-in IPI (its APIC is the loader's), so it polls:
+ * this often while it starts CPUs, less often once it only waits. */
+#define BSP_START_POLL_US 50
+#define BSP_WAIT_POLL_US  500
+
+/* The output extension fits the temporary slots write_output_ext() maps,
+ * whatever its page offset. */
+_Static_assert(sizeof(struct sidecar_output_ext) +
+			       (uint64_t)SIDECAR_EXT_MAX_VPS * sizeof(struct sidecar_vp_boot_info) +
+			       SIDECAR_PAGE_SIZE - 1 <=
+		       (uint64_t)(TEMP_GUEST - TEMP_OUTPUT_EXT) * SIDECAR_PAGE_SIZE,
+	       "the output extension fits its temporary slots");
 
 static bool fail(struct sidecar_output *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -149,7 +161,7 @@ static bool setup_trampoline(struct sidecar_output *out)
 static bool setup_nodes(struct sidecar_output *out)
 {
 	const struct sidecar_params *p = &sc_boot.params;
-	uint32_t slot = 0;
+	uint32_t slot = 0, starts = 0;
 
 	sc_boot.node_count = p->node_count;
 	for (uint32_t i = 0; i < p->node_count; i++) {
@@ -177,19 +189,19 @@ static bool setup_nodes(struct sidecar_output *out)
 
 		for (uint32_t cpu = 0; cpu < np->vp_count; cpu++, slot++) {
 			struct boot_slot *s = &sc_boot.slots[slot];
+			bool starts_cpu = sc_boot_starts_cpu(np, &p->initial_state, cpu);
 
 			s->node = i;
 			s->cpu = cpu;
-			atomic_store_explicit(&s->state,
-					      sc_boot_starts_cpu(np, &p->initial_state, cpu)
-						      ? SLOT_PENDING
-						      : SLOT_SKIP,
+			atomic_store_explicit(&s->state, starts_cpu ? SLOT_PENDING : SLOT_SKIP,
 					      memory_order_relaxed);
+			starts += starts_cpu;
 			sc_ap_apic_ids[slot] = sc_boot.apic_ids[np->base_vp + cpu];
 		}
 	}
 	sc_ap_count = slot;
 	sc_boot.slot_count = slot;
+	sc_boot.max_starter_depth = sidecar_fanout_depth_bound(starts) - 1;
 	return true;
 }
 
@@ -220,7 +232,7 @@ static void wait_for_aps(void)
 						       n->base_vp + cpu);
 					break;
 				}
-				cpu_relax();
+				wait_step(deadline);
 			}
 		}
 		temp_unmap(TEMP_CONTROL, n->memory_base, SIDECAR_PAGE_SIZE);
@@ -239,6 +251,11 @@ static uint8_t boot_result(uint32_t state)
 	default:
 		return SIDECAR_VP_BOOT_FAILED;
 	}
+}
+
+static uint32_t saturate32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
 static void write_output_ext(uint64_t return_tsc_hint)
@@ -284,6 +301,15 @@ static void write_output_ext(uint64_t return_tsc_hint)
 			continue;
 		}
 		v->idle_tsc = s->idle_tsc;
+		v->claim_tsc = saturate32(s->claim_tsc);
+		for (uint32_t i = 0; i < SIDECAR_VP_PHASE_COUNT; i++) {
+			uint64_t start = i ? s->phase_end_tsc[i - 1] : s->claim_tsc;
+
+			/* The CPU may enter before its starter stamps the SIPI. */
+			v->phase_tsc[i] = s->phase_end_tsc[i] > start
+						  ? saturate32(s->phase_end_tsc[i] - start)
+						  : 0;
+		}
 		ns->started++;
 		if (s->idle_tsc > ns->bringup_tsc)
 			ns->bringup_tsc = s->idle_tsc;
@@ -333,6 +359,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	uint32_t bsp_apic = cpuid_apic_id(), bsp_vp = UINT32_MAX;
 	uint64_t image_size = (uint64_t)(__image_end - __image_start);
 	uint64_t apic_base = rdmsr(MSR_IA32_APIC_BASE);
+	struct apic_saved saved_apic;
 
 	memset(cpu, 0, SIDECAR_PAGE_SIZE);
 	cpu->is_bsp = true;
@@ -408,8 +435,23 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 
 	if (!check_mappable(out) || !setup_nodes(out) || !setup_trampoline(out))
 		return false;
+	/* The BSP halts while it waits if the loader leaves its timer free. */
+	cpu->can_sleep = apic_bsp_borrow_timer(&saved_apic);
+	if (cpu->can_sleep) {
+		uint64_t khz = apic_timer_measure_khz();
+
+		atomic_store_explicit(&sc_boot.apic_timer_khz, khz, memory_order_relaxed);
+		log_line("APIC timer: %llu kHz", (unsigned long long)khz);
+	} else {
+		log_line("the loader's APIC timer is in use: the BSP polls");
+	}
+	cpu->sleep_max_tsc = tsc_from_us(BSP_START_POLL_US);
 	start_aps(bsp_vp, 0);
+	cpu->sleep_max_tsc = tsc_from_us(BSP_WAIT_POLL_US);
 	wait_for_aps();
+	if (cpu->can_sleep)
+		apic_bsp_return_timer(&saved_apic);
+	cpu->can_sleep = false;
 
 	/* The trampoline page goes back to the loader clean. */
 	{

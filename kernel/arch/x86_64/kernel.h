@@ -86,6 +86,14 @@ static inline void *slot_va(unsigned int slot)
 /* The vector the driver sends to wake a sidecar CPU (OpenHCL's 0x20). */
 #define SC_REQUEST_VECTOR  0x20
 #define SC_SPURIOUS_VECTOR 0xFF
+/*
+ * Ends a start-up wait's HLT: the one-shot APIC timer that bounds the wait
+ * and the IPI a CPU sends its starter when it checks in. Priority class 15,
+ * so the BSP can raise its TPR to 0xE0 while it waits and keep the
+ * loader's own interrupts pending instead of taking them (SDM Vol. 3A
+ * 11.8.3.1).
+ */
+#define SC_WAKE_VECTOR 0xF0
 
 struct tss64 {
 	uint32_t reserved0;
@@ -111,6 +119,10 @@ struct percpu {
 	uint32_t slot; /* index into sc_boot.slots */
 	bool is_bsp;
 	bool x2apic;
+	/* Start-up waits may sleep in HLT on the APIC timer (apic_timer_*). */
+	bool can_sleep;
+	/* Longest such sleep in TSC ticks; 0: no limit, a check-in IPI ends it. */
+	uint64_t sleep_max_tsc;
 	struct sc_vp_backend_pages backend_pages; /* mapped at SLOT_BACKEND */
 	uint64_t gdt[5];			  /* null, code, data, TSS (two entries) */
 	struct tss64 tss;
@@ -152,6 +164,13 @@ struct boot_slot {
 	uint32_t cpu;
 	uint32_t depth;
 	uint32_t started_by;
+	/* Where the CPU sends its check-in IPI (SC_WAKE_VECTOR): its starter's
+	 * APIC ID, or UINT32_MAX for none (the BSP polls). */
+	uint32_t waker_apic_id;
+	/* TSC stamps relative to entry: claimed, then the end of each
+	 * SIDECAR_VP_PHASE_* (output_ext.vps[].phase_tsc), then IDLE. */
+	uint64_t claim_tsc;
+	uint64_t phase_end_tsc[SIDECAR_VP_PHASE_COUNT];
 	uint64_t idle_tsc;
 };
 
@@ -169,6 +188,12 @@ struct sc_boot {
 	uint32_t init_delay_us;
 	uint32_t sipi_delay_us;
 	uint32_t ap_timeout_us;
+	/* APIC timer ticks per millisecond at divide-by-1, measured against
+	 * the TSC by the first CPU that needed it; 0: not measured yet. */
+	_Atomic uint64_t apic_timer_khz;
+	/* The deepest a starter may be and still start CPUs: every CPU then
+	 * has fan-out depth at most this + 1 (sc_fanout_max_depth()). */
+	uint32_t max_starter_depth;
 	uint32_t trampoline_page;
 	uint32_t flags;
 	uint32_t fault_inject_vp;
@@ -225,9 +250,22 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3);
 
 /* apic.c */
 void apic_init_this_cpu(void);
+/* The one-shot APIC timer on SC_WAKE_VECTOR, for start-up waits. */
+void apic_timer_prepare(void);
+uint64_t apic_timer_measure_khz(void);
+void apic_timer_arm(uint32_t count);
+void apic_timer_disarm(void);
+/* The BSP's APIC as the loader left it, while sidecar_entry() borrows its
+ * timer (bsp_main.c). */
+struct apic_saved {
+	uint32_t lvt_timer, divide, initial, tpr, lint0;
+};
+bool apic_bsp_borrow_timer(struct apic_saved *saved);
+void apic_bsp_return_timer(const struct apic_saved *saved);
 void apic_disable_this_cpu(void);
 void apic_send_fixed(uint32_t apic_id, uint8_t vector);
 void apic_send_init(uint32_t apic_id);
+void apic_send_wake(uint32_t apic_id);
 void apic_send_sipi(uint32_t apic_id, uint32_t page);
 void apic_eoi(void);
 
@@ -241,6 +279,11 @@ void descriptors_load_bsp(void);
 uint64_t tsc_khz_from_cpuid(void);
 uint64_t tsc_from_us(uint64_t us);
 void udelay(uint64_t us);
+/* One wait step until rdtsc() reaches `deadline`: HLT until the APIC
+ * timer or a wake IPI ends it if this CPU can sleep, else PAUSE. The
+ * caller checks its condition with interrupts off before each step, so a
+ * wake IPI sent after that check is not lost (it ends the HLT). */
+void wait_step(uint64_t deadline);
 
 /* serial.c */
 void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

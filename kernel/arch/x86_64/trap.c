@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Interrupts and exceptions. The request vector only wakes the CPU from
- * HLT; a #GP in one of the safe MSR accessors resumes at its fixup; any
- * other exception on a sidecar CPU is a crash: the CPU writes a crash
- * record into its globals page (vp_pages.h), reports on the serial port,
+ * Interrupts and exceptions. The request vector and the start-up wake
+ * vector (timer, check-in IPI) only wake the CPU from HLT; a #GP in one of
+ * the safe MSR accessors resumes at its fixup; any other exception on a
+ * sidecar CPU is a crash: the CPU writes a crash record into its globals
+ * page (vp_pages.h), reports on the serial port,
  * marks itself REMOVED (so nothing waits for it, and Linux may restart it
  * with INIT-SIPI) and parks. The other CPUs are unaffected.
  */
@@ -98,7 +99,7 @@ static void __attribute__((noreturn)) crash(struct sc_trap_frame *f)
 
 void sc_trap(struct sc_trap_frame *f)
 {
-	if (f->vector == SC_REQUEST_VECTOR) {
+	if (f->vector == SC_REQUEST_VECTOR || f->vector == SC_WAKE_VECTOR) {
 		apic_eoi();
 		return;
 	}

@@ -7,6 +7,7 @@
  */
 #include "cpu.h"
 #include "kernel.h"
+#include "sc_boot.h"
 
 #define FALLBACK_TSC_KHZ 4000000ull
 
@@ -43,4 +44,35 @@ void udelay(uint64_t us)
 
 	while (rdtsc() < end)
 		cpu_relax();
+}
+
+/*
+ * Under a hypervisor (and under QEMU's TCG, where every vCPU is a host
+ * thread) a CPU that spins takes the host from the CPU it waits for; one
+ * that halts gives it back. The timer bounds the HLT, so a wait never
+ * outlasts its deadline by more than the timer's latency.
+ */
+void wait_step(uint64_t deadline)
+{
+	struct percpu *cpu = this_cpu();
+	uint64_t now = rdtsc(), khz = sc_boot.tsc_khz ? sc_boot.tsc_khz : FALLBACK_TSC_KHZ;
+	uint32_t count;
+
+	if (now >= deadline)
+		return;
+	if (cpu->sleep_max_tsc && deadline - now > cpu->sleep_max_tsc)
+		deadline = now + cpu->sleep_max_tsc;
+	count = cpu->can_sleep ? sc_boot_timer_count(deadline - now, khz,
+						     atomic_load_explicit(&sc_boot.apic_timer_khz,
+									  memory_order_relaxed))
+			       : 0;
+	if (!count) {
+		cpu_relax();
+		return;
+	}
+	apic_timer_arm(count);
+	/* STI's shadow covers the HLT: an interrupt that became pending
+	 * since the caller's check ends the HLT (SDM Vol. 2B, STI). */
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	apic_timer_disarm();
 }

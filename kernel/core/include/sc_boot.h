@@ -68,4 +68,13 @@ void sc_control_page_init(struct sidecar_control_page *cp, uint32_t index,
 			  const struct sidecar_node_params *node,
 			  const struct sidecar_per_cpu_state *initial, uint32_t request_vector);
 
+/*
+ * The APIC timer count that lasts `tsc_ticks` TSC ticks, for a TSC of
+ * `tsc_khz` and a timer of `timer_khz`: at least 1 (a count of 0 stops the
+ * timer, SDM Vol. 3A 11.5.4), at most UINT32_MAX (a longer wait takes
+ * several steps), never overflowing. 0 if a frequency is 0 or above
+ * UINT32_MAX kHz, which no clock has: the caller does not sleep then.
+ */
+uint32_t sc_boot_timer_count(uint64_t tsc_ticks, uint64_t tsc_khz, uint64_t timer_khz);
+
 #endif /* SC_BOOT_H */
