@@ -228,6 +228,16 @@ class BenchLinuxSmp(unittest.TestCase):
         self.assertEqual(res["error"], "did not finish in 600 s (Linux was in its AP bring-up; "
                          "last mark at 15 s)")
 
+    def test_a_boot_killed_after_its_bring_up_keeps_that_figure(self):
+        text = LINUX_ALL[:LINUX_ALL.index("SIDECAR-INIT")]
+        boot = self.boot(text, {"linux": 5.0, "smp_start": 15.0, "smp_done": 290.0})
+        boot.timed_out, boot.timeout = True, 900
+        res = linux_smp.parse("linux-all", boot)
+        self.assertIn("did not finish in 900 s (Linux did not reach /init", res["error"])
+        self.assertAlmostEqual(res["bringup_s"], 2.0)
+        self.assertEqual(res["bringup_host"], 275.0)
+        self.assertIsNone(res["init_host"])
+
     def test_no_verdict_is_an_error(self):
         res = linux_smp.parse("linux-all", self.boot(LINUX_ALL.replace("PASS", ""), {}))
         self.assertIn("no PASS verdict", res["error"])
