@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The full-stack test VMM (docs/linux-boot.md, "The linux suite"): a VMM
- * process in Linux that drives every sidecar CPU through libsidecar-vmm
- * only, the way a real VMM would, plus the raw driver calls whose errors
- * the library cannot provoke. Each part is a function that reports its
- * checks; main.c runs them in order.
+ * process in Linux that drives every sidecar CPU (or a sample of them)
+ * through libsidecar-vmm only, the way a real VMM would, plus the raw
+ * driver calls whose errors the library cannot provoke. Each part is a
+ * function that reports its checks; main.c runs them in order.
  */
 #ifndef TEST_VMM_H
 #define TEST_VMM_H
@@ -23,9 +23,12 @@
 struct tv {
 	struct sidecar_vmm *vmm;
 	uint32_t cpu_count; /* CPUs the nodes cover */
-	/* The sidecar CPUs (every CPU of a node but its base), in order. */
+	/* The sidecar CPUs under test (every CPU of a node but its base, or
+	 * main.c's --sample of them), in order. */
 	uint32_t *cpus;
 	uint32_t count;
+	uint32_t *others; /* the sidecar CPUs outside the sample */
+	uint32_t other_count;
 	struct sidecar_vp **vps; /* acquired, by index in cpus[] */
 	void *guest;		 /* guest memory, or NULL */
 	uint64_t guest_size;
