@@ -54,7 +54,6 @@ void ap_main(uint32_t slot)
 			cpu->vp.no_backend_reason = why;
 	}
 	/* Start-up waits from here on halt on the APIC timer (ap_start.c). */
-	apic_timer_prepare();
 	if (!atomic_load_explicit(&sc_boot.apic_timer_khz, memory_order_relaxed)) {
 		khz = apic_timer_measure_khz();
 		atomic_store_explicit(&sc_boot.apic_timer_khz, khz, memory_order_relaxed);

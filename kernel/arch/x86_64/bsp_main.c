@@ -32,9 +32,9 @@ extern char sc_ap_entry64[];
 #define DEFAULT_SIPI_DELAY_US 200   /* and 200 us after the first SIPI */
 #define DEFAULT_AP_TIMEOUT_US 1000000
 /* The BSP takes no check-in IPI (its APIC is the loader's), so it polls:
- * this often while it starts CPUs, less often once it only waits. */
-#define BSP_START_POLL_US 50
-#define BSP_WAIT_POLL_US  500
+ * while it starts CPUs as ap_start.c's wait_leave() says, then this often
+ * while it waits for every CPU to reach IDLE. */
+#define BSP_WAIT_POLL_US 500
 
 /* The output extension fits the temporary slots write_output_ext() maps,
  * whatever its page offset. */
@@ -437,6 +437,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 		return false;
 	/* The BSP halts while it waits if the loader leaves its timer free. */
 	cpu->can_sleep = apic_bsp_borrow_timer(&saved_apic);
+	cpu->timer_ready = cpu->can_sleep;
 	if (cpu->can_sleep) {
 		uint64_t khz = apic_timer_measure_khz();
 
@@ -445,13 +446,12 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	} else {
 		log_line("the loader's APIC timer is in use: the BSP polls");
 	}
-	cpu->sleep_max_tsc = tsc_from_us(BSP_START_POLL_US);
 	start_aps(bsp_vp, 0);
 	cpu->sleep_max_tsc = tsc_from_us(BSP_WAIT_POLL_US);
 	wait_for_aps();
 	if (cpu->can_sleep)
 		apic_bsp_return_timer(&saved_apic);
-	cpu->can_sleep = false;
+	cpu->can_sleep = cpu->timer_ready = false;
 
 	/* The trampoline page goes back to the loader clean. */
 	{

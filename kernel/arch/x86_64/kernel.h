@@ -121,6 +121,7 @@ struct percpu {
 	bool x2apic;
 	/* Start-up waits may sleep in HLT on the APIC timer (apic_timer_*). */
 	bool can_sleep;
+	bool timer_ready; /* apic_timer_prepare() done */
 	/* Longest such sleep in TSC ticks; 0: no limit, a check-in IPI ends it. */
 	uint64_t sleep_max_tsc;
 	struct sc_vp_backend_pages backend_pages; /* mapped at SLOT_BACKEND */

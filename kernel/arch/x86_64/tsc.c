@@ -52,6 +52,14 @@ void udelay(uint64_t us)
  * that halts gives it back. The timer bounds the HLT, so a wait never
  * outlasts its deadline by more than the timer's latency.
  */
+/*
+ * Shorter waits spin: a host sleeps at least its timer slack (50 us by
+ * default on Linux), and each sleep costs several APIC register accesses
+ * and a host wake-up (under TCG each one takes QEMU's global lock). Only
+ * the protocol's SIPI delay (10 us from the reference shim) is that short.
+ */
+#define WAIT_SPIN_US 50
+
 void wait_step(uint64_t deadline)
 {
 	struct percpu *cpu = this_cpu();
@@ -60,6 +68,10 @@ void wait_step(uint64_t deadline)
 
 	if (now >= deadline)
 		return;
+	if (deadline - now < tsc_from_us(WAIT_SPIN_US)) {
+		cpu_relax();
+		return;
+	}
 	if (cpu->sleep_max_tsc && deadline - now > cpu->sleep_max_tsc)
 		deadline = now + cpu->sleep_max_tsc;
 	count = cpu->can_sleep ? sc_boot_timer_count(deadline - now, khz,
@@ -69,6 +81,11 @@ void wait_step(uint64_t deadline)
 	if (!count) {
 		cpu_relax();
 		return;
+	}
+	/* Set up at the first sleep: most CPUs start none and never sleep. */
+	if (!cpu->timer_ready) {
+		apic_timer_prepare();
+		cpu->timer_ready = true;
 	}
 	apic_timer_arm(count);
 	/* STI's shadow covers the HLT: an interrupt that became pending
