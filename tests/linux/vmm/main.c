@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * sidecar-test-vmm [--sample edges|every:K] [PART...]: runs the parts of
+ * sidecar-test-vmm [--sample edges|every=K] [PART...]: runs the parts of
  * the full-stack test (all of them, in order, without a PART) and ends with
  *
  *     SIDECAR-TEST-VMM: P passed, F failed
@@ -11,8 +11,9 @@
  * Every part runs on the CPUs under test: every sidecar CPU, or with
  * --sample a subset that keeps a large machine's run short while still
  * reaching every node and its highest CPUs: "edges" is the first and the
- * last sidecar CPU of each node, "every:K" every K-th sidecar CPU from
- * the first, plus the last. Either way the last sidecar CPU of the last
+ * last sidecar CPU of each node, "every=K" every K-th sidecar CPU from
+ * the first, plus the last ("every=K" has no colon, which /init's
+ * "NAME:A:B" would split). Either way the last sidecar CPU of the last
  * node, the machine's highest, is among them, and convert takes it. The
  * CPUs outside the sample must be idle at the start and still idle at the
  * end, untouched by what ran on the others.
@@ -101,7 +102,7 @@ static bool parse_sample(const char *text, struct sample *s)
 		s->mode = SAMPLE_EDGES;
 		return true;
 	}
-	if (strncmp(text, "every:", 6) == 0) {
+	if (strncmp(text, "every=", 6) == 0) {
 		errno = 0;
 		k = strtoul(text + 6, &end, 10);
 		if (errno == 0 && end != text + 6 && *end == '\0' && k >= 1 && k <= UINT32_MAX) {
@@ -110,7 +111,7 @@ static bool parse_sample(const char *text, struct sample *s)
 			return true;
 		}
 	}
-	fprintf(stderr, "sidecar-test-vmm: --sample %s: expected edges or every:K (K >= 1)\n",
+	fprintf(stderr, "sidecar-test-vmm: --sample %s: expected edges or every=K (K >= 1)\n",
 		text);
 	return false;
 }
@@ -189,8 +190,10 @@ static bool setup(struct tv *t, const struct sample *s)
 	} else {
 		for (uint32_t i = 0; i < t->count; i++)
 			printf("%s%u", i ? "," : "", t->cpus[i]);
-		printf(" (%u; --sample %s)\n", t->count,
-		       s->mode == SAMPLE_EDGES ? "edges" : "every");
+		if (s->mode == SAMPLE_EDGES)
+			printf(" (%u; --sample edges)\n", t->count);
+		else
+			printf(" (%u; --sample every=%u)\n", t->count, s->every);
 	}
 	printf("guest memory %llu MiB at %p\n", (unsigned long long)(t->guest_size >> 20),
 	       t->guest);
