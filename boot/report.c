@@ -154,9 +154,7 @@ static void report_phases(const struct shim_boot *b)
 				t = v->phase_tsc[p];
 			else if (p == SIDECAR_VP_PHASE_COUNT)
 				/* Unknown once a stamp saturated. */
-				t = v->claim_tsc == UINT32_MAX || before > v->idle_tsc
-					    ? 0
-					    : v->idle_tsc - before;
+				t = before > v->idle_tsc ? 0 : v->idle_tsc - before;
 			else
 				t = v->claim_tsc;
 			phase_values[n++] = tsc_ticks_to_us(t);

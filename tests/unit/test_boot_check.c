@@ -281,12 +281,12 @@ static const struct row rows[] = {
 	{"output extension on the output", output_ext_on_output, CHECK,
 	 "output extension overlaps the output"},
 	{"output extension wraps", output_ext_wraps, CHECK,
-	 "output extension at 0xffffffffffffff00 (0xd70 bytes) wraps around"},
+	 "output extension at 0xffffffffffffff00 (0xdb0 bytes) wraps around"},
 	{"output extension beyond MAXPHYADDR", output_ext_beyond_maxphyaddr, CHECK,
-	 "output extension at 0x3ffffffffff8..0x400000000d67 lies beyond the CPU's 46-bit "
+	 "output extension at 0x3ffffffffff8..0x400000000da7 lies beyond the CPU's 46-bit "
 	 "physical address space"},
 	{"output extension across 2^52", output_ext_straddles_2_52, CHECK,
-	 "output extension at 0xffffffffffff8..0x10000000000d67 lies beyond the CPU's 52-bit "
+	 "output extension at 0xffffffffffff8..0x10000000000da7 lies beyond the CPU's 52-bit "
 	 "physical address space"},
 
 	{"trampoline on the image", trampoline_on_image, CHECK,

@@ -301,7 +301,7 @@ static void write_output_ext(uint64_t return_tsc_hint)
 			continue;
 		}
 		v->idle_tsc = s->idle_tsc;
-		v->claim_tsc = saturate32(s->claim_tsc);
+		v->claim_tsc = s->claim_tsc;
 		for (uint32_t i = 0; i < SIDECAR_VP_PHASE_COUNT; i++) {
 			uint64_t start = i ? s->phase_end_tsc[i - 1] : s->claim_tsc;
 

@@ -49,7 +49,7 @@ enum sc_slot {
 	SLOT_APIC = 5,
 	SLOT_BACKEND = 6, /* three slots */
 	SLOT_TEMP = 16,
-	SLOT_TEMP_COUNT = 64,
+	SLOT_TEMP_COUNT = 70,
 	SLOT_STACK_GUARD = 508,
 	SLOT_STACK = 509,
 };
@@ -60,10 +60,10 @@ enum temp_index {
 	TEMP_CONTROL = 2,	     /* BSP: a node's control page */
 	TEMP_TRAMPOLINE = 3,	     /* BSP: the trampoline page */
 	TEMP_PARAMS = 4,	     /* BSP: params and extension, 6 pages */
-	TEMP_OUTPUT_EXT = 10,	     /* BSP: the output extension, 48 pages */
-	TEMP_BUILD = 58,	     /* any starter: another CPU's 5 pages */
+	TEMP_OUTPUT_EXT = 10,	     /* BSP: the output extension, 52 pages */
+	TEMP_BUILD = 64,	     /* any starter: another CPU's 5 pages */
 	TEMP_GUEST = TEMP_BUILD - 2, /* any CPU: a page of guest memory (2 slots) */
-	TEMP_FAILED_CONTROL = 63,    /* any starter: control page of a failed CPU */
+	TEMP_FAILED_CONTROL = 69,    /* any starter: control page of a failed CPU */
 };
 
 static inline void *slot_va(unsigned int slot)
