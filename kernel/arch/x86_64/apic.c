@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * This CPU's local APIC, through the shared layer (lib/x86/lapic.c): in
- * x2APIC mode when the BSP found the CPU offers it, in xAPIC mode through
- * SLOT_APIC otherwise (QEMU's TCG has no x2APIC). Each CPU uses the mode
- * recorded in its percpu.x2apic. What is the kernel's own: switching the
+ * x2APIC mode when the BSP is in it (bsp_main.c), in xAPIC mode through
+ * SLOT_APIC otherwise. Each CPU uses the mode recorded in its
+ * percpu.x2apic. What is the kernel's own: switching the
  * APs into x2APIC mode, and the INIT-SIPI bring-up.
  */
 #include "cpu.h"
