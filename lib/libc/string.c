@@ -1,19 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * Byte-at-a-time string functions for freestanding builds. Simple on
- * purpose: they run on few and small buffers (device trees, pages during
- * boot), where correctness matters more than speed.
+ * String functions for freestanding builds, simple on purpose. memcpy and
+ * memset are x86 string instructions, eight bytes at a time and then the
+ * tail (SDM Vol. 2B, MOVS/STOS with REP): a starter zeroes five pages for
+ * every CPU it starts and the BSP copies and clears pages before its first
+ * start, and under an emulator (QEMU's TCG) each iteration of a byte loop
+ * is several guest instructions. The rest go byte by byte.
  */
 #include <stdint.h>
 #include <string.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
+	void *d = dst;
+	const void *s = src;
+	size_t quads = n / 8, tail = n % 8;
 
-	while (n--)
-		*d++ = *s++;
+	/* DF is clear: the ABI guarantees it at every call (SysV x86-64 3.2.1). */
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(quads) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(tail) : : "memory");
 	return dst;
 }
 
@@ -34,10 +39,12 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
+	void *d = dst;
+	uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
+	size_t quads = n / 8, tail = n % 8;
 
-	while (n--)
-		*d++ = (unsigned char)c;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
 	return dst;
 }
 

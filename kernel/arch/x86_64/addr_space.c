@@ -5,6 +5,7 @@
  * loader's params and output, other nodes' control pages, and the pages of
  * CPUs it is about to start.
  */
+#include <string.h>
 
 #include "cpu.h"
 #include "kernel.h"
@@ -81,11 +82,11 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 	if (!pml4 || !pdpt || !pd || !pt || !g)
 		return false;
 
-	zero_page(pml4);
-	zero_page(pdpt);
-	zero_page(pd);
-	zero_page(pt);
-	zero_page(g);
+	memset(pml4, 0, SIDECAR_PAGE_SIZE);
+	memset(pdpt, 0, SIDECAR_PAGE_SIZE);
+	memset(pd, 0, SIDECAR_PAGE_SIZE);
+	memset(pt, 0, SIDECAR_PAGE_SIZE);
+	memset(g, 0, SIDECAR_PAGE_SIZE);
 
 	pml4[511] = page[SIDECAR_VP_PAGE_PDPT] | PTE_P | PTE_RW;
 	pdpt[0] = page[SIDECAR_VP_PAGE_PD] | PTE_P | PTE_RW;

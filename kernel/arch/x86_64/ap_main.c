@@ -34,7 +34,7 @@ void ap_main(uint32_t slot)
 		halt_forever();
 	/* End the starter's HLT: it can start its next CPU now. */
 	if (s->waker_apic_id != UINT32_MAX)
-		apic_send_wake(s->waker_apic_id);
+		apic_send_fixed(s->waker_apic_id, SC_WAKE_VECTOR);
 
 	cpu->vp.control = slot_va(SLOT_CONTROL);
 	cpu->vp.command = slot_va(SLOT_COMMAND);

@@ -172,11 +172,6 @@ void apic_send_fixed(uint32_t apic_id, uint8_t vector)
 	send(apic_id, APIC_ICR_FIXED | APIC_ICR_LEVEL_ASSERT | vector);
 }
 
-void apic_send_wake(uint32_t apic_id)
-{
-	send(apic_id, APIC_ICR_FIXED | APIC_ICR_LEVEL_ASSERT | SC_WAKE_VECTOR);
-}
-
 void apic_send_init(uint32_t apic_id)
 {
 	send(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL_ASSERT);

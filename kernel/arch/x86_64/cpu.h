@@ -14,19 +14,6 @@
 bool sc_rdmsr_safe(uint32_t msr, uint64_t *value);
 bool sc_wrmsr_safe(uint32_t msr, uint64_t value);
 
-/*
- * Zeroes a 4 KiB page with one REP STOSQ (SDM Vol. 2B, STOS) rather than
- * the freestanding libc's byte loop: a starter zeroes five pages per CPU it
- * starts, and under an emulator (QEMU's TCG) 512 string iterations cost far
- * less than 4096 byte stores with their loop.
- */
-static inline void zero_page(void *page)
-{
-	uint64_t count = 4096 / 8;
-
-	__asm__ volatile("rep stosq" : "+D"(page), "+c"(count) : "a"(0ull) : "memory");
-}
-
 /* Halts forever with interrupts off; only INIT, NMI or SMI leave. */
 static inline __attribute__((noreturn)) void halt_forever(void)
 {

@@ -266,7 +266,6 @@ void apic_bsp_return_timer(const struct apic_saved *saved);
 void apic_disable_this_cpu(void);
 void apic_send_fixed(uint32_t apic_id, uint8_t vector);
 void apic_send_init(uint32_t apic_id);
-void apic_send_wake(uint32_t apic_id);
 void apic_send_sipi(uint32_t apic_id, uint32_t page);
 void apic_eoi(void);
 

@@ -51,9 +51,8 @@ void udelay(uint64_t us)
  * thread) a CPU that spins takes the host from the CPU it waits for; one
  * that halts gives it back. The timer bounds the HLT, so a wait never
  * outlasts its deadline by more than the timer's latency.
- */
-/*
- * Shorter waits spin: a host sleeps at least its timer slack (50 us by
+ *
+ * Waits shorter than WAIT_SPIN_US spin: a host sleeps at least its timer slack (50 us by
  * default on Linux), and each sleep costs several APIC register accesses
  * and a host wake-up (under TCG each one takes QEMU's global lock). Only
  * the protocol's SIPI delay (10 us from the reference shim) is that short.
