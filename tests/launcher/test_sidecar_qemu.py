@@ -6,8 +6,6 @@ it refuses with a reason, and the check of the mode the shim reports.
 No QEMU runs: a stand-in prints a version where one is needed."""
 
 import argparse
-import importlib.machinery
-import importlib.util
 import os
 import stat
 import sys
@@ -15,18 +13,11 @@ import tempfile
 import unittest
 from pathlib import Path
 
-LAUNCHER = Path(__file__).resolve().parents[2] / "scripts" / "sidecar-qemu"
+# The launcher has no .py suffix; scripts/benchlib.py loads it as a module.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import benchlib  # noqa: E402
 
-
-def load_launcher():
-    loader = importlib.machinery.SourceFileLoader("sidecar_qemu", str(LAUNCHER))
-    spec = importlib.util.spec_from_loader("sidecar_qemu", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-sq = load_launcher()
+sq = benchlib.launcher()
 MIB = 1 << 20
 
 
