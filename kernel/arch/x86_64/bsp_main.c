@@ -399,13 +399,12 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	log_line("%u nodes, %u CPUs listed, BSP APIC ID %u", sc_boot.params.node_count,
 		 sc_boot.ext.vp_count, bsp_apic);
 
-	/* The APs run in the BSP's mode. The SDM describes a system in one
-	 * mode (Vol. 3A 11.12: the modes differ in destination format), and a
-	 * mix, the BSP in xAPIC mode starting APs in x2APIC mode, reset the
-	 * whole QEMU machine at 300 CPUs. A loader that needs APIC IDs above
-	 * 254 switches the BSP to x2APIC first, as firmware does (the
-	 * reference shim does whenever CPUID offers it); boot_check refuses
-	 * such IDs otherwise. */
+	/* The APs run in the BSP's mode: the SDM describes a system in one
+	 * mode (Vol. 3A 11.12: the modes differ in destination format), and
+	 * an xAPIC BSP cannot address the APIC IDs above 254 that only
+	 * x2APIC APs would have. A loader that needs such IDs switches the
+	 * BSP to x2APIC first, as firmware does (the reference shim does
+	 * whenever CPUID offers it); boot_check refuses them otherwise. */
 	sc_boot.x2apic = cpu->x2apic;
 	env.x2apic = sc_boot.x2apic;
 	if (!sc_boot_check(&sc_boot.params, &sc_boot.ext, sc_boot.apic_ids, &env, err, sizeof(err)))
