@@ -8,8 +8,8 @@
 #
 # scripts/test.sh --scale runs the 'scale' suite instead (the self-test on
 # 1024 and 2048 vCPUs, tests/qemu/meson.build), after the same setup and
-# build: it takes tens of minutes on two cores, so the default run leaves
-# it out.
+# build: about 6 minutes on two idle cores, far more on a busy host, so
+# the default run leaves it out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
