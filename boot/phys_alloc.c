@@ -51,6 +51,18 @@ static void append_free_piece(void *ctx, uint64_t start, uint64_t end)
 		append_piece(ctx, start, end);
 }
 
+/* Replaces *out with what is left of `from` once `minus` (normalized) is
+ * taken out, each piece passed through `emit`. */
+static void subtract_all(const struct range_list *from, const struct range_list *minus,
+			 mem_piece_fn emit, struct range_list *out)
+{
+	out->count = 0;
+	out->overflow = false;
+	for (size_t i = 0; i < from->count; i++)
+		mem_ranges_subtract(from->r[i].start, from->r[i].end, minus->r, minus->count, emit,
+				    out);
+}
+
 bool phys_init(const struct boot_info *bi, const struct mb_range *reserved, size_t count, char *why,
 	       size_t why_size)
 {
@@ -66,11 +78,7 @@ bool phys_init(const struct boot_info *bi, const struct mb_range *reserved, size
 	mem_ranges_normalize(ram.r, &ram.count);
 	mem_ranges_normalize(other.r, &other.count);
 
-	available.count = 0;
-	available.overflow = false;
-	for (size_t i = 0; i < ram.count; i++)
-		mem_ranges_subtract(ram.r[i].start, ram.r[i].end, other.r, other.count,
-				    append_piece, &available);
+	subtract_all(&ram, &other, append_piece, &available);
 	if (available.count == 0) {
 		sc_snprintf(why, why_size, "the memory map marks no RAM available");
 		return false;
@@ -81,11 +89,7 @@ bool phys_init(const struct boot_info *bi, const struct mb_range *reserved, size
 			     align_up(reserved[i].end, PAGE_SIZE));
 	mem_ranges_normalize(taken.r, &taken.count);
 
-	free_list.count = 0;
-	free_list.overflow = false;
-	for (size_t i = 0; i < available.count; i++)
-		mem_ranges_subtract(available.r[i].start, available.r[i].end, taken.r, taken.count,
-				    append_free_piece, &free_list);
+	subtract_all(&available, &taken, append_free_piece, &free_list);
 	if (available.overflow || free_list.overflow || taken.count == MAX_RANGES) {
 		sc_snprintf(why, why_size, "the memory map has too many pieces (at most %u)",
 			    MAX_RANGES);

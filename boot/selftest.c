@@ -25,7 +25,7 @@
 #define UNKNOWN_COMMAND	      99u
 
 /* NONE */
-static void prepare_none(struct st_cpu *c)
+static void prepare_none(struct selftest_vp *c)
 {
 	prepare_command(c, SIDECAR_COMMAND_NONE);
 }
@@ -36,7 +36,7 @@ static uint64_t dr_value(uint32_t vp, uint32_t n)
 	return 0x0000700000000000ull | ((uint64_t)vp << 16) | ((uint64_t)(n + 1) << 4);
 }
 
-static void prepare_set_dr(struct st_cpu *c)
+static void prepare_set_dr(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_SET_VP_REGISTERS, 4);
@@ -47,7 +47,7 @@ static void prepare_set_dr(struct st_cpu *c)
 	}
 }
 
-static void prepare_get_dr(struct st_cpu *c)
+static void prepare_get_dr(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_GET_VP_REGISTERS, 4);
@@ -56,7 +56,7 @@ static void prepare_get_dr(struct st_cpu *c)
 		req->regs[n].name = HV_X64_REGISTER_DR0 + n;
 }
 
-static bool verify_get_dr(struct st_cpu *c, char *detail, size_t size)
+static bool verify_get_dr(struct selftest_vp *c, char *detail, size_t size)
 {
 	struct sidecar_get_set_vp_register_request *req = sidecar_request_get_set(c->command);
 
@@ -75,7 +75,7 @@ static bool verify_get_dr(struct st_cpu *c, char *detail, size_t size)
 	return true;
 }
 
-static void prepare_get_mtrr(struct st_cpu *c)
+static void prepare_get_mtrr(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_GET_VP_REGISTERS, 1);
@@ -83,18 +83,18 @@ static void prepare_get_mtrr(struct st_cpu *c)
 	req->regs[0].name = HV_X64_REGISTER_MSR_MTRR_DEF_TYPE;
 }
 
-static void prepare_get_count_32(struct st_cpu *c)
+static void prepare_get_count_32(struct selftest_vp *c)
 {
 	prepare_registers(c, SIDECAR_COMMAND_GET_VP_REGISTERS,
 			  SIDECAR_MAX_GET_SET_VP_REGISTERS + 1);
 }
 
-static bool verify_get_count_32(struct st_cpu *c, char *detail, size_t size)
+static bool verify_get_count_32(struct selftest_vp *c, char *detail, size_t size)
 {
 	return verify_error_is(c, detail, size, "invalid register count: 32 (at most 31)", false);
 }
 
-static void prepare_get_unknown(struct st_cpu *c)
+static void prepare_get_unknown(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_GET_VP_REGISTERS, 1);
@@ -102,7 +102,7 @@ static void prepare_get_unknown(struct st_cpu *c)
 	req->regs[0].name = UNKNOWN_REGISTER_NAME;
 }
 
-static bool verify_get_unknown(struct st_cpu *c, char *detail, size_t size)
+static bool verify_get_unknown(struct selftest_vp *c, char *detail, size_t size)
 {
 	struct sidecar_get_set_vp_register_request *req = sidecar_request_get_set(c->command);
 
@@ -117,24 +117,24 @@ static bool verify_get_unknown(struct st_cpu *c, char *detail, size_t size)
 	return true;
 }
 
-static void prepare_unknown_command(struct st_cpu *c)
+static void prepare_unknown_command(struct selftest_vp *c)
 {
 	prepare_command(c, UNKNOWN_COMMAND);
 }
 
-static bool verify_unknown_command(struct st_cpu *c, char *detail, size_t size)
+static bool verify_unknown_command(struct selftest_vp *c, char *detail, size_t size)
 {
 	return verify_error_is(c, detail, size, "unknown command 99", false);
 }
 
-static void prepare_run_vp(struct st_cpu *c)
+static void prepare_run_vp(struct selftest_vp *c)
 {
 	prepare_command(c, SIDECAR_COMMAND_RUN_VP);
 }
 
 /* Any answer is right, errors included (there is no VP backend): the
  * point is that RUN_VP plus STOP ends IDLE. */
-static bool verify_run_vp(struct st_cpu *c, char *detail, size_t size)
+static bool verify_run_vp(struct selftest_vp *c, char *detail, size_t size)
 {
 	struct sidecar_command_page *p = c->command;
 
@@ -145,7 +145,7 @@ static bool verify_run_vp(struct st_cpu *c, char *detail, size_t size)
 	return true;
 }
 
-static void prepare_translate(struct st_cpu *c)
+static void prepare_translate(struct selftest_vp *c)
 {
 	struct sidecar_translate_gva_request *req = sidecar_request_translate_gva(c->command);
 
@@ -154,7 +154,7 @@ static void prepare_translate(struct st_cpu *c)
 	req->control_flags = HV_TRANSLATE_GVA_VALIDATE_READ;
 }
 
-static bool verify_translate(struct st_cpu *c, char *detail, size_t size)
+static bool verify_translate(struct selftest_vp *c, char *detail, size_t size)
 {
 	return verify_error_is(c, detail, size, "no VP backend", true);
 }
@@ -240,10 +240,10 @@ static void check_boot_state(void)
 				   n, pn->base_vp, report_status_name(sidecar_cpu_status(cp, 0)));
 
 		for (uint32_t i = 1; i < pn->vp_count; i++) {
-			struct st_cpu *c = &cpus[cpu_count++];
+			struct selftest_vp *c = &cpus[cpu_count++];
 			uint8_t status = sidecar_cpu_status(cp, i);
 
-			*c = (struct st_cpu){
+			*c = (struct selftest_vp){
 				.control = cp,
 				.command = command_page(n, i),
 				.node = n,
@@ -361,7 +361,7 @@ static void run_remove(void)
 	for (uint32_t i = 0; i < cpu_count; i++)
 		cpus[i].pending = false;
 	for (uint32_t n = 0; n < boot->plan->node_count; n++) {
-		struct st_cpu *last = NULL;
+		struct selftest_vp *last = NULL;
 
 		if (boot->plan->nodes[n].vp_count < 3)
 			continue;
@@ -383,7 +383,7 @@ static void run_remove(void)
 	}
 	wait_until(all_removed, NULL, ANSWER_TIMEOUT_US);
 	for (uint32_t i = 0; i < cpu_count; i++) {
-		struct st_cpu *c = &cpus[i];
+		struct selftest_vp *c = &cpus[i];
 		uint8_t status;
 
 		if (!c->pending)
@@ -409,7 +409,7 @@ static void run_removed_ignores(void)
 	bool any = false;
 
 	for (uint32_t i = 0; i < cpu_count; i++) {
-		struct st_cpu *c = &cpus[i];
+		struct selftest_vp *c = &cpus[i];
 
 		if (!c->removed)
 			continue;
@@ -425,7 +425,7 @@ static void run_removed_ignores(void)
 	}
 	wait_until(never_done, NULL, IGNORE_WAIT_US);
 	for (uint32_t i = 0; i < cpu_count; i++) {
-		struct st_cpu *c = &cpus[i];
+		struct selftest_vp *c = &cpus[i];
 		uint8_t status;
 
 		if (!c->removed)

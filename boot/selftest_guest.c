@@ -40,7 +40,7 @@
 /* Long enough for a sidecar CPU under TCG to be inside its guest. */
 #define NMI_STOP_DELAY_US 20000u
 
-/* Each CPU's place in the guest program; slot = index in cpus[]. */
+/* Each CPU's place in the guest program; its index in guests[] is its index in cpus[]. */
 static struct tg_vp guests[SIDECAR_PLAN_MAX_CPUS];
 
 static void *guest_ptr(uint64_t gpa)
@@ -48,12 +48,12 @@ static void *guest_ptr(uint64_t gpa)
 	return (void *)(uintptr_t)(boot->guest_base + gpa);
 }
 
-static uint32_t index_of(const struct st_cpu *c)
+static uint32_t index_of(const struct selftest_vp *c)
 {
 	return (uint32_t)(c - cpus);
 }
 
-static struct tg_vp *guest_of(const struct st_cpu *c)
+static struct tg_vp *guest_of(const struct selftest_vp *c)
 {
 	return &guests[index_of(c)];
 }
@@ -73,18 +73,18 @@ static bool build_guest_memory(void)
 
 /* ---- helpers ---- */
 
-static const struct hv_message *message(const struct st_cpu *c)
+static const struct hv_message *message(const struct selftest_vp *c)
 {
 	return &c->command->intercept_message;
 }
 
-static uint64_t *gps(struct st_cpu *c)
+static uint64_t *gps(struct selftest_vp *c)
 {
 	return c->command->cpu_context.gps;
 }
 
 /* RUN_VP ended with an intercept message rather than an error or a stop. */
-static bool intercepted(struct st_cpu *c, char *detail, size_t size)
+static bool intercepted(struct selftest_vp *c, char *detail, size_t size)
 {
 	if (!verify_no_error(c, detail, size))
 		return false;
@@ -97,7 +97,7 @@ static bool intercepted(struct st_cpu *c, char *detail, size_t size)
 
 /* ---- set-up ---- */
 
-static void prepare_setup(struct st_cpu *c)
+static void prepare_setup(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req;
 	struct hv_register_assoc regs[SIDECAR_MAX_GET_SET_VP_REGISTERS];
@@ -109,7 +109,7 @@ static void prepare_setup(struct st_cpu *c)
 	memcpy(req->regs, regs, n * sizeof(regs[0]));
 }
 
-static bool verify_setup(struct st_cpu *c, char *detail, size_t size)
+static bool verify_setup(struct selftest_vp *c, char *detail, size_t size)
 {
 	if (!verify_status_success(c, detail, size))
 		return false;
@@ -124,14 +124,14 @@ static bool verify_setup(struct st_cpu *c, char *detail, size_t size)
 
 /* ---- run, check, complete ---- */
 
-static void prepare_run(struct st_cpu *c)
+static void prepare_run(struct selftest_vp *c)
 {
 	prepare_command(c, SIDECAR_COMMAND_RUN_VP);
 }
 
 /* Advancing RIP is the VMM's job, as on Hyper-V: the message tells the
  * length (or, for an unmapped-GPA access, the VMM decodes it). */
-static void prepare_advance(struct st_cpu *c)
+static void prepare_advance(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_SET_VP_REGISTERS, 1);
@@ -140,42 +140,42 @@ static void prepare_advance(struct st_cpu *c)
 	req->regs[0].value.reg64 = guest_of(c)->next_rip;
 }
 
-static bool verify_out(struct st_cpu *c, char *detail, size_t size)
+static bool verify_out(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) && tg_check_out(guest_of(c), message(c), detail, size);
 }
 
-static bool verify_in(struct st_cpu *c, char *detail, size_t size)
+static bool verify_in(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) &&
 	       tg_check_in(guest_of(c), message(c), gps(c), detail, size);
 }
 
-static bool verify_cpuid(struct st_cpu *c, char *detail, size_t size)
+static bool verify_cpuid(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) &&
 	       tg_check_cpuid(guest_of(c), message(c), gps(c), detail, size);
 }
 
-static bool verify_rdmsr(struct st_cpu *c, char *detail, size_t size)
+static bool verify_rdmsr(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) &&
 	       tg_check_rdmsr(guest_of(c), message(c), gps(c), detail, size);
 }
 
-static bool verify_wrmsr(struct st_cpu *c, char *detail, size_t size)
+static bool verify_wrmsr(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) &&
 	       tg_check_wrmsr(guest_of(c), message(c), detail, size);
 }
 
-static bool verify_unmapped(struct st_cpu *c, char *detail, size_t size)
+static bool verify_unmapped(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) &&
 	       tg_check_unmapped(guest_of(c), message(c), gps(c), detail, size);
 }
 
-static bool verify_hlt(struct st_cpu *c, char *detail, size_t size)
+static bool verify_hlt(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) &&
 	       tg_check_hlt(guest_of(c), message(c), gps(c), detail, size);
@@ -183,7 +183,7 @@ static bool verify_hlt(struct st_cpu *c, char *detail, size_t size)
 
 /* ---- STOP of a spinning guest ---- */
 
-static void prepare_spin(struct st_cpu *c)
+static void prepare_spin(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_SET_VP_REGISTERS, 1);
@@ -192,7 +192,7 @@ static void prepare_spin(struct st_cpu *c)
 	req->regs[0].value.reg64 = tg_spin_rip();
 }
 
-static bool verify_stopped(struct st_cpu *c, char *detail, size_t size)
+static bool verify_stopped(struct selftest_vp *c, char *detail, size_t size)
 {
 	if (!verify_no_error(c, detail, size))
 		return false;
@@ -204,7 +204,7 @@ static bool verify_stopped(struct st_cpu *c, char *detail, size_t size)
 	return true;
 }
 
-static void prepare_get_rip(struct st_cpu *c)
+static void prepare_get_rip(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_GET_VP_REGISTERS, 1);
@@ -212,7 +212,7 @@ static void prepare_get_rip(struct st_cpu *c)
 	req->regs[0].name = HV_X64_REGISTER_RIP;
 }
 
-static bool verify_still_spinning(struct st_cpu *c, char *detail, size_t size)
+static bool verify_still_spinning(struct selftest_vp *c, char *detail, size_t size)
 {
 	uint64_t rip = sidecar_request_get_set(c->command)->regs[0].value.reg64;
 
@@ -230,7 +230,7 @@ static bool verify_still_spinning(struct st_cpu *c, char *detail, size_t size)
 
 /* RUN -> STOP once the guest spins, signalled by an NMI alone: the NMI's
  * exit must end the run (the request IPI is not sent). */
-static void stop_run_vp_by_nmi(struct group *g, struct st_cpu *c)
+static void stop_run_vp_by_nmi(struct group *g, struct selftest_vp *c)
 {
 	wait_until(never_done, NULL, NMI_STOP_DELAY_US);
 	if (sidecar_cpu_status_transition(c->control, c->index, SIDECAR_CPU_STATUS_RUN,
@@ -240,7 +240,7 @@ static void stop_run_vp_by_nmi(struct group *g, struct st_cpu *c)
 }
 
 /* An NMI right behind the request: it lands while the command runs. */
-static void nmi_during_command(struct group *g, struct st_cpu *c)
+static void nmi_during_command(struct group *g, struct selftest_vp *c)
 {
 	if (!apic_send_nmi(c->apic_id))
 		check_fail(g, c, "cannot send an NMI");
@@ -256,7 +256,7 @@ static void nmi_idle_cpus(struct group *g)
 	wait_until(never_done, NULL, NMI_STOP_DELAY_US);
 }
 
-static void prepare_none(struct st_cpu *c)
+static void prepare_none(struct selftest_vp *c)
 {
 	prepare_command(c, SIDECAR_COMMAND_NONE);
 }
@@ -267,7 +267,7 @@ static uint64_t translate_gva_of;
 static uint64_t translate_flags =
 	HV_TRANSLATE_GVA_VALIDATE_READ | HV_TRANSLATE_GVA_VALIDATE_EXECUTE;
 
-static void prepare_translate(struct st_cpu *c)
+static void prepare_translate(struct selftest_vp *c)
 {
 	struct sidecar_translate_gva_request *req = sidecar_request_translate_gva(c->command);
 
@@ -276,7 +276,7 @@ static void prepare_translate(struct st_cpu *c)
 	req->control_flags = translate_flags;
 }
 
-static bool verify_translation(struct st_cpu *c, char *detail, size_t size, uint32_t code,
+static bool verify_translation(struct selftest_vp *c, char *detail, size_t size, uint32_t code,
 			       uint64_t gpa_page)
 {
 	const struct sidecar_translate_gva_response *r = sidecar_response_translate_gva(c->command);
@@ -296,17 +296,17 @@ static bool verify_translation(struct st_cpu *c, char *detail, size_t size, uint
 	return true;
 }
 
-static bool verify_translate_mapped(struct st_cpu *c, char *detail, size_t size)
+static bool verify_translate_mapped(struct selftest_vp *c, char *detail, size_t size)
 {
 	return verify_translation(c, detail, size, HV_TRANSLATE_GVA_SUCCESS, TG_CODE >> 12);
 }
 
-static bool verify_translate_not_present(struct st_cpu *c, char *detail, size_t size)
+static bool verify_translate_not_present(struct selftest_vp *c, char *detail, size_t size)
 {
 	return verify_translation(c, detail, size, HV_TRANSLATE_GVA_PAGE_NOT_PRESENT, 0);
 }
 
-static bool verify_translate_unmapped(struct st_cpu *c, char *detail, size_t size)
+static bool verify_translate_unmapped(struct selftest_vp *c, char *detail, size_t size)
 {
 	return verify_translation(c, detail, size, HV_TRANSLATE_GVA_GPA_UNMAPPED, 0);
 }
@@ -333,7 +333,7 @@ static void clear_stack_path_a_d(void)
 		*(volatile uint64_t *)guest_ptr(stack_path[i].gpa) = stack_path[i].value;
 }
 
-static bool verify_translate_set_a_d(struct st_cpu *c, char *detail, size_t size)
+static bool verify_translate_set_a_d(struct selftest_vp *c, char *detail, size_t size)
 {
 	if (!verify_translation(c, detail, size, HV_TRANSLATE_GVA_SUCCESS, TG_STACKS >> 12))
 		return false;
@@ -352,7 +352,7 @@ static bool verify_translate_set_a_d(struct st_cpu *c, char *detail, size_t size
 
 /* ---- figures ---- */
 
-static void prepare_bench(struct st_cpu *c)
+static void prepare_bench(struct selftest_vp *c)
 {
 	struct sidecar_get_set_vp_register_request *req =
 		prepare_registers(c, SIDECAR_COMMAND_SET_VP_REGISTERS, 1);
@@ -361,7 +361,7 @@ static void prepare_bench(struct st_cpu *c)
 	req->regs[0].value.reg64 = tg_bench_rip();
 }
 
-static bool verify_bench_exit(struct st_cpu *c, char *detail, size_t size)
+static bool verify_bench_exit(struct selftest_vp *c, char *detail, size_t size)
 {
 	return intercepted(c, detail, size) &&
 	       tg_check_bench_out(guest_of(c), message(c), detail, size);
@@ -405,7 +405,7 @@ static void figure_exit_rate(void)
 }
 
 struct idle_wait {
-	struct st_cpu *c;
+	struct selftest_vp *c;
 };
 
 static bool became_idle(void *ctx)
@@ -418,7 +418,7 @@ static bool became_idle(void *ctx)
 static void figure_none_round_trip(void)
 {
 	static struct group g = {.name = "bench-none"};
-	struct st_cpu *c = NULL;
+	struct selftest_vp *c = NULL;
 	struct idle_wait w;
 	uint64_t t0, ticks;
 

@@ -37,7 +37,7 @@
 #define DETAILS_PER_GROUP 8u
 
 struct shim_boot *boot;
-struct st_cpu cpus[SIDECAR_PLAN_MAX_CPUS];
+struct selftest_vp cpus[SIDECAR_PLAN_MAX_CPUS];
 uint32_t cpu_count;
 static uint32_t total_passed, total_failed;
 
@@ -75,7 +75,7 @@ void check_pass(struct group *g)
 	g->ok++;
 }
 
-void check_fail(struct group *g, const struct st_cpu *c, const char *fmt, ...)
+void check_fail(struct group *g, const struct selftest_vp *c, const char *fmt, ...)
 {
 	char detail[sizeof(g->first)];
 	size_t used = 0;
@@ -135,7 +135,7 @@ bool never_done(void *ctx)
 	return false;
 }
 
-uint8_t status_of(const struct st_cpu *c)
+uint8_t status_of(const struct selftest_vp *c)
 {
 	return sidecar_cpu_status(c->control, c->index);
 }
@@ -211,7 +211,7 @@ void check_aftermath(struct group *g, uint64_t responses_before)
 
 /* ---- requests ---- */
 
-bool send_wakeup(struct group *g, struct st_cpu *c)
+bool send_wakeup(struct group *g, struct selftest_vp *c)
 {
 	uint32_t vector = SIDECAR_LOAD_RELAXED(&c->control->request_vector);
 
@@ -232,7 +232,7 @@ void run_group(struct group *g, prepare_fn prepare, verify_fn verify, post_send_
 	char detail[200];
 
 	for (uint32_t i = 0; i < cpu_count; i++) {
-		struct st_cpu *c = &cpus[i];
+		struct selftest_vp *c = &cpus[i];
 
 		c->pending = false;
 		if (!c->active)
@@ -257,7 +257,7 @@ void run_group(struct group *g, prepare_fn prepare, verify_fn verify, post_send_
 	wait_until(all_answered, NULL, ANSWER_TIMEOUT_US);
 
 	for (uint32_t i = 0; i < cpu_count; i++) {
-		struct st_cpu *c = &cpus[i];
+		struct selftest_vp *c = &cpus[i];
 		uint8_t status;
 
 		if (!c->pending || !c->active)
@@ -281,7 +281,7 @@ void run_group(struct group *g, prepare_fn prepare, verify_fn verify, post_send_
 		group_end(g);
 }
 
-void prepare_command(struct st_cpu *c, uint32_t command)
+void prepare_command(struct selftest_vp *c, uint32_t command)
 {
 	struct sidecar_command_page *p = c->command;
 
@@ -291,8 +291,8 @@ void prepare_command(struct st_cpu *c, uint32_t command)
 	p->command = command;
 }
 
-struct sidecar_get_set_vp_register_request *prepare_registers(struct st_cpu *c, uint32_t command,
-							      uint16_t count)
+struct sidecar_get_set_vp_register_request *prepare_registers(struct selftest_vp *c,
+							      uint32_t command, uint16_t count)
 {
 	struct sidecar_get_set_vp_register_request *req = sidecar_request_get_set(c->command);
 
@@ -324,7 +324,7 @@ static bool error_matches(const struct sidecar_command_page *p, const char *want
 	return memcmp(p->error.buf, want, n) == 0;
 }
 
-bool verify_no_error(struct st_cpu *c, char *detail, size_t size)
+bool verify_no_error(struct selftest_vp *c, char *detail, size_t size)
 {
 	struct sidecar_command_page *p = c->command;
 
@@ -345,7 +345,7 @@ bool verify_no_error(struct st_cpu *c, char *detail, size_t size)
 	return true;
 }
 
-bool verify_status_success(struct st_cpu *c, char *detail, size_t size)
+bool verify_status_success(struct selftest_vp *c, char *detail, size_t size)
 {
 	struct sidecar_get_set_vp_register_request *req = sidecar_request_get_set(c->command);
 
@@ -358,7 +358,8 @@ bool verify_status_success(struct st_cpu *c, char *detail, size_t size)
 	return true;
 }
 
-bool verify_error_is(struct st_cpu *c, char *detail, size_t size, const char *want, bool prefix)
+bool verify_error_is(struct selftest_vp *c, char *detail, size_t size, const char *want,
+		     bool prefix)
 {
 	struct sidecar_command_page *p = c->command;
 
@@ -371,7 +372,7 @@ bool verify_error_is(struct st_cpu *c, char *detail, size_t size, const char *wa
 
 /* RUN -> STOP right behind the request, as the driver does to cancel; the
  * CPU may already be IDLE again, then there is nothing to stop. */
-void stop_run_vp(struct group *g, struct st_cpu *c)
+void stop_run_vp(struct group *g, struct selftest_vp *c)
 {
 	if (sidecar_cpu_status_transition(c->control, c->index, SIDECAR_CPU_STATUS_RUN,
 					  SIDECAR_CPU_STATUS_STOP))

@@ -15,11 +15,11 @@
 
 #include "shim.h"
 
-struct st_cpu {
+struct selftest_vp {
 	struct sidecar_control_page *control;
 	struct sidecar_command_page *command;
 	uint32_t node;
-	uint32_t index; /* in the node: the cpu_status slot */
+	uint32_t index; /* in the node: its cpu_status index */
 	uint32_t vp;
 	uint32_t apic_id;
 	bool active;  /* answers requests; takes part in the next group */
@@ -37,11 +37,11 @@ struct group {
 	char first[240]; /* the first failure, repeated in the FAIL line */
 };
 
-typedef void (*prepare_fn)(struct st_cpu *c);
+typedef void (*prepare_fn)(struct selftest_vp *c);
 /* Returns true if the answer is right; otherwise describes it in `detail`. */
-typedef bool (*verify_fn)(struct st_cpu *c, char *detail, size_t size);
+typedef bool (*verify_fn)(struct selftest_vp *c, char *detail, size_t size);
 /* Runs right after the request IPI (RUN_VP's STOP). */
-typedef void (*post_send_fn)(struct group *g, struct st_cpu *c);
+typedef void (*post_send_fn)(struct group *g, struct selftest_vp *c);
 
 #define ULL(x) ((unsigned long long)(x))
 
@@ -50,7 +50,7 @@ typedef void (*post_send_fn)(struct group *g, struct st_cpu *c);
 #define ANSWER_TIMEOUT_US 10000000u
 
 extern struct shim_boot *boot;
-extern struct st_cpu cpus[SIDECAR_PLAN_MAX_CPUS];
+extern struct selftest_vp cpus[SIDECAR_PLAN_MAX_CPUS];
 extern uint32_t cpu_count;
 extern volatile uint64_t responses; /* response IPIs received */
 
@@ -58,7 +58,7 @@ extern volatile uint64_t responses; /* response IPIs received */
 #define NOT_TAKEN_MARK 1u
 
 void check_pass(struct group *g);
-void check_fail(struct group *g, const struct st_cpu *c, const char *fmt, ...)
+void check_fail(struct group *g, const struct selftest_vp *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void group_end(struct group *g);
 
@@ -66,8 +66,8 @@ void group_end(struct group *g);
 bool wait_until(bool (*done)(void *), void *ctx, uint64_t timeout_us);
 /* A done() for wait_until() that never is: a plain delay. */
 bool never_done(void *ctx);
-uint8_t status_of(const struct st_cpu *c);
-bool send_wakeup(struct group *g, struct st_cpu *c);
+uint8_t status_of(const struct selftest_vp *c);
+bool send_wakeup(struct group *g, struct selftest_vp *c);
 
 /* Sends prepare()'s request to every active CPU, waits for all answers and
  * verifies each; post() runs right after each request IPI. */
@@ -76,16 +76,17 @@ void run_group(struct group *g, prepare_fn prepare, verify_fn verify, post_send_
  * started): the response IPI and each involved node's needs_attention. */
 void check_aftermath(struct group *g, uint64_t responses_before);
 
-void prepare_command(struct st_cpu *c, uint32_t command);
-struct sidecar_get_set_vp_register_request *prepare_registers(struct st_cpu *c, uint32_t command,
-							      uint16_t count);
+void prepare_command(struct selftest_vp *c, uint32_t command);
+struct sidecar_get_set_vp_register_request *prepare_registers(struct selftest_vp *c,
+							      uint32_t command, uint16_t count);
 int error_len(const struct sidecar_command_page *p);
 const char *error_text(const struct sidecar_command_page *p);
-bool verify_no_error(struct st_cpu *c, char *detail, size_t size);
-bool verify_status_success(struct st_cpu *c, char *detail, size_t size);
-bool verify_error_is(struct st_cpu *c, char *detail, size_t size, const char *want, bool prefix);
+bool verify_no_error(struct selftest_vp *c, char *detail, size_t size);
+bool verify_status_success(struct selftest_vp *c, char *detail, size_t size);
+bool verify_error_is(struct selftest_vp *c, char *detail, size_t size, const char *want,
+		     bool prefix);
 /* RUN -> STOP and another IPI, for a post_send_fn. */
-void stop_run_vp(struct group *g, struct st_cpu *c);
+void stop_run_vp(struct group *g, struct selftest_vp *c);
 
 /* The kernel reported a VP backend (output extension). */
 bool has_vp_backend(void);

@@ -7,9 +7,9 @@
  */
 #include "cmd_state.h"
 
-void sc_cmd_node_init(struct sc_cmd_node *m, struct sidecar_control_page *cp,
-		      unsigned int base_cpu, unsigned int cpu_count, struct sc_cmd_cpu *cpus,
-		      const struct sc_cmd_ops *ops, void *ctx)
+void scmd_node_init(struct scmd_node *m, struct sidecar_control_page *cp,
+		    unsigned int base_cpu, unsigned int cpu_count, struct scmd_vp *vps,
+		    const struct scmd_ops *ops, void *ctx)
 {
 	m->cp = cp;
 	m->base_cpu = base_cpu;
@@ -17,10 +17,10 @@ void sc_cmd_node_init(struct sc_cmd_node *m, struct sidecar_control_page *cp,
 	m->nactive = 0;
 	m->ops = ops;
 	m->ctx = ctx;
-	m->cpus = cpus;
+	m->vps = vps;
 }
 
-void sc_cmd_file_init(struct sc_cmd_file *f, struct sc_cmd_node *m, unsigned int *ring)
+void scmd_file_init(struct scmd_file *f, struct scmd_node *m, unsigned int *ring)
 {
 	f->node = m;
 	f->nactive = 0;
@@ -33,88 +33,88 @@ void sc_cmd_file_init(struct sc_cmd_file *f, struct sc_cmd_node *m, unsigned int
  * The node index of CPU `arg`, which must be one of the node's. The
  * argument is an int in OpenHCL's user space: only its low 32 bits count.
  */
-int sc_cmd_cpu_index(const struct sc_cmd_node *m, unsigned long arg, unsigned int *i)
+int scmd_vp_index(const struct scmd_node *m, unsigned long arg, unsigned int *i)
 {
 	unsigned int cpu = (unsigned int)arg;
 
 	if (cpu < m->base_cpu || cpu - m->base_cpu >= m->cpu_count)
-		return -SC_CMD_EINVAL;
+		return -SCMD_EINVAL;
 	*i = cpu - m->base_cpu;
 	return 0;
 }
 
-static void node_busy_locked(struct sc_cmd_node *m)
+static void node_busy_locked(struct scmd_node *m)
 {
 	if (m->nactive++ == 0)
 		m->ops->node_busy(m->ctx);
 }
 
-static void node_idle_locked(struct sc_cmd_node *m)
+static void node_idle_locked(struct scmd_node *m)
 {
-	sc_cmd_set(m->nactive, m->nactive - 1);
+	scmd_set(m->nactive, m->nactive - 1);
 }
 
 /* The errno of an ioctl on a CPU that is gone or being converted. */
-static int gone_errno(const struct sc_cmd_cpu *c)
+static int gone_errno(const struct scmd_vp *c)
 {
-	return c->gone == SC_GONE_LOST ? -SC_CMD_EIO : -SC_CMD_ENOENT;
+	return c->gone == SCMD_GONE_LOST ? -SCMD_EIO : -SCMD_ENOENT;
 }
 
 /*
  * CPU i's command ended: it went IDLE, or REMOVED, or was given up. A RUN
  * waiter sees `active` clear; a START goes to its file's queue, where it
- * stays the file's (DONE) until read. The file's ring has a slot for every
+ * stays the file's (DONE) until read. The file's ring has an entry for every
  * CPU of the node and a CPU is in it at most once (it cannot be started
  * again before it is read), so it never overflows.
  */
-static void complete_locked(struct sc_cmd_node *m, unsigned int i, unsigned char result)
+static void complete_locked(struct scmd_node *m, unsigned int i, unsigned char result)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
-	struct sc_cmd_file *f = c->owner;
+	struct scmd_vp *c = &m->vps[i];
+	struct scmd_file *f = c->owner;
 
 	c->stopping = false;
 	c->result = result;
-	sc_cmd_set(c->active, false);
+	scmd_set(c->active, false);
 	node_idle_locked(m);
-	if (c->state == SC_CPU_ASYNC) {
+	if (c->state == SCMD_VP_ASYNC) {
 		if (f) {
 			f->ring[(f->head + f->count) % m->cpu_count] = i;
-			sc_cmd_set(f->count, f->count + 1);
-			sc_cmd_set(f->nactive, f->nactive - 1);
-			c->state = SC_CPU_DONE;
+			scmd_set(f->count, f->count + 1);
+			scmd_set(f->nactive, f->nactive - 1);
+			c->state = SCMD_VP_DONE;
 		} else {
 			/* Found running at load: nobody waits for it. */
-			c->state = SC_CPU_FREE;
+			c->state = SCMD_VP_FREE;
 		}
 		m->ops->wake_node(m->ctx);
 	}
 	m->ops->wake_cpu(m->ctx, i);
 }
 
-void sc_cmd_cpu_removed_locked(struct sc_cmd_node *m, unsigned int i)
+void scmd_vp_removed_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
 	if (c->removing) {
 		c->removing = false;
 		node_idle_locked(m);
-		sc_cmd_set(c->gone, SC_GONE_CONVERTED);
+		scmd_set(c->gone, SCMD_GONE_CONVERTED);
 	} else {
-		sc_cmd_set(c->gone, m->ops->vanished(m->ctx, i));
+		scmd_set(c->gone, m->ops->vanished(m->ctx, i));
 	}
 	if (c->active)
-		complete_locked(m, i, SC_RESULT_GONE);
+		complete_locked(m, i, SCMD_RESULT_GONE);
 	m->ops->wake_cpu(m->ctx, i);
 	m->ops->wake_node(m->ctx);
 }
 
-void sc_cmd_lose_locked(struct sc_cmd_node *m, unsigned int i)
+void scmd_lose_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
-	sc_cmd_set(c->gone, SC_GONE_LOST);
+	scmd_set(c->gone, SCMD_GONE_LOST);
 	if (c->active)
-		complete_locked(m, i, SC_RESULT_LOST);
+		complete_locked(m, i, SCMD_RESULT_LOST);
 	m->ops->wake_cpu(m->ctx, i);
 	m->ops->wake_node(m->ctx);
 }
@@ -126,30 +126,30 @@ void sc_cmd_lose_locked(struct sc_cmd_node *m, unsigned int i)
  * OpenHCL's driver, which scans lazily from read and poll, every scan ends
  * every command that ended: RUN waiters and STARTs alike.
  */
-void sc_cmd_scan_locked(struct sc_cmd_node *m)
+void scmd_scan_locked(struct scmd_node *m)
 {
 	unsigned int i;
 
 	for (i = 0; i < m->cpu_count; i++) {
-		struct sc_cmd_cpu *c = &m->cpus[i];
+		struct scmd_vp *c = &m->vps[i];
 		unsigned char status;
 
 		if (c->gone)
 			continue;
 		status = sidecar_cpu_status(m->cp, i);
 		if (status == SIDECAR_CPU_STATUS_REMOVED)
-			sc_cmd_cpu_removed_locked(m, i);
+			scmd_vp_removed_locked(m, i);
 		else if (c->active && status == SIDECAR_CPU_STATUS_IDLE)
-			complete_locked(m, i, SC_RESULT_DONE);
+			complete_locked(m, i, SCMD_RESULT_DONE);
 	}
 }
 
-bool sc_cmd_gone_locked(struct sc_cmd_node *m, unsigned int i)
+bool scmd_gone_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
 	if (!c->gone && sidecar_cpu_status(m->cp, i) == SIDECAR_CPU_STATUS_REMOVED)
-		sc_cmd_scan_locked(m);
+		scmd_scan_locked(m);
 	return c->gone;
 }
 
@@ -168,40 +168,40 @@ bool sc_cmd_gone_locked(struct sc_cmd_node *m, unsigned int i)
  *   driver only frees IDLE CPUs) gives EBUSY where upstream WARNs and goes
  *   on; the unit tests' driver used to say EIO.
  */
-int sc_cmd_start_locked(struct sc_cmd_node *m, struct sc_cmd_file *f, unsigned int i,
-			bool async)
+int scmd_start_locked(struct scmd_node *m, struct scmd_file *f, unsigned int i,
+		      bool async)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
-	if (sc_cmd_gone_locked(m, i) || c->converting)
+	if (scmd_gone_locked(m, i) || c->converting)
 		return gone_errno(c);
-	if (c->state != SC_CPU_FREE)
-		return -SC_CMD_EBUSY;
+	if (c->state != SCMD_VP_FREE)
+		return -SCMD_EBUSY;
 	if (!sidecar_cpu_status_transition(m->cp, i, SIDECAR_CPU_STATUS_IDLE,
 					   SIDECAR_CPU_STATUS_RUN))
-		return -SC_CMD_EBUSY;
-	c->state = async ? SC_CPU_ASYNC : SC_CPU_SYNC;
+		return -SCMD_EBUSY;
+	c->state = async ? SCMD_VP_ASYNC : SCMD_VP_SYNC;
 	c->owner = f;
 	c->stopping = false;
-	c->result = SC_RESULT_DONE;
-	sc_cmd_set(c->active, true);
+	c->result = SCMD_RESULT_DONE;
+	scmd_set(c->active, true);
 	if (async)
-		sc_cmd_set(f->nactive, f->nactive + 1);
+		scmd_set(f->nactive, f->nactive + 1);
 	node_busy_locked(m);
-	m->ops->send_request(m->ctx, i, SC_REQUEST_START);
+	m->ops->send_request(m->ctx, i, SCMD_REQUEST_START);
 	return 0;
 }
 
-bool sc_cmd_cancel_locked(struct sc_cmd_node *m, unsigned int i)
+bool scmd_cancel_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
 	if (!c->active || c->stopping ||
 	    !sidecar_cpu_status_transition(m->cp, i, SIDECAR_CPU_STATUS_RUN,
 					   SIDECAR_CPU_STATUS_STOP))
 		return false;
 	c->stopping = true;
-	m->ops->send_request(m->ctx, i, SC_REQUEST_STOP);
+	m->ops->send_request(m->ctx, i, SCMD_REQUEST_STOP);
 	return true;
 }
 
@@ -215,38 +215,38 @@ bool sc_cmd_cancel_locked(struct sc_cmd_node *m, unsigned int i)
  * - another file's command: EBUSY; upstream has no owners and stops it;
  * - a gone CPU ENOENT, a lost one EIO (upstream: EINVAL).
  */
-int sc_cmd_stop_locked(struct sc_cmd_node *m, struct sc_cmd_file *f, unsigned int i)
+int scmd_stop_locked(struct scmd_node *m, struct scmd_file *f, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
 	if (c->owner == f) {
-		sc_cmd_cancel_locked(m, i);
+		scmd_cancel_locked(m, i);
 		return 0;
 	}
-	if (sc_cmd_gone_locked(m, i) || c->converting)
+	if (scmd_gone_locked(m, i) || c->converting)
 		return gone_errno(c);
-	if (c->state != SC_CPU_FREE)
-		return -SC_CMD_EBUSY;
+	if (c->state != SCMD_VP_FREE)
+		return -SCMD_EBUSY;
 	return 0;
 }
 
 /*
- * The end of a RUN, once sc_cmd_ended(): frees the CPU. 0 whenever the CPU
+ * The end of a RUN, once scmd_ended(): frees the CPU. 0 whenever the CPU
  * went IDLE, signal or not, as OpenHCL's driver does: the command page
  * holds the outcome (a stopped RUN_VP says so in its response). ENOENT if
  * the CPU left the sidecar meanwhile, EIO if it was given up.
  */
-int sc_cmd_run_finish_locked(struct sc_cmd_node *m, unsigned int i)
+int scmd_run_finish_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 	unsigned char result = c->result;
 
-	c->state = SC_CPU_FREE;
+	c->state = SCMD_VP_FREE;
 	c->owner = NULL;
-	if (result == SC_RESULT_LOST)
-		return -SC_CMD_EIO;
-	if (result == SC_RESULT_GONE)
-		return -SC_CMD_ENOENT;
+	if (result == SCMD_RESULT_LOST)
+		return -SCMD_EIO;
+	if (result == SCMD_RESULT_GONE)
+		return -SCMD_ENOENT;
 	return 0;
 }
 
@@ -259,7 +259,7 @@ int sc_cmd_run_finish_locked(struct sc_cmd_node *m, unsigned int i)
  * nobody can start, end and read it in between. OpenHCL's driver frees
  * first and loses the completion when put_user faults.
  */
-bool sc_cmd_read_peek_locked(struct sc_cmd_file *f, unsigned int *i)
+bool scmd_read_peek_locked(struct scmd_file *f, unsigned int *i)
 {
 	if (!f->count)
 		return false;
@@ -267,16 +267,16 @@ bool sc_cmd_read_peek_locked(struct sc_cmd_file *f, unsigned int *i)
 	return true;
 }
 
-bool sc_cmd_read_consume_locked(struct sc_cmd_file *f, unsigned int i)
+bool scmd_read_consume_locked(struct scmd_file *f, unsigned int i)
 {
-	struct sc_cmd_node *m = f->node;
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_node *m = f->node;
+	struct scmd_vp *c = &m->vps[i];
 
 	if (!f->count || f->ring[f->head] != i)
 		return false;
 	f->head = (f->head + 1) % m->cpu_count;
-	sc_cmd_set(f->count, f->count - 1);
-	c->state = SC_CPU_FREE;
+	scmd_set(f->count, f->count - 1);
+	c->state = SCMD_VP_FREE;
 	c->owner = NULL;
 	return true;
 }
@@ -286,109 +286,109 @@ bool sc_cmd_read_consume_locked(struct sc_cmd_file *f, unsigned int i)
  * release handler: a killed client leaves its CPUs running and its
  * completions to the next reader.
  */
-void sc_cmd_release_stop_locked(struct sc_cmd_node *m, struct sc_cmd_file *f)
+void scmd_release_stop_locked(struct scmd_node *m, struct scmd_file *f)
 {
 	unsigned int i;
 
 	for (i = 0; i < m->cpu_count; i++)
-		if (m->cpus[i].owner == f)
-			sc_cmd_cancel_locked(m, i);
+		if (m->vps[i].owner == f)
+			scmd_cancel_locked(m, i);
 }
 
 /* Whether CPU i is a command of the file that did not end in time. */
-bool sc_cmd_release_straggler_locked(struct sc_cmd_node *m, struct sc_cmd_file *f,
-				     unsigned int i)
+bool scmd_release_straggler_locked(struct scmd_node *m, struct scmd_file *f,
+				   unsigned int i)
 {
-	return m->cpus[i].owner == f && m->cpus[i].active;
+	return m->vps[i].owner == f && m->vps[i].active;
 }
 
 /* Frees the file's CPUs, running (given up: lost) or ended-unread. */
-void sc_cmd_release_end_locked(struct sc_cmd_node *m, struct sc_cmd_file *f)
+void scmd_release_end_locked(struct scmd_node *m, struct scmd_file *f)
 {
 	unsigned int i;
 
 	for (i = 0; i < m->cpu_count; i++) {
-		struct sc_cmd_cpu *c = &m->cpus[i];
+		struct scmd_vp *c = &m->vps[i];
 
 		if (c->owner == f) {
 			c->owner = NULL;
-			c->state = SC_CPU_FREE;
+			c->state = SCMD_VP_FREE;
 		}
 	}
-	sc_cmd_set(f->count, 0);
+	scmd_set(f->count, 0);
 }
 
 /* Left running by an earlier instance: stop it, own it until IDLE. */
-void sc_cmd_adopt_running_locked(struct sc_cmd_node *m, unsigned int i)
+void scmd_adopt_running_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
 	c->active = true;
-	c->state = SC_CPU_ASYNC;
+	c->state = SCMD_VP_ASYNC;
 	node_busy_locked(m);
 	/* Already in STOP (a CPU the last load lost, say): ask again. */
 	if (sidecar_cpu_status(m->cp, i) == SIDECAR_CPU_STATUS_STOP ||
 	    sidecar_cpu_status_transition(m->cp, i, SIDECAR_CPU_STATUS_RUN,
 					  SIDECAR_CPU_STATUS_STOP)) {
 		c->stopping = true;
-		m->ops->send_request(m->ctx, i, SC_REQUEST_STOP);
+		m->ops->send_request(m->ctx, i, SCMD_REQUEST_STOP);
 	}
 }
 
-void sc_cmd_adopt_removing_locked(struct sc_cmd_node *m, unsigned int i)
+void scmd_adopt_removing_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
 	c->converting = true;
 	c->removing = true;
 	node_busy_locked(m);
 }
 
-int sc_cmd_convert_begin_locked(struct sc_cmd_node *m, unsigned int i)
+int scmd_convert_begin_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
-	sc_cmd_gone_locked(m, i);
-	if (c->gone == SC_GONE_LOST)
-		return -SC_CMD_EIO;
+	scmd_gone_locked(m, i);
+	if (c->gone == SCMD_GONE_LOST)
+		return -SCMD_EIO;
 	if (c->gone)
 		return 1;
 	c->converting = true;
-	sc_cmd_cancel_locked(m, i);
+	scmd_cancel_locked(m, i);
 	return 0;
 }
 
-void sc_cmd_convert_abort_locked(struct sc_cmd_node *m, unsigned int i)
+void scmd_convert_abort_locked(struct scmd_node *m, unsigned int i)
 {
-	m->cpus[i].converting = false;
+	m->vps[i].converting = false;
 }
 
-int sc_cmd_convert_request_locked(struct sc_cmd_node *m, unsigned int i)
+int scmd_convert_request_locked(struct scmd_node *m, unsigned int i)
 {
-	struct sc_cmd_cpu *c = &m->cpus[i];
+	struct scmd_vp *c = &m->vps[i];
 
-	sc_cmd_gone_locked(m, i);
-	if (c->gone == SC_GONE_LOST) {
+	scmd_gone_locked(m, i);
+	if (c->gone == SCMD_GONE_LOST) {
 		/* Given up while its command was stopped. */
 		c->converting = false;
-		return -SC_CMD_EIO;
+		return -SCMD_EIO;
 	}
 	if (c->gone)
 		return 1;
 	if (c->active) {
 		c->converting = false;
-		return -SC_CMD_EBUSY;
+		return -SCMD_EBUSY;
 	}
 	if (!c->removing) {
 		if (!sidecar_cpu_status_transition(m->cp, i, SIDECAR_CPU_STATUS_IDLE,
 						   SIDECAR_CPU_STATUS_REMOVE)) {
 			c->converting = false;
-			return -SC_CMD_EBUSY;
+			return -SCMD_EBUSY;
 		}
 		c->removing = true;
 		node_busy_locked(m);
 	}
 	/* New, or again after an earlier attempt timed out. */
-	m->ops->send_request(m->ctx, i, SC_REQUEST_REMOVE);
+	m->ops->send_request(m->ctx, i, SCMD_REQUEST_REMOVE);
 	return 0;
 }

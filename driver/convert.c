@@ -24,15 +24,15 @@ unsigned int sidecar_remove_timeout_ms = 10000;
 int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i)
 {
 	unsigned long timeout = sidecar_timeout_jiffies(READ_ONCE(sidecar_remove_timeout_ms));
-	struct sc_cmd_cpu *mc = &node->cmd.cpus[i];
-	struct sidecar_cpu *c = &node->cpus[i];
+	struct scmd_vp *mc = &node->cmd.vps[i];
+	struct sidecar_node_vp *c = &node->vps[i];
 	u32 cpu = node->base_cpu + i;
 	unsigned long flags;
 	int ret;
 	u8 status;
 
 	spin_lock_irqsave(&node->lock, flags);
-	ret = sc_cmd_convert_begin_locked(&node->cmd, i);
+	ret = scmd_convert_begin_locked(&node->cmd, i);
 	spin_unlock_irqrestore(&node->lock, flags);
 	if (ret == -EIO)
 		pr_err("CPU %u was lost in the sidecar (it answered neither STOP nor an NMI); not onlining it\n",
@@ -41,11 +41,11 @@ int sidecar_node_remove_cpu(struct sidecar_node *node, u32 i)
 		return ret < 0 ? ret : 0;
 
 	pr_info("CPU %u: taking it out of the sidecar (node %u) for Linux\n", cpu, node->index);
-	wait_event_timeout(c->wq, sc_cmd_ended(&node->cmd, i), timeout);
+	wait_event_timeout(c->wq, scmd_ended(&node->cmd, i), timeout);
 
 	spin_lock_irqsave(&node->lock, flags);
 	status = sidecar_cpu_status(node->cp, i);
-	ret = sc_cmd_convert_request_locked(&node->cmd, i);
+	ret = scmd_convert_request_locked(&node->cmd, i);
 	spin_unlock_irqrestore(&node->lock, flags);
 	if (ret == -EIO) {
 		/* The watchdog gave it up while we waited for its command. */

@@ -68,13 +68,13 @@ void sidecar_crash_work(struct work_struct *work)
 	u32 i;
 
 	for (i = 0; i < node->cpu_count; i++) {
-		struct sidecar_cpu *c = &node->cpus[i];
+		struct sidecar_node_vp *c = &node->vps[i];
 		u8 gone;
 		bool log;
 
 		spin_lock_irqsave(&node->lock, flags);
-		gone = node->cmd.cpus[i].gone;
-		log = (gone == SC_GONE_CRASHED || gone == SC_GONE_VANISHED) && !c->crash_logged;
+		gone = node->cmd.vps[i].gone;
+		log = (gone == SCMD_GONE_CRASHED || gone == SCMD_GONE_VANISHED) && !c->crash_logged;
 		c->crash_logged |= log;
 		spin_unlock_irqrestore(&node->lock, flags);
 		if (log)

@@ -23,8 +23,8 @@
 #include "watchdog.h"
 
 /* cmd_state.c's errno values are Linux's. */
-static_assert(SC_CMD_ENOENT == ENOENT && SC_CMD_EIO == EIO && SC_CMD_EBUSY == EBUSY &&
-	      SC_CMD_EINVAL == EINVAL);
+static_assert(SCMD_ENOENT == ENOENT && SCMD_EIO == EIO && SCMD_EBUSY == EBUSY &&
+	      SCMD_EINVAL == EINVAL);
 
 static int sidecar_open(struct inode *inode, struct file *file)
 {
@@ -37,7 +37,7 @@ static int sidecar_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	f->node = node;
-	sc_cmd_file_init(&f->cmd, &node->cmd, f->ring);
+	scmd_file_init(&f->cmd, &node->cmd, f->ring);
 	file->private_data = f;
 	return stream_open(inode, file);
 }
@@ -56,69 +56,48 @@ static int sidecar_open(struct inode *inode, struct file *file)
  * to an NMI and gives the CPU up after the NMI bound (node.c), so it ends
  * within sidecar_stop_bound(); after that the CPU is lost (EIO).
  */
-static long sidecar_ioctl_run(struct sidecar_file *f, unsigned long arg)
+static long sidecar_ioctl_run(struct sidecar_file *f, unsigned int i)
 {
 	struct sidecar_node *node = f->node;
-	struct sidecar_cpu *c;
+	struct sidecar_node_vp *c = &node->vps[i];
 	unsigned long flags;
-	unsigned int i;
 	int ret;
 
-	ret = sc_cmd_cpu_index(&node->cmd, arg, &i);
-	if (ret)
-		return ret;
-	c = &node->cpus[i];
 	spin_lock_irqsave(&node->lock, flags);
-	ret = sc_cmd_start_locked(&node->cmd, &f->cmd, i, false);
+	ret = scmd_start_locked(&node->cmd, &f->cmd, i, false);
 	spin_unlock_irqrestore(&node->lock, flags);
 	if (ret)
 		return ret;
 
-	if (wait_event_interruptible(c->wq, sc_cmd_ended(&node->cmd, i))) {
+	if (wait_event_interruptible(c->wq, scmd_ended(&node->cmd, i))) {
 		spin_lock_irqsave(&node->lock, flags);
-		sc_cmd_cancel_locked(&node->cmd, i);
+		scmd_cancel_locked(&node->cmd, i);
 		spin_unlock_irqrestore(&node->lock, flags);
-		if (!wait_event_timeout(c->wq, sc_cmd_ended(&node->cmd, i), sidecar_stop_bound())) {
+		if (!wait_event_timeout(c->wq, scmd_ended(&node->cmd, i), sidecar_stop_bound())) {
 			spin_lock_irqsave(&node->lock, flags);
-			sidecar_cpu_expire_locked(node, i);
+			sidecar_expire_vp_locked(node, i);
 			spin_unlock_irqrestore(&node->lock, flags);
 		}
 	}
 
 	spin_lock_irqsave(&node->lock, flags);
-	ret = sc_cmd_run_finish_locked(&node->cmd, i);
+	ret = scmd_run_finish_locked(&node->cmd, i);
 	spin_unlock_irqrestore(&node->lock, flags);
 	return ret;
 }
 
-static long sidecar_ioctl_start(struct sidecar_file *f, unsigned long arg)
+/* START (asynchronous RUN) or STOP of one CPU's command; both answer at once. */
+static long sidecar_ioctl_start_stop(struct sidecar_file *f, unsigned int cmd, unsigned int i)
 {
 	struct sidecar_node *node = f->node;
 	unsigned long flags;
-	unsigned int i;
 	int ret;
 
-	ret = sc_cmd_cpu_index(&node->cmd, arg, &i);
-	if (ret)
-		return ret;
 	spin_lock_irqsave(&node->lock, flags);
-	ret = sc_cmd_start_locked(&node->cmd, &f->cmd, i, true);
-	spin_unlock_irqrestore(&node->lock, flags);
-	return ret;
-}
-
-static long sidecar_ioctl_stop(struct sidecar_file *f, unsigned long arg)
-{
-	struct sidecar_node *node = f->node;
-	unsigned long flags;
-	unsigned int i;
-	int ret;
-
-	ret = sc_cmd_cpu_index(&node->cmd, arg, &i);
-	if (ret)
-		return ret;
-	spin_lock_irqsave(&node->lock, flags);
-	ret = sc_cmd_stop_locked(&node->cmd, &f->cmd, i);
+	if (cmd == SIDECAR_IOCTL_START)
+		ret = scmd_start_locked(&node->cmd, &f->cmd, i, true);
+	else
+		ret = scmd_stop_locked(&node->cmd, &f->cmd, i);
 	spin_unlock_irqrestore(&node->lock, flags);
 	return ret;
 }
@@ -139,28 +118,27 @@ static long sidecar_ioctl_info(struct sidecar_file *f, unsigned long arg)
 static long sidecar_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct sidecar_file *f = file->private_data;
+	unsigned int i;
+	int ret;
 
+	if (cmd == SIDECAR_IOCTL_INFO)
+		return sidecar_ioctl_info(f, arg);
+	if (cmd != SIDECAR_IOCTL_RUN && cmd != SIDECAR_IOCTL_START && cmd != SIDECAR_IOCTL_STOP)
+		return -ENOTTY;
 	/*
 	 * RUN, START and STOP make the sidecar CPU act on the command page:
 	 * writes, in effect. A file opened read-only gets EBADF for them, as
 	 * write(2) on it would (INFO only reads).
 	 */
-	if ((cmd == SIDECAR_IOCTL_RUN || cmd == SIDECAR_IOCTL_START ||
-	     cmd == SIDECAR_IOCTL_STOP) && !(file->f_mode & FMODE_WRITE))
+	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
-
-	switch (cmd) {
-	case SIDECAR_IOCTL_INFO:
-		return sidecar_ioctl_info(f, arg);
-	case SIDECAR_IOCTL_RUN:
-		return sidecar_ioctl_run(f, arg);
-	case SIDECAR_IOCTL_START:
-		return sidecar_ioctl_start(f, arg);
-	case SIDECAR_IOCTL_STOP:
-		return sidecar_ioctl_stop(f, arg);
-	default:
-		return -ENOTTY;
-	}
+	/* arg is a Linux CPU number; i its index in this node. */
+	ret = scmd_vp_index(&f->node->cmd, arg, &i);
+	if (ret)
+		return ret;
+	if (cmd == SIDECAR_IOCTL_RUN)
+		return sidecar_ioctl_run(f, i);
+	return sidecar_ioctl_start_stop(f, cmd, i);
 }
 
 /*
@@ -181,12 +159,12 @@ static ssize_t sidecar_read(struct file *file, char __user *buf, size_t count, l
 		return -EINVAL;
 	for (;;) {
 		spin_lock_irqsave(&node->lock, flags);
-		have = sc_cmd_read_peek_locked(&f->cmd, &i);
+		have = scmd_read_peek_locked(&f->cmd, &i);
 		spin_unlock_irqrestore(&node->lock, flags);
 		if (!have) {
 			if (file->f_flags & O_NONBLOCK)
 				return -EAGAIN;
-			ret = wait_event_interruptible(node->wq, sc_cmd_readable(&f->cmd));
+			ret = wait_event_interruptible(node->wq, scmd_readable(&f->cmd));
 			if (ret)
 				return ret;
 			continue;
@@ -196,7 +174,7 @@ static ssize_t sidecar_read(struct file *file, char __user *buf, size_t count, l
 			return -EFAULT;
 
 		spin_lock_irqsave(&node->lock, flags);
-		have = sc_cmd_read_consume_locked(&f->cmd, i);
+		have = scmd_read_consume_locked(&f->cmd, i);
 		spin_unlock_irqrestore(&node->lock, flags);
 		if (have)
 			return sizeof(u32);
@@ -208,7 +186,7 @@ static __poll_t sidecar_poll(struct file *file, poll_table *wait)
 	struct sidecar_file *f = file->private_data;
 
 	poll_wait(file, &f->node->wq, wait);
-	return sc_cmd_readable(&f->cmd) ? EPOLLIN | EPOLLRDNORM : 0;
+	return scmd_readable(&f->cmd) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /*
@@ -243,7 +221,7 @@ static int sidecar_release(struct inode *inode, struct file *file)
 	u32 i;
 
 	spin_lock_irqsave(&node->lock, flags);
-	sc_cmd_release_stop_locked(&node->cmd, &f->cmd);
+	scmd_release_stop_locked(&node->cmd, &f->cmd);
 	spin_unlock_irqrestore(&node->lock, flags);
 
 	/*
@@ -251,16 +229,16 @@ static int sidecar_release(struct inode *inode, struct file *file)
 	 * command within sidecar_stop_bound(), by a response or by giving the
 	 * CPU up. A killed VMM therefore exits in bounded time.
 	 */
-	if (!wait_event_timeout(node->wq, sc_cmd_file_quiet(&f->cmd), sidecar_stop_bound())) {
+	if (!wait_event_timeout(node->wq, scmd_file_quiet(&f->cmd), sidecar_stop_bound())) {
 		spin_lock_irqsave(&node->lock, flags);
 		for (i = 0; i < node->cpu_count; i++)
-			if (sc_cmd_release_straggler_locked(&node->cmd, &f->cmd, i))
-				sidecar_cpu_expire_locked(node, i);
+			if (scmd_release_straggler_locked(&node->cmd, &f->cmd, i))
+				sidecar_expire_vp_locked(node, i);
 		spin_unlock_irqrestore(&node->lock, flags);
 	}
 
 	spin_lock_irqsave(&node->lock, flags);
-	sc_cmd_release_end_locked(&node->cmd, &f->cmd);
+	scmd_release_end_locked(&node->cmd, &f->cmd);
 	spin_unlock_irqrestore(&node->lock, flags);
 	kvfree(f);
 	return 0;
@@ -307,11 +285,11 @@ SIDECAR_NODE_ATTR(missed_irqs, "%llu", READ_ONCE(node->fallback_count));
 /* One word per CPU: the control page's status, or "crashed" or "lost". */
 static const char *cpu_status_word(struct sidecar_node *node, u32 i)
 {
-	u8 gone = sc_cmd_get(node->cmd.cpus[i].gone);
+	u8 gone = scmd_get(node->cmd.vps[i].gone);
 
-	if (gone == SC_GONE_CRASHED)
+	if (gone == SCMD_GONE_CRASHED)
 		return "crashed";
-	if (gone == SC_GONE_LOST)
+	if (gone == SCMD_GONE_LOST)
 		return "lost";
 	return sidecar_status_name(sidecar_cpu_status(node->cp, i));
 }

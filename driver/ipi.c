@@ -29,7 +29,7 @@ void sidecar_send_request(struct sidecar_node *node, u32 i)
 	if (apic->wait_icr_idle)
 		apic->wait_icr_idle();
 	apic->icr_write(APIC_INT_ASSERT | APIC_DEST_PHYSICAL | APIC_DM_FIXED | node->request_vector,
-			node->cpus[i].apic_id);
+			node->vps[i].apic_id);
 	local_irq_restore(flags);
 }
 
@@ -49,6 +49,6 @@ void sidecar_send_nmi(struct sidecar_node *node, u32 i)
 	local_irq_save(flags);
 	if (apic->wait_icr_idle)
 		apic->wait_icr_idle();
-	apic->icr_write(APIC_INT_ASSERT | APIC_DEST_PHYSICAL | APIC_DM_NMI, node->cpus[i].apic_id);
+	apic->icr_write(APIC_INT_ASSERT | APIC_DEST_PHYSICAL | APIC_DM_NMI, node->vps[i].apic_id);
 	local_irq_restore(flags);
 }

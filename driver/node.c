@@ -34,13 +34,13 @@ bool sidecar_inject_drop_stop_ipi;
  * The state machine's request IPI (cmd_state.h). A STOP starts the bound
  * the watchdog escalates on.
  */
-static void node_send_request(void *ctx, unsigned int i, enum sc_cmd_request why)
+static void node_send_request(void *ctx, unsigned int i, enum scmd_request why)
 {
 	struct sidecar_node *node = ctx;
-	struct sidecar_cpu *c = &node->cpus[i];
+	struct sidecar_node_vp *c = &node->vps[i];
 
 	lockdep_assert_held(&node->lock);
-	if (why == SC_REQUEST_STOP) {
+	if (why == SCMD_REQUEST_STOP) {
 		c->nmi_sent = false;
 		c->stop_since = jiffies;
 		if (READ_ONCE(sidecar_inject_drop_stop_ipi)) {
@@ -64,7 +64,7 @@ static void node_wake_cpu(void *ctx, unsigned int i)
 {
 	struct sidecar_node *node = ctx;
 
-	wake_up(&node->cpus[i].wq);
+	wake_up(&node->vps[i].wq);
 }
 
 static void node_wake(void *ctx)
@@ -75,15 +75,15 @@ static void node_wake(void *ctx)
 }
 
 /* CPU i reported REMOVED by itself: crashed (with a record) or vanished. */
-static enum sc_cmd_gone node_vanished(void *ctx, unsigned int i)
+static enum scmd_gone node_vanished(void *ctx, unsigned int i)
 {
 	struct sidecar_node *node = ctx;
 
 	schedule_work(&node->crash_work);
-	return sidecar_has_crash_record(node, i) ? SC_GONE_CRASHED : SC_GONE_VANISHED;
+	return sidecar_has_crash_record(node, i) ? SCMD_GONE_CRASHED : SCMD_GONE_VANISHED;
 }
 
-static const struct sc_cmd_ops sidecar_cmd_ops = {
+static const struct scmd_ops sidecar_cmd_ops = {
 	.send_request = node_send_request,
 	.node_busy = node_busy,
 	.wake_cpu = node_wake_cpu,
@@ -122,7 +122,7 @@ static int take_initial_state(struct sidecar_node *node)
 
 	spin_lock_irqsave(&node->lock, flags);
 	for (i = 0; i < node->cpu_count; i++) {
-		struct sc_cmd_cpu *c = &node->cmd.cpus[i];
+		struct scmd_vp *c = &node->cmd.vps[i];
 		u32 cpu = node->base_cpu + i;
 		u8 status = sidecar_cpu_status(node->cp, i);
 
@@ -139,26 +139,26 @@ static int take_initial_state(struct sidecar_node *node)
 				ret = -EINVAL;
 				break;
 			}
-			c->gone = SC_GONE_LINUX;
+			c->gone = SCMD_GONE_LINUX;
 			continue;
 		}
 		switch (status) {
 		case SIDECAR_CPU_STATUS_REMOVED:
 			/* Online: Linux's (converted, or restarted after a crash). */
 			if (cpu_online(cpu)) {
-				c->gone = SC_GONE_LINUX;
+				c->gone = SCMD_GONE_LINUX;
 			} else if (sidecar_has_crash_record(node, i)) {
-				c->gone = SC_GONE_CRASHED;
+				c->gone = SCMD_GONE_CRASHED;
 				schedule_work(&node->crash_work);
 			} else {
-				c->gone = SC_GONE_NOT_STARTED;
+				c->gone = SCMD_GONE_NOT_STARTED;
 			}
 			break;
 		case SIDECAR_CPU_STATUS_IDLE:
 			if (cpu_online(cpu)) {
 				pr_warn("node %u: CPU %u is online in Linux but IDLE in the control page; it is Linux's\n",
 					node->index, cpu);
-				c->gone = SC_GONE_LINUX;
+				c->gone = SCMD_GONE_LINUX;
 			}
 			break;
 		case SIDECAR_CPU_STATUS_RUN:
@@ -167,10 +167,10 @@ static int take_initial_state(struct sidecar_node *node)
 			pr_info("node %u: CPU %u is running a command; stopping it\n",
 				node->index, cpu);
 			/* With the same bounds as any STOP. */
-			sc_cmd_adopt_running_locked(&node->cmd, i);
+			scmd_adopt_running_locked(&node->cmd, i);
 			break;
 		case SIDECAR_CPU_STATUS_REMOVE:
-			sc_cmd_adopt_removing_locked(&node->cmd, i);
+			scmd_adopt_removing_locked(&node->cmd, i);
 			break;
 		}
 	}
@@ -190,7 +190,7 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc)
 	u64 priv_size;
 	u32 i;
 
-	node = kvzalloc(struct_size(node, cpus, desc->cpu_count), GFP_KERNEL);
+	node = kvzalloc(struct_size(node, vps, desc->cpu_count), GFP_KERNEL);
 	if (!node)
 		return ERR_PTR(-ENOMEM);
 	node->index = index;
@@ -204,8 +204,8 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc)
 	snprintf(node->name, sizeof(node->name), "%s%u", desc->name_prefix, index);
 	spin_lock_init(&node->lock);
 	init_waitqueue_head(&node->wq);
-	node->cmd.cpus = kvcalloc(node->cpu_count, sizeof(*node->cmd.cpus), GFP_KERNEL);
-	if (!node->cmd.cpus) {
+	node->cmd.vps = kvcalloc(node->cpu_count, sizeof(*node->cmd.vps), GFP_KERNEL);
+	if (!node->cmd.vps) {
 		kvfree(node);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -219,12 +219,12 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc)
 		if (!x2apic_mode && apic_id > 0xff) {
 			pr_err("node %u: CPU %u has APIC ID %u, which needs x2APIC; Linux runs the local APIC in xAPIC mode\n",
 			       index, node->base_cpu + i, apic_id);
-			kvfree(node->cmd.cpus);
+			kvfree(node->cmd.vps);
 			kvfree(node);
 			return ERR_PTR(-EINVAL);
 		}
-		init_waitqueue_head(&node->cpus[i].wq);
-		node->cpus[i].apic_id = apic_id;
+		init_waitqueue_head(&node->vps[i].wq);
+		node->vps[i].apic_id = apic_id;
 	}
 
 	/*
@@ -243,8 +243,8 @@ struct sidecar_node *sidecar_node_create(const struct sidecar_node_desc *desc)
 		sidecar_node_destroy(node);
 		return ERR_PTR(-ENOMEM);
 	}
-	sc_cmd_node_init(&node->cmd, node->cp, node->base_cpu, node->cpu_count, node->cmd.cpus,
-			 &sidecar_cmd_ops, node);
+	scmd_node_init(&node->cmd, node->cp, node->base_cpu, node->cpu_count, node->cmd.vps,
+		       &sidecar_cmd_ops, node);
 	if (check_control_page(node) || take_initial_state(node)) {
 		sidecar_node_destroy(node);
 		return ERR_PTR(-EINVAL);
@@ -274,6 +274,6 @@ void sidecar_node_destroy(struct sidecar_node *node)
 		memunmap(node->priv);
 	if (node->cp)
 		memunmap(node->cp);
-	kvfree(node->cmd.cpus);
+	kvfree(node->cmd.vps);
 	kvfree(node);
 }

@@ -32,7 +32,7 @@ static irqreturn_t sidecar_irq(int irq, void *data)
 	spin_lock(&node->lock);
 	if (sidecar_take_attention(node->cp)) {
 		node->irq_count++;
-		sc_cmd_scan_locked(&node->cmd);
+		scmd_scan_locked(&node->cmd);
 	}
 	/* Else merged with an earlier one, or the watchdog was first. */
 	spin_unlock(&node->lock);
@@ -46,7 +46,7 @@ static void sidecar_node_rescan(struct sidecar_node *node)
 
 	spin_lock_irqsave(&node->lock, flags);
 	sidecar_take_attention(node->cp);
-	sc_cmd_scan_locked(&node->cmd);
+	scmd_scan_locked(&node->cmd);
 	spin_unlock_irqrestore(&node->lock, flags);
 }
 

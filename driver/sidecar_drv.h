@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * sidecar.ko internals (docs/driver.md). One struct sidecar_node per
- * sidecar node of the handoff block, one struct sidecar_cpu per CPU of the
+ * sidecar node of the handoff block, one struct sidecar_node_vp per CPU of the
  * node, one struct sidecar_file per open file.
  */
 #ifndef SIDECAR_DRV_H
@@ -30,11 +30,11 @@
 struct sidecar_file;
 
 /*
- * The kernel's part of a CPU; the command state is node->cmd.cpus[i]
+ * The kernel's part of a CPU; the command state is node->cmd.vps[i]
  * (cmd_state.h). Every field but `wq` and `apic_id` is written under the
  * node's lock.
  */
-struct sidecar_cpu {
+struct sidecar_node_vp {
 	wait_queue_head_t wq;		/* RUN waiters and the hotplug callback */
 	u32 apic_id;			/* request IPI destination */
 	bool nmi_sent;		/* stopping, and escalated with an NMI */
@@ -55,9 +55,9 @@ struct sidecar_node {
 	void *priv;			/* the private pages, from shmem_pa + shmem_size */
 	struct sidecar_control_page *cp;
 
-	spinlock_t lock;		/* cmd, cpus[], counters */
+	spinlock_t lock;		/* cmd, vps[], counters */
 	wait_queue_head_t wq;		/* read/poll, close, async completions */
-	struct sc_cmd_node cmd;		/* the command state machine */
+	struct scmd_node cmd;		/* the command state machine */
 	u64 irq_count;			/* response IRQs with attention set */
 	u64 fallback_count;		/* completions found by the watchdog */
 	struct delayed_work watchdog;	/* looks for lost IPIs while nactive > 0 */
@@ -79,13 +79,13 @@ struct sidecar_node {
 	struct miscdevice misc;
 	bool misc_registered;
 
-	struct sidecar_cpu cpus[];
+	struct sidecar_node_vp vps[];
 };
 
 /* An open /dev/sidecarN. */
 struct sidecar_file {
 	struct sidecar_node *node;
-	struct sc_cmd_file cmd;		/* node lock */
+	struct scmd_file cmd;		/* node lock */
 	unsigned int ring[];		/* node->cpu_count entries, for cmd */
 };
 

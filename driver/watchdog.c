@@ -38,19 +38,19 @@ unsigned long sidecar_stop_bound(void)
 
 /*
  * CPU i answered neither STOP nor the NMI: give it up. Its command ends
- * with SC_RESULT_LOST (EIO for its RUN, reported to its START's read), and
+ * with SCMD_RESULT_LOST (EIO for its RUN, reported to its START's read), and
  * it is gone: its ioctls fail with EIO, conversion refuses it. It may still
  * run its command; the driver no longer waits for it. Loading the module
  * again finds it in STOP and asks again.
  */
-static void sidecar_cpu_lose_locked(struct sidecar_node *node, u32 i)
+static void sidecar_lose_vp_locked(struct sidecar_node *node, u32 i)
 {
 	lockdep_assert_held(&node->lock);
 	pr_err("CPU %u (node %u) answered neither STOP within %u ms nor an NMI within %u ms (status %s): it is lost; its command ends with EIO and the driver no longer uses it\n",
 	       node->base_cpu + i, node->index, READ_ONCE(sidecar_stop_timeout_ms),
 	       READ_ONCE(sidecar_nmi_timeout_ms),
 	       sidecar_status_name(sidecar_cpu_status(node->cp, i)));
-	sc_cmd_lose_locked(&node->cmd, i);
+	scmd_lose_locked(&node->cmd, i);
 }
 
 /*
@@ -58,15 +58,15 @@ static void sidecar_cpu_lose_locked(struct sidecar_node *node, u32 i)
  * has still not ended, although the watchdog should have ended it by now
  * (it did not run, say): look once more, then give the CPU up.
  */
-void sidecar_cpu_expire_locked(struct sidecar_node *node, u32 i)
+void sidecar_expire_vp_locked(struct sidecar_node *node, u32 i)
 {
-	struct sc_cmd_cpu *mc = &node->cmd.cpus[i];
+	struct scmd_vp *mc = &node->cmd.vps[i];
 
 	lockdep_assert_held(&node->lock);
 	sidecar_take_attention(node->cp);
-	sc_cmd_scan_locked(&node->cmd);
+	scmd_scan_locked(&node->cmd);
 	if (mc->active && !mc->gone)
-		sidecar_cpu_lose_locked(node, i);
+		sidecar_lose_vp_locked(node, i);
 }
 
 /*
@@ -85,8 +85,8 @@ static void sidecar_escalate_locked(struct sidecar_node *node)
 
 	lockdep_assert_held(&node->lock);
 	for (i = 0; i < node->cpu_count; i++) {
-		struct sidecar_cpu *c = &node->cpus[i];
-		struct sc_cmd_cpu *mc = &node->cmd.cpus[i];
+		struct sidecar_node_vp *c = &node->vps[i];
+		struct scmd_vp *mc = &node->cmd.vps[i];
 
 		if (mc->gone || !mc->active || !mc->stopping ||
 		    sidecar_cpu_status(node->cp, i) != SIDECAR_CPU_STATUS_STOP)
@@ -105,7 +105,7 @@ static void sidecar_escalate_locked(struct sidecar_node *node)
 			else
 				sidecar_send_nmi(node, i);
 		} else if (!time_before(now, c->nmi_since + nmi_timeout)) {
-			sidecar_cpu_lose_locked(node, i);
+			sidecar_lose_vp_locked(node, i);
 		}
 	}
 }
@@ -133,7 +133,7 @@ void sidecar_watchdog(struct work_struct *work)
 	} else if (sidecar_take_attention(node->cp)) {
 		node->watch_pending = false;
 		before = node->cmd.nactive;
-		sc_cmd_scan_locked(&node->cmd);
+		scmd_scan_locked(&node->cmd);
 		missed = before - node->cmd.nactive;
 		node->fallback_count += missed;
 	}

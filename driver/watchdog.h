@@ -17,7 +17,7 @@ extern unsigned int sidecar_nmi_timeout_ms;
 extern bool sidecar_inject_drop_nmi;
 
 unsigned long sidecar_stop_bound(void);
-void sidecar_cpu_expire_locked(struct sidecar_node *node, u32 i);
+void sidecar_expire_vp_locked(struct sidecar_node *node, u32 i);
 /* node->watchdog's function. */
 void sidecar_watchdog(struct work_struct *work);
 

@@ -9,12 +9,12 @@
  * keep only address bits 12-51, so an address at or above 2^52 would alias
  * low memory, and one above MAXPHYADDR is a reserved-bit page fault, SDM
  * Vol. 3A 4.5.4) and against every other (disjoint), before the kernel
- * writes any of them but the output block, which sc_boot_output_ok() clears
+ * writes any of them but the output block, which sk_boot_output_ok() clears
  * first.
  */
 #include <sidecar/control_ops.h>
 
-#include "sc_boot.h"
+#include "sk_boot.h"
 #include "sc_format.h"
 
 #define PAGE_MASK    ((uint64_t)SIDECAR_PAGE_SIZE - 1)
@@ -107,7 +107,7 @@ enum {
 	R_COUNT,
 };
 
-static void fixed_ranges(const struct sidecar_params_ext *ext, const struct sc_boot_env *env,
+static void fixed_ranges(const struct sidecar_params_ext *ext, const struct sk_boot_env *env,
 			 struct range *r)
 {
 	r[R_IMAGE] = (struct range){"sidecar image", -1, env->image_start, env->image_size};
@@ -130,7 +130,7 @@ static bool maxphyaddr_ok(uint8_t maxphyaddr)
 	return maxphyaddr >= MAXPHYADDR_MIN && maxphyaddr <= MAXPHYADDR_MAX;
 }
 
-bool sc_boot_output_ok(const struct sc_boot_env *env)
+bool sk_boot_output_ok(const struct sk_boot_env *env)
 {
 	struct range image = {"sidecar image", -1, env->image_start, env->image_size};
 	struct range output = {"output", -1, env->output_pa, sizeof(struct sidecar_output)};
@@ -147,7 +147,7 @@ bool sc_boot_output_ok(const struct sc_boot_env *env)
 	return disjoint(&output, &image, NULL, 0);
 }
 
-bool sc_boot_params_place_ok(const struct sc_boot_env *env, char *err, size_t size)
+bool sk_boot_params_place_ok(const struct sk_boot_env *env, char *err, size_t size)
 {
 	struct range params = {"params", -1, env->params_pa,
 			       SIDECAR_PAGE_SIZE + sizeof(struct sidecar_params_ext) +
@@ -164,7 +164,7 @@ bool sc_boot_params_place_ok(const struct sc_boot_env *env, char *err, size_t si
 	return range_ok(&params, env->maxphyaddr, err, size);
 }
 
-bool sc_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t size)
+bool sk_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t size)
 {
 	const uint32_t known_flags = SIDECAR_EXT_FLAG_FAULT_INJECT;
 
@@ -200,7 +200,7 @@ bool sc_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t s
 	return true;
 }
 
-bool sc_boot_starts_cpu(const struct sidecar_node_params *node,
+bool sk_boot_starts_cpu(const struct sidecar_node_params *node,
 			const struct sidecar_per_cpu_state *initial, uint32_t cpu)
 {
 	uint32_t vp = node->base_vp + cpu;
@@ -216,7 +216,7 @@ static struct range node_range(const struct sidecar_params *p, uint32_t i)
 }
 
 static bool check_node(const struct sidecar_params *p, const struct sidecar_params_ext *ext,
-		       const struct sc_boot_env *env, const struct range *fixed, uint32_t i,
+		       const struct sk_boot_env *env, const struct range *fixed, uint32_t i,
 		       char *err, size_t size)
 {
 	const struct sidecar_node_params *n = &p->nodes[i];
@@ -278,7 +278,7 @@ static void sort_by_apic(uint32_t *vps, uint32_t n, const uint32_t *apic_ids)
 }
 
 static bool check_cpus(const struct sidecar_params *p, const uint32_t *apic_ids,
-		       const struct sc_boot_env *env, char *err, size_t size)
+		       const struct sk_boot_env *env, char *err, size_t size)
 {
 	/* Runs once, on the BSP: a static scratch list is fine. */
 	static uint32_t started[SIDECAR_EXT_MAX_VPS];
@@ -290,7 +290,7 @@ static bool check_cpus(const struct sidecar_params *p, const uint32_t *apic_ids,
 		for (uint32_t cpu = 0; cpu < n->vp_count; cpu++) {
 			uint32_t vp = n->base_vp + cpu;
 
-			if (!sc_boot_starts_cpu(n, &p->initial_state, cpu))
+			if (!sk_boot_starts_cpu(n, &p->initial_state, cpu))
 				continue;
 			if (apic_ids[vp] == env->bsp_apic_id)
 				return sc_reason(
@@ -347,7 +347,7 @@ static bool check_guest_memory(const struct sidecar_params_ext *ext, char *err, 
 }
 
 /* Every range but node memory: on its own, then pairwise. */
-static bool check_fixed_ranges(const struct range *r, const struct sc_boot_env *env, char *err,
+static bool check_fixed_ranges(const struct range *r, const struct sk_boot_env *env, char *err,
 			       size_t size)
 {
 	for (unsigned int i = 0; i < R_COUNT; i++) {
@@ -367,8 +367,8 @@ static bool check_fixed_ranges(const struct range *r, const struct sc_boot_env *
 	return true;
 }
 
-bool sc_boot_check(const struct sidecar_params *p, const struct sidecar_params_ext *ext,
-		   const uint32_t *apic_ids, const struct sc_boot_env *env, char *err, size_t size)
+bool sk_boot_check(const struct sidecar_params *p, const struct sidecar_params_ext *ext,
+		   const uint32_t *apic_ids, const struct sk_boot_env *env, char *err, size_t size)
 {
 	struct range fixed[R_COUNT];
 
@@ -403,7 +403,7 @@ bool sc_boot_check(const struct sidecar_params *p, const struct sidecar_params_e
 	return check_cpus(p, apic_ids, env, err, size);
 }
 
-void sc_control_page_init(struct sidecar_control_page *cp, uint32_t index,
+void sk_control_page_init(struct sidecar_control_page *cp, uint32_t index,
 			  const struct sidecar_node_params *node,
 			  const struct sidecar_per_cpu_state *initial, uint32_t request_vector)
 {
@@ -417,7 +417,7 @@ void sc_control_page_init(struct sidecar_control_page *cp, uint32_t index,
 	for (size_t i = 0; i < sizeof(cp->reserved); i++)
 		cp->reserved[i] = 0;
 	for (uint32_t cpu = 0; cpu < SIDECAR_MAX_CPUS_PER_NODE; cpu++) {
-		uint8_t status = cpu < node->vp_count && sc_boot_starts_cpu(node, initial, cpu)
+		uint8_t status = cpu < node->vp_count && sk_boot_starts_cpu(node, initial, cpu)
 					 ? SIDECAR_CPU_STATUS_RUN
 					 : SIDECAR_CPU_STATUS_REMOVED;
 
@@ -425,7 +425,7 @@ void sc_control_page_init(struct sidecar_control_page *cp, uint32_t index,
 	}
 }
 
-uint32_t sc_boot_timer_count(uint64_t tsc_ticks, uint64_t tsc_khz, uint64_t timer_khz)
+uint32_t sk_boot_timer_count(uint64_t tsc_ticks, uint64_t tsc_khz, uint64_t timer_khz)
 {
 	uint64_t whole, count;
 

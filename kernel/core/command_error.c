@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "sc_error.h"
+#include "sk_error.h"
 #include "sc_format.h"
 
 static void emit_error(void *ctx, const char *text, size_t len)
@@ -10,7 +10,7 @@ static void emit_error(void *ctx, const char *text, size_t len)
 		e->buf[e->len++] = (uint8_t)text[i];
 }
 
-void sc_error_vformat(struct sidecar_command_error *error, const char *fmt, va_list ap)
+void sk_error_vformat(struct sidecar_command_error *error, const char *fmt, va_list ap)
 {
 	error->len = 0;
 	sc_vformat(emit_error, error, fmt, ap);

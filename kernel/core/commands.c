@@ -9,18 +9,18 @@
 #include <sidecar/control_ops.h>
 #include <stdarg.h>
 
-#include "sc_commands.h"
-#include "sc_local_registers.h"
-#include "sc_error.h"
-#include "sc_platform.h"
+#include "sk_commands.h"
+#include "sk_local_registers.h"
+#include "sk_error.h"
+#include "sk_platform.h"
 
-void sc_command_error(struct sidecar_command_page *cp, const char *fmt, ...)
+void sk_command_error(struct sidecar_command_page *cp, const char *fmt, ...)
 {
 	va_list ap;
 
 	cp->has_error = 1;
 	va_start(ap, fmt);
-	sc_error_vformat(&cp->error, fmt, ap);
+	sk_error_vformat(&cp->error, fmt, ap);
 	va_end(ap);
 }
 
@@ -34,31 +34,31 @@ static bool target_vtl_ok(hv_input_vtl_t vtl)
 }
 
 /* DR6 goes to the backend when the backend switches it with the guest. */
-static bool backend_owns(const struct sc_vp *vp, hv_register_name_t name)
+static bool backend_owns(const struct sk_vp *vp, hv_register_name_t name)
 {
 	return name == HV_X64_REGISTER_DR6 && vp->backend && vp->backend->owns_dr6;
 }
 
-static hv_status_t get_one(struct sc_vp *vp, hv_register_name_t name,
+static hv_status_t get_one(struct sk_vp *vp, hv_register_name_t name,
 			   union hv_register_value *value)
 {
 	hv_status_t status;
 
-	if (!backend_owns(vp, name) && sc_local_register_get(vp, name, value, &status))
+	if (!backend_owns(vp, name) && sk_local_register_get(vp, name, value, &status))
 		return status;
 	if (vp->backend && vp->backend->get_register)
 		return vp->backend->get_register(vp, name, value);
 	return HV_STATUS_UNKNOWN_REGISTER_NAME;
 }
 
-static hv_status_t set_one(struct sc_vp *vp, hv_register_name_t name,
+static hv_status_t set_one(struct sk_vp *vp, hv_register_name_t name,
 			   const union hv_register_value *value)
 {
 	hv_status_t status;
 
-	if (vp->backend && vp->backend->host_owns_mtrrs && sc_local_register_msr(name))
+	if (vp->backend && vp->backend->host_owns_mtrrs && sk_local_register_msr(name))
 		return HV_STATUS_ACCESS_DENIED;
-	if (!backend_owns(vp, name) && sc_local_register_set(vp, name, value, &status))
+	if (!backend_owns(vp, name) && sk_local_register_set(vp, name, value, &status))
 		return status;
 	if (vp->backend && vp->backend->set_register)
 		return vp->backend->set_register(vp, name, value);
@@ -71,7 +71,7 @@ static hv_status_t set_one(struct sc_vp *vp, hv_register_name_t name,
  * OpenHCL, which stops at the first failing hypercall). The target VTL must
  * be the current one: there is no other on this platform.
  */
-static void get_set_registers(struct sc_vp *vp, struct sidecar_command_page *cp, bool set)
+static void get_set_registers(struct sk_vp *vp, struct sidecar_command_page *cp, bool set)
 {
 	struct sidecar_get_set_vp_register_request *req = sidecar_request_get_set(cp);
 	uint16_t count = READ_ONCE_FIELD(req->count);
@@ -79,7 +79,7 @@ static void get_set_registers(struct sc_vp *vp, struct sidecar_command_page *cp,
 	hv_status_t status = HV_STATUS_SUCCESS;
 
 	if (count > SIDECAR_MAX_GET_SET_VP_REGISTERS) {
-		sc_command_error(cp, "invalid register count: %u (at most %u)", count,
+		sk_command_error(cp, "invalid register count: %u (at most %u)", count,
 				 (unsigned int)SIDECAR_MAX_GET_SET_VP_REGISTERS);
 		return;
 	}
@@ -110,30 +110,30 @@ static void get_set_registers(struct sc_vp *vp, struct sidecar_command_page *cp,
 	req->status = status;
 }
 
-static const char *no_backend(const struct sc_vp *vp)
+static const char *no_backend(const struct sk_vp *vp)
 {
 	if (vp->backend)
 		return vp->backend->name; /* it lacks this operation */
 	return vp->no_backend_reason ? vp->no_backend_reason : "none configured";
 }
 
-static void run_vp(struct sc_vp *vp, struct sidecar_command_page *cp)
+static void run_vp(struct sk_vp *vp, struct sidecar_command_page *cp)
 {
 	bool intercept = false;
 
 	if (!vp->backend || !vp->backend->run_once) {
-		sc_command_error(cp, "no VP backend: RUN_VP needs a guest backend (%s)",
+		sk_command_error(cp, "no VP backend: RUN_VP needs a guest backend (%s)",
 				 no_backend(vp));
 		return;
 	}
 	/* Run until an exit the VMM must see, or until the host asks for a
 	 * stop; the request IPI that accompanies STOP interrupts the guest. */
 	while (sidecar_cpu_status(vp->control, vp->node_cpu_index) != SIDECAR_CPU_STATUS_STOP) {
-		enum sc_run_result r = vp->backend->run_once(vp, cp);
+		enum sk_run_result r = vp->backend->run_once(vp, cp);
 
-		if (r == SC_RUN_FAILED)
+		if (r == SK_RUN_FAILED)
 			return;
-		if (r == SC_RUN_INTERCEPT) {
+		if (r == SK_RUN_INTERCEPT) {
 			intercept = true;
 			break;
 		}
@@ -141,7 +141,7 @@ static void run_vp(struct sc_vp *vp, struct sidecar_command_page *cp)
 	sidecar_response_run_vp(cp)->intercept = intercept;
 }
 
-static void translate_gva(struct sc_vp *vp, struct sidecar_command_page *cp)
+static void translate_gva(struct sk_vp *vp, struct sidecar_command_page *cp)
 {
 	struct sidecar_translate_gva_request *req = sidecar_request_translate_gva(cp);
 	uint64_t gvn = READ_ONCE_FIELD(req->gvn);
@@ -151,7 +151,7 @@ static void translate_gva(struct sc_vp *vp, struct sidecar_command_page *cp)
 	hv_status_t status;
 
 	if (!vp->backend || !vp->backend->translate_gva) {
-		sc_command_error(cp, "no VP backend: TRANSLATE_GVA needs a guest backend (%s)",
+		sk_command_error(cp, "no VP backend: TRANSLATE_GVA needs a guest backend (%s)",
 				 no_backend(vp));
 		return;
 	}
@@ -166,7 +166,7 @@ static void translate_gva(struct sc_vp *vp, struct sidecar_command_page *cp)
 		resp->output = out;
 }
 
-void sc_command_execute(struct sc_vp *vp)
+void sk_command_execute(struct sk_vp *vp)
 {
 	struct sidecar_command_page *cp = vp->command;
 	uint32_t command = READ_ONCE_FIELD(cp->command);
@@ -190,7 +190,7 @@ void sc_command_execute(struct sc_vp *vp)
 		translate_gva(vp, cp);
 		break;
 	default:
-		sc_command_error(cp, "unknown command %u", command);
+		sk_command_error(cp, "unknown command %u", command);
 		break;
 	}
 }

@@ -10,11 +10,11 @@
 #include <sidecar/control_ops.h>
 #include <string.h>
 
-#include "sc_commands.h"
-#include "sc_dispatch.h"
-#include "sc_platform.h"
+#include "sk_commands.h"
+#include "sk_dispatch.h"
+#include "sk_platform.h"
 
-void sc_raise_attention(struct sc_vp *vp)
+void sk_raise_attention(struct sk_vp *vp)
 {
 	struct sidecar_control_page *cp = vp->control;
 	uint32_t vector, apic_id;
@@ -27,13 +27,13 @@ void sc_raise_attention(struct sc_vp *vp)
 	/* Vectors 0-15 are reserved; sending one makes the local APIC flag a
 	 * send error and deliver nothing (SDM Vol. 3A, 11.5.3). */
 	if (vector < 16 || vector > 255) {
-		sc_plat_log(vp, "ignoring invalid response vector %u", vector);
+		sk_plat_log(vp, "ignoring invalid response vector %u", vector);
 		return;
 	}
-	sc_plat_send_ipi(vp, apic_id, (uint8_t)vector);
+	sk_plat_send_ipi(vp, apic_id, (uint8_t)vector);
 }
 
-void sc_dispatch_announce(struct sc_vp *vp, void *register_page)
+void sk_dispatch_announce(struct sk_vp *vp, void *register_page)
 {
 	/* The pages may hold data of a previous boot (or of another guest);
 	 * the VMM gets them clean. */
@@ -44,7 +44,7 @@ void sc_dispatch_announce(struct sc_vp *vp, void *register_page)
 }
 
 /* Waits until the host asks for something; returns the status it set. */
-static uint8_t wait_for_request(struct sc_vp *vp)
+static uint8_t wait_for_request(struct sk_vp *vp)
 {
 	bool reported = false;
 
@@ -64,17 +64,17 @@ static uint8_t wait_for_request(struct sc_vp *vp)
 			 * wait for a valid request. */
 			if (!reported) {
 				vp->unexpected_status++;
-				sc_plat_log(vp, "unexpected cpu_status %u while idle; waiting",
+				sk_plat_log(vp, "unexpected cpu_status %u while idle; waiting",
 					    status);
 				reported = true;
 			}
 			break;
 		}
-		sc_plat_wait_for_request(vp);
+		sk_plat_wait_for_request(vp);
 	}
 }
 
-void sc_dispatch_loop(struct sc_vp *vp)
+void sk_dispatch_loop(struct sk_vp *vp)
 {
 	for (;;) {
 		uint8_t status = wait_for_request(vp);
@@ -84,16 +84,16 @@ void sc_dispatch_loop(struct sc_vp *vp)
 		/* RUN or STOP: a STOP that arrives before the command started
 		 * still runs it, as OpenHCL does; commands that can run long
 		 * (RUN_VP) check for STOP themselves. */
-		sc_command_execute(vp);
+		sk_command_execute(vp);
 		vp->commands++;
 		sidecar_cpu_status_publish(vp->control, vp->node_cpu_index,
 					   SIDECAR_CPU_STATUS_IDLE);
-		sc_raise_attention(vp);
+		sk_raise_attention(vp);
 	}
 
-	sc_plat_log(vp, "removing");
+	sk_plat_log(vp, "removing");
 	if (vp->backend && vp->backend->teardown_vp)
 		vp->backend->teardown_vp(vp);
 	sidecar_cpu_status_publish(vp->control, vp->node_cpu_index, SIDECAR_CPU_STATUS_REMOVED);
-	sc_raise_attention(vp);
+	sk_raise_attention(vp);
 }

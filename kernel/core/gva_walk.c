@@ -9,7 +9,7 @@
  * (TranslateGvaResultCode). On a translation failure event_info holds the
  * page fault the guest itself would take, ready to be injected.
  */
-#include "sc_gva.h"
+#include "sk_gva.h"
 #include "sc_x86_regs.h"
 
 #define RFLAGS_AC (1ull << 18)
@@ -47,8 +47,8 @@ struct level {
 };
 
 struct walk {
-	const struct sc_gva_regs *regs;
-	const struct sc_guest_memory *mem;
+	const struct sk_gva_regs *regs;
+	const struct sk_guest_memory *mem;
 	uint64_t gva;
 	uint64_t flags;
 	bool user; /* the access is a user-mode one */
@@ -183,7 +183,7 @@ static uint32_t walk_32(struct walk *w)
 /* The access checks of SDM Vol. 3A 4.6, as the flags select them. */
 static bool access_allowed(const struct walk *w)
 {
-	const struct sc_gva_regs *r = w->regs;
+	const struct sk_gva_regs *r = w->regs;
 	bool exempt = w->flags & HV_TRANSLATE_GVA_PRIVILEGE_EXEMPT;
 	bool data = w->flags & (HV_TRANSLATE_GVA_VALIDATE_READ | HV_TRANSLATE_GVA_VALIDATE_WRITE);
 
@@ -251,12 +251,12 @@ static enum ad_result set_page_table_bits(struct walk *w, unsigned int *attempts
 		while ((expected | set) != expected) {
 			switch (w->mem->cmpxchg(w->mem->ctx, l->gpa, l->size, &expected,
 						expected | set)) {
-			case SC_CMPXCHG_DONE:
+			case SK_CMPXCHG_DONE:
 				expected |= set;
 				break;
-			case SC_CMPXCHG_UNMAPPED:
+			case SK_CMPXCHG_UNMAPPED:
 				return AD_UNMAPPED;
-			case SC_CMPXCHG_CHANGED:
+			case SK_CMPXCHG_CHANGED:
 				if ((expected ^ l->entry) & ~(PTE_A | PTE_D))
 					return AD_CHANGED;
 				if (++*attempts >= AD_ATTEMPTS)
@@ -294,7 +294,7 @@ static void fault_event(const struct walk *w, uint32_t result,
 /* One walk of the guest's tables for w->gva in `mode`; the result code. */
 static uint32_t walk_once(struct walk *w, enum mode mode)
 {
-	const struct sc_gva_regs *regs = w->regs;
+	const struct sk_gva_regs *regs = w->regs;
 
 	switch (mode) {
 	case MODE_OFF:
@@ -313,8 +313,8 @@ static uint32_t walk_once(struct walk *w, enum mode mode)
 	}
 }
 
-hv_status_t sc_translate_gva(const struct sc_gva_regs *regs, uint64_t gva, uint64_t control_flags,
-			     const struct sc_guest_memory *mem,
+hv_status_t sk_translate_gva(const struct sk_gva_regs *regs, uint64_t gva, uint64_t control_flags,
+			     const struct sk_guest_memory *mem,
 			     struct hv_translate_virtual_address_ex_output_x64 *out)
 {
 	struct walk w = {

@@ -5,8 +5,8 @@
  * the same set locally: the MTRRs (IA32_MTRR_*, SDM Vol. 3A, 12.11) and the
  * debug address registers DR0-DR3 plus DR6.
  */
-#include "sc_local_registers.h"
-#include "sc_platform.h"
+#include "sk_local_registers.h"
+#include "sk_platform.h"
 
 #define MSR_MTRR_DEF_TYPE     0x2FFu
 #define MSR_MTRR_FIX64K_00000 0x250u
@@ -16,7 +16,7 @@
 #define MSR_MTRR_PHYSBASE0    0x200u /* base/mask pairs up to 0x20F */
 #define MSR_MTRR_CAP	      0xFEu
 
-uint32_t sc_local_register_msr(hv_register_name_t name)
+uint32_t sk_local_register_msr(hv_register_name_t name)
 {
 	switch (name) {
 	case HV_X64_REGISTER_MSR_MTRR_CAP:
@@ -67,30 +67,30 @@ static int debug_register(hv_register_name_t name)
 	}
 }
 
-bool sc_local_register_get(struct sc_vp *vp, hv_register_name_t name,
+bool sk_local_register_get(struct sk_vp *vp, hv_register_name_t name,
 			   union hv_register_value *value, hv_status_t *status)
 {
-	uint32_t msr = sc_local_register_msr(name);
+	uint32_t msr = sk_local_register_msr(name);
 	int dr = debug_register(name);
 
 	value->reg128.low = value->reg128.high = 0;
 	if (msr) {
-		*status = sc_plat_read_msr(vp, msr, &value->reg64) ? HV_STATUS_SUCCESS
+		*status = sk_plat_read_msr(vp, msr, &value->reg64) ? HV_STATUS_SUCCESS
 								   : HV_STATUS_INVALID_PARAMETER;
 		return true;
 	}
 	if (dr >= 0) {
-		value->reg64 = sc_plat_read_dr(vp, (unsigned int)dr);
+		value->reg64 = sk_plat_read_dr(vp, (unsigned int)dr);
 		*status = HV_STATUS_SUCCESS;
 		return true;
 	}
 	return false;
 }
 
-bool sc_local_register_set(struct sc_vp *vp, hv_register_name_t name,
+bool sk_local_register_set(struct sk_vp *vp, hv_register_name_t name,
 			   const union hv_register_value *value, hv_status_t *status)
 {
-	uint32_t msr = sc_local_register_msr(name);
+	uint32_t msr = sk_local_register_msr(name);
 	int dr = debug_register(name);
 
 	if (msr == MSR_MTRR_CAP) {
@@ -101,7 +101,7 @@ bool sc_local_register_set(struct sc_vp *vp, hv_register_name_t name,
 	if (msr) {
 		/* A reserved bit set or an invalid memory type makes WRMSR
 		 * raise #GP (SDM Vol. 3A, 12.11.2); the platform catches it. */
-		*status = value->reg128.high == 0 && sc_plat_write_msr(vp, msr, value->reg64)
+		*status = value->reg128.high == 0 && sk_plat_write_msr(vp, msr, value->reg64)
 				  ? HV_STATUS_SUCCESS
 				  : HV_STATUS_INVALID_REGISTER_VALUE;
 		return true;
@@ -113,7 +113,7 @@ bool sc_local_register_set(struct sc_vp *vp, hv_register_name_t name,
 			*status = HV_STATUS_INVALID_REGISTER_VALUE;
 			return true;
 		}
-		sc_plat_write_dr(vp, (unsigned int)dr, value->reg64);
+		sk_plat_write_dr(vp, (unsigned int)dr, value->reg64);
 		*status = HV_STATUS_SUCCESS;
 		return true;
 	}

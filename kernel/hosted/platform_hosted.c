@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * sc_platform.h for user space (see sc_hosted.h). MSRs are emulated for
+ * sk_platform.h for user space (see sk_hosted.h). MSRs are emulated for
  * the MTRR set with the architectural reserved-bit rules, so the #GP path
  * of the kernel (a bad value from the VMM) is tested too.
  */
@@ -10,12 +10,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "sc_dispatch.h"
+#include "sk_dispatch.h"
+#include "sc_deadline.h"
 #include "sc_format.h"
-#include "sc_hosted.h"
-#include "sc_platform.h"
+#include "sk_hosted.h"
+#include "sk_platform.h"
 
-static struct sc_hosted_cpu *cpu_of(struct sc_vp *vp)
+static struct sk_hosted_cpu *cpu_of(struct sk_vp *vp)
 {
 	return vp->platform;
 }
@@ -55,7 +56,7 @@ static bool write_faults(uint32_t msr, uint64_t v)
 	return true;
 }
 
-void sc_hosted_cpu_init(struct sc_hosted_cpu *cpu, struct sc_hosted_host *host,
+void sk_hosted_cpu_init(struct sk_hosted_cpu *cpu, struct sk_hosted_host *host,
 			struct sidecar_control_page *control, struct sidecar_command_page *command,
 			uint32_t node_cpu_index, uint32_t vp_index)
 {
@@ -74,7 +75,7 @@ void sc_hosted_cpu_init(struct sc_hosted_cpu *cpu, struct sc_hosted_host *host,
 	}
 }
 
-void sc_hosted_cpu_destroy(struct sc_hosted_cpu *cpu)
+void sk_hosted_cpu_destroy(struct sk_hosted_cpu *cpu)
 {
 	pthread_mutex_destroy(&cpu->lock);
 	pthread_cond_destroy(&cpu->cond);
@@ -82,25 +83,25 @@ void sc_hosted_cpu_destroy(struct sc_hosted_cpu *cpu)
 
 static void *cpu_thread(void *arg)
 {
-	struct sc_hosted_cpu *cpu = arg;
+	struct sk_hosted_cpu *cpu = arg;
 
-	sc_dispatch_announce(&cpu->vp, NULL);
-	sc_dispatch_loop(&cpu->vp);
-	sc_plat_park(&cpu->vp);
+	sk_dispatch_announce(&cpu->vp, NULL);
+	sk_dispatch_loop(&cpu->vp);
+	sk_plat_park(&cpu->vp);
 	return NULL;
 }
 
-void sc_hosted_cpu_start(struct sc_hosted_cpu *cpu)
+void sk_hosted_cpu_start(struct sk_hosted_cpu *cpu)
 {
 	pthread_create(&cpu->thread, NULL, cpu_thread, cpu);
 }
 
-void sc_hosted_cpu_join(struct sc_hosted_cpu *cpu)
+void sk_hosted_cpu_join(struct sk_hosted_cpu *cpu)
 {
 	pthread_join(cpu->thread, NULL);
 }
 
-void sc_hosted_kick(struct sc_hosted_cpu *cpu)
+void sk_hosted_kick(struct sk_hosted_cpu *cpu)
 {
 	pthread_mutex_lock(&cpu->lock);
 	cpu->kicks++;
@@ -108,31 +109,25 @@ void sc_hosted_kick(struct sc_hosted_cpu *cpu)
 	pthread_mutex_unlock(&cpu->lock);
 }
 
-void sc_hosted_host_init(struct sc_hosted_host *host)
+void sk_hosted_host_init(struct sk_hosted_host *host)
 {
 	memset(host, 0, sizeof(*host));
 	pthread_mutex_init(&host->lock, NULL);
 	pthread_cond_init(&host->cond, NULL);
 }
 
-void sc_hosted_host_destroy(struct sc_hosted_host *host)
+void sk_hosted_host_destroy(struct sk_hosted_host *host)
 {
 	pthread_mutex_destroy(&host->lock);
 	pthread_cond_destroy(&host->cond);
 }
 
-uint64_t sc_hosted_host_wait(struct sc_hosted_host *host, uint64_t seen, unsigned int timeout_ms)
+uint64_t sk_hosted_host_wait(struct sk_hosted_host *host, uint64_t seen, unsigned int timeout_ms)
 {
-	struct timespec deadline;
+	/* host->cond waits on the default clock. */
+	struct timespec deadline = sc_deadline_after_ms(CLOCK_REALTIME, timeout_ms);
 	uint64_t n;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&host->lock);
 	while (host->ipis <= seen) {
 		if (pthread_cond_timedwait(&host->cond, &host->lock, &deadline) == ETIMEDOUT)
@@ -143,7 +138,7 @@ uint64_t sc_hosted_host_wait(struct sc_hosted_host *host, uint64_t seen, unsigne
 	return n;
 }
 
-void sc_hosted_host_last_ipi(struct sc_hosted_host *host, uint32_t *apic_id, uint8_t *vector)
+void sk_hosted_host_last_ipi(struct sk_hosted_host *host, uint32_t *apic_id, uint8_t *vector)
 {
 	pthread_mutex_lock(&host->lock);
 	*apic_id = host->last_apic_id;
@@ -151,9 +146,9 @@ void sc_hosted_host_last_ipi(struct sc_hosted_host *host, uint32_t *apic_id, uin
 	pthread_mutex_unlock(&host->lock);
 }
 
-void sc_plat_wait_for_request(struct sc_vp *vp)
+void sk_plat_wait_for_request(struct sk_vp *vp)
 {
-	struct sc_hosted_cpu *cpu = cpu_of(vp);
+	struct sk_hosted_cpu *cpu = cpu_of(vp);
 
 	if (cpu->on_wait && cpu->on_wait(cpu))
 		return;
@@ -167,9 +162,9 @@ void sc_plat_wait_for_request(struct sc_vp *vp)
 	pthread_mutex_unlock(&cpu->lock);
 }
 
-void sc_plat_send_ipi(struct sc_vp *vp, uint32_t apic_id, uint8_t vector)
+void sk_plat_send_ipi(struct sk_vp *vp, uint32_t apic_id, uint8_t vector)
 {
-	struct sc_hosted_host *host = cpu_of(vp)->host;
+	struct sk_hosted_host *host = cpu_of(vp)->host;
 
 	pthread_mutex_lock(&host->lock);
 	host->ipis++;
@@ -179,18 +174,18 @@ void sc_plat_send_ipi(struct sc_vp *vp, uint32_t apic_id, uint8_t vector)
 	pthread_mutex_unlock(&host->lock);
 }
 
-static uint64_t *find_msr(struct sc_hosted_cpu *cpu, uint32_t msr)
+static uint64_t *find_msr(struct sk_hosted_cpu *cpu, uint32_t msr)
 {
-	for (size_t i = 0; i < SC_HOSTED_MSR_COUNT; i++) {
+	for (size_t i = 0; i < SK_HOSTED_MSR_COUNT; i++) {
 		if (cpu->msrs[i].index == msr && msr != 0)
 			return &cpu->msrs[i].value;
 	}
 	return NULL;
 }
 
-static void accessed(struct sc_vp *vp, bool write, bool ok, uint64_t value)
+static void accessed(struct sk_vp *vp, bool write, bool ok, uint64_t value)
 {
-	struct sc_hosted_cpu *cpu = cpu_of(vp);
+	struct sk_hosted_cpu *cpu = cpu_of(vp);
 
 	if (!ok)
 		cpu->msr_faults++;
@@ -198,7 +193,7 @@ static void accessed(struct sc_vp *vp, bool write, bool ok, uint64_t value)
 		cpu->on_access(cpu, write, ok, value);
 }
 
-bool sc_plat_read_msr(struct sc_vp *vp, uint32_t msr, uint64_t *value)
+bool sk_plat_read_msr(struct sk_vp *vp, uint32_t msr, uint64_t *value)
 {
 	uint64_t *slot = find_msr(cpu_of(vp), msr);
 
@@ -208,7 +203,7 @@ bool sc_plat_read_msr(struct sc_vp *vp, uint32_t msr, uint64_t *value)
 	return slot != NULL;
 }
 
-bool sc_plat_write_msr(struct sc_vp *vp, uint32_t msr, uint64_t value)
+bool sk_plat_write_msr(struct sk_vp *vp, uint32_t msr, uint64_t value)
 {
 	uint64_t *slot = find_msr(cpu_of(vp), msr);
 	bool ok = slot && !write_faults(msr, value);
@@ -219,7 +214,7 @@ bool sc_plat_write_msr(struct sc_vp *vp, uint32_t msr, uint64_t value)
 	return ok;
 }
 
-uint64_t sc_plat_read_dr(struct sc_vp *vp, unsigned int n)
+uint64_t sk_plat_read_dr(struct sk_vp *vp, unsigned int n)
 {
 	uint64_t value = cpu_of(vp)->dr[n & 7];
 
@@ -227,20 +222,20 @@ uint64_t sc_plat_read_dr(struct sc_vp *vp, unsigned int n)
 	return value;
 }
 
-void sc_plat_write_dr(struct sc_vp *vp, unsigned int n, uint64_t value)
+void sk_plat_write_dr(struct sk_vp *vp, unsigned int n, uint64_t value)
 {
 	cpu_of(vp)->dr[n & 7] = value;
 	accessed(vp, true, true, value);
 }
 
-void sc_plat_park(struct sc_vp *vp)
+void sk_plat_park(struct sk_vp *vp)
 {
 	cpu_of(vp)->parked = true;
 }
 
-void sc_plat_log(struct sc_vp *vp, const char *fmt, ...)
+void sk_plat_log(struct sk_vp *vp, const char *fmt, ...)
 {
-	struct sc_hosted_cpu *cpu = cpu_of(vp);
+	struct sk_hosted_cpu *cpu = cpu_of(vp);
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -6,7 +6,7 @@
  * from the input, through the checks in the order bsp_main.c runs them.
  *
  * Invariants:
- * - every refusal comes with a one-line reason (sc_boot_output_ok() has
+ * - every refusal comes with a one-line reason (sk_boot_output_ok() has
  *   none: nowhere to write it);
  * - an accepted output block is 8-byte aligned, below 2^MAXPHYADDR and
  *   clear of the image; accepted params lie below 2^MAXPHYADDR with room
@@ -23,18 +23,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_boot_check_input.h"
 #include "fuzz_check.h"
-#include "sc_boot.h"
+#include "sk_boot.h"
 
 typedef unsigned __int128 u128;
-
-#define MAX_FUZZ_NODES 8
-
-struct header {
-	uint64_t image_start, image_size, params_pa, output_pa;
-	uint32_t bsp_apic_id;
-	uint8_t x2apic, maxphyaddr, node_count, per_cpu;
-};
 
 static struct sidecar_params params;
 static struct sidecar_params_ext ext;
@@ -61,7 +54,7 @@ static bool overlap(struct range a, struct range b)
 	return a.start < a.end && b.start < b.end && a.start < b.end && b.start < a.end;
 }
 
-static void check_accepted(const struct sc_boot_env *env)
+static void check_accepted(const struct sk_boot_env *env)
 {
 	struct range r[6 + SIDECAR_MAX_NODES];
 	static const char *const names[6] = {
@@ -112,7 +105,7 @@ static void check_accepted(const struct sc_boot_env *env)
 		for (uint32_t c = 0; c < params.nodes[i].vp_count; c++) {
 			uint32_t vp = params.nodes[i].base_vp + c;
 
-			if (!sc_boot_starts_cpu(&params.nodes[i], &params.initial_state, c))
+			if (!sk_boot_starts_cpu(&params.nodes[i], &params.initial_state, c))
 				continue;
 			FUZZ_CHECK(apic_ids[vp] != env->bsp_apic_id, "VP %u is the BSP", vp);
 			FUZZ_CHECK(env->x2apic || apic_ids[vp] < 255, "VP %u needs x2APIC", vp);
@@ -134,8 +127,8 @@ static void check_reason(const char *err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct header h;
-	struct sc_boot_env env;
+	struct fuzz_boot_header h;
+	struct sk_boot_env env;
 	char err[256];
 	size_t nodes_size;
 
@@ -148,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&params, 0, sizeof(params));
 	params.node_count = h.node_count;
-	nodes_size = (h.node_count < MAX_FUZZ_NODES ? h.node_count : MAX_FUZZ_NODES) *
+	nodes_size = (h.node_count < FUZZ_BOOT_MAX_NODES ? h.node_count : FUZZ_BOOT_MAX_NODES) *
 		     sizeof(params.nodes[0]);
 	if (nodes_size > size)
 		nodes_size = size;
@@ -170,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (h.per_cpu & 4)
 		apic_ids[(h.bsp_apic_id >> 16) % 16] = 300;
 
-	env = (struct sc_boot_env){
+	env = (struct sk_boot_env){
 		.image_start = h.image_start,
 		.image_size = h.image_size,
 		.params_pa = h.params_pa,
@@ -180,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.maxphyaddr = h.maxphyaddr,
 	};
 
-	if (!sc_boot_output_ok(&env))
+	if (!sk_boot_output_ok(&env))
 		return 0;
 	{
 		u128 limit = (u128)1 << (env.maxphyaddr < 32   ? 32
@@ -194,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   "output on the image accepted");
 	}
 	err[0] = '\0';
-	if (!sc_boot_params_place_ok(&env, err, sizeof(err))) {
+	if (!sk_boot_params_place_ok(&env, err, sizeof(err))) {
 		check_reason(err);
 		return 0;
 	}
@@ -202,11 +195,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 SIDECAR_PAGE_SIZE + sizeof(ext) + SIDECAR_EXT_MAX_VPS * sizeof(uint32_t))
 				   .end <= (u128)1 << env.maxphyaddr,
 		   "params beyond MAXPHYADDR accepted");
-	if (!sc_boot_check_ext(&ext, err, sizeof(err))) {
+	if (!sk_boot_check_ext(&ext, err, sizeof(err))) {
 		check_reason(err);
 		return 0;
 	}
-	if (!sc_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err))) {
+	if (!sk_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err))) {
 		check_reason(err);
 		return 0;
 	}

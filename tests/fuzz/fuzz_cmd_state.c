@@ -36,16 +36,16 @@
 #define BASE	 100
 
 static struct sidecar_control_page cp;
-static struct sc_cmd_node m;
-static struct sc_cmd_cpu cpus[MAX_CPUS];
-static struct sc_cmd_file files[NFILES];
+static struct scmd_node m;
+static struct scmd_vp cpus[MAX_CPUS];
+static struct scmd_file files[NFILES];
 static unsigned int rings[NFILES][MAX_CPUS];
 
-static void op_send_request(void *ctx, unsigned int i, enum sc_cmd_request why)
+static void op_send_request(void *ctx, unsigned int i, enum scmd_request why)
 {
 	(void)ctx;
 	FUZZ_CHECK(i < m.cpu_count, "request to CPU %u", i);
-	FUZZ_CHECK(why <= SC_REQUEST_REMOVE, "request %d", why);
+	FUZZ_CHECK(why <= SCMD_REQUEST_REMOVE, "request %d", why);
 }
 
 static void op_nothing(void *ctx)
@@ -59,13 +59,13 @@ static void op_wake_cpu(void *ctx, unsigned int i)
 	FUZZ_CHECK(i < m.cpu_count, "wake of CPU %u", i);
 }
 
-static enum sc_cmd_gone op_vanished(void *ctx, unsigned int i)
+static enum scmd_gone op_vanished(void *ctx, unsigned int i)
 {
 	(void)ctx;
-	return i % 2 ? SC_GONE_CRASHED : SC_GONE_VANISHED;
+	return i % 2 ? SCMD_GONE_CRASHED : SCMD_GONE_VANISHED;
 }
 
-static const struct sc_cmd_ops ops = {
+static const struct scmd_ops ops = {
 	.send_request = op_send_request,
 	.node_busy = op_nothing,
 	.wake_cpu = op_wake_cpu,
@@ -84,27 +84,27 @@ static void check(void)
 			unsigned int i = files[f].ring[(files[f].head + k) % m.cpu_count];
 
 			FUZZ_CHECK(i < m.cpu_count, "file %u queues CPU %u", f, i);
-			FUZZ_CHECK(cpus[i].owner == &files[f] && cpus[i].state == SC_CPU_DONE,
+			FUZZ_CHECK(cpus[i].owner == &files[f] && cpus[i].state == SCMD_VP_DONE,
 				   "file %u queues CPU %u in state %u", f, i, cpus[i].state);
 			in_ring[i]++;
 		}
 	}
 	for (unsigned int i = 0; i < m.cpu_count; i++) {
-		const struct sc_cmd_cpu *c = &cpus[i];
+		const struct scmd_vp *c = &cpus[i];
 
 		nactive += c->active + c->removing;
-		FUZZ_CHECK(c->state <= SC_CPU_DONE, "CPU %u state %u", i, c->state);
-		if (c->state == SC_CPU_FREE)
+		FUZZ_CHECK(c->state <= SCMD_VP_DONE, "CPU %u state %u", i, c->state);
+		if (c->state == SCMD_VP_FREE)
 			FUZZ_CHECK(!c->owner && !c->active, "free CPU %u owned or active", i);
 		if (c->active)
-			FUZZ_CHECK(c->state == SC_CPU_SYNC || c->state == SC_CPU_ASYNC,
+			FUZZ_CHECK(c->state == SCMD_VP_SYNC || c->state == SCMD_VP_ASYNC,
 				   "active CPU %u in state %u", i, c->state);
 		if (c->gone)
 			FUZZ_CHECK(!c->active && !c->removing, "gone CPU %u still in flight", i);
-		FUZZ_CHECK(in_ring[i] == (c->state == SC_CPU_DONE),
+		FUZZ_CHECK(in_ring[i] == (c->state == SCMD_VP_DONE),
 			   "CPU %u (state %u) queued %u times", i, c->state, in_ring[i]);
 		for (unsigned int f = 0; f < NFILES; f++)
-			if (c->owner == &files[f] && c->state == SC_CPU_ASYNC && c->active)
+			if (c->owner == &files[f] && c->state == SCMD_VP_ASYNC && c->active)
 				file_active[f]++;
 	}
 	FUZZ_CHECK(m.nactive == nactive, "nactive %u, counted %u", m.nactive, nactive);
@@ -121,10 +121,10 @@ static bool errno_in(int r, int a, int b, int c, int d)
 /* The file whose RUN waits on CPU i (a RUN ioctl holds its file open). */
 static int runner[MAX_CPUS];
 
-static void ioctl_op(unsigned int op, struct sc_cmd_file *f, unsigned int fi, unsigned long arg)
+static void ioctl_op(unsigned int op, struct scmd_file *f, unsigned int fi, unsigned long arg)
 {
 	unsigned int i;
-	int r = sc_cmd_cpu_index(&m, arg, &i);
+	int r = scmd_vp_index(&m, arg, &i);
 
 	FUZZ_CHECK(r == 0 || r == -EINVAL, "cpu_index %d", r);
 	if (r == 0)
@@ -136,7 +136,7 @@ static void ioctl_op(unsigned int op, struct sc_cmd_file *f, unsigned int fi, un
 
 		if (op == 0 && runner[i] >= 0)
 			return; /* that thread is still in its RUN */
-		r = sc_cmd_start_locked(&m, f, i, op == 1);
+		r = scmd_start_locked(&m, f, i, op == 1);
 		FUZZ_CHECK(errno_in(r, EBUSY, ENOENT, EIO, EIO), "start gave %d", r);
 		if (r == 0) {
 			FUZZ_CHECK(before == SIDECAR_CPU_STATUS_IDLE &&
@@ -149,7 +149,7 @@ static void ioctl_op(unsigned int op, struct sc_cmd_file *f, unsigned int fi, un
 		uint8_t before = sidecar_cpu_status(&cp, i);
 		bool own = cpus[i].owner == f;
 
-		r = sc_cmd_stop_locked(&m, f, i);
+		r = scmd_stop_locked(&m, f, i);
 		FUZZ_CHECK(errno_in(r, EBUSY, ENOENT, EIO, EIO), "stop gave %d", r);
 		if (!own)
 			FUZZ_CHECK(sidecar_cpu_status(&cp, i) == before,
@@ -165,11 +165,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&cp, 0, sizeof(cp));
 	memset(cpus, 0, sizeof(cpus));
-	sc_cmd_node_init(&m, &cp, BASE, 1 + data[0] % MAX_CPUS, cpus, &ops, NULL);
+	scmd_node_init(&m, &cp, BASE, 1 + data[0] % MAX_CPUS, cpus, &ops, NULL);
 	for (unsigned int f = 0; f < NFILES; f++)
-		sc_cmd_file_init(&files[f], &m, rings[f]);
+		scmd_file_init(&files[f], &m, rings[f]);
 	sidecar_cpu_status_publish(&cp, 0, SIDECAR_CPU_STATUS_REMOVED);
-	cpus[0].gone = SC_GONE_LINUX;
+	cpus[0].gone = SCMD_GONE_LINUX;
 	for (unsigned int i = 1; i < m.cpu_count; i++)
 		sidecar_cpu_status_publish(&cp, i, SIDECAR_CPU_STATUS_IDLE);
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned int op = data[k] % 14, fi = data[k + 1] % NFILES;
 		unsigned int i = data[k + 2] % m.cpu_count;
 		unsigned long arg = BASE - 2 + data[k + 2];
-		struct sc_cmd_file *f = &files[fi];
+		struct scmd_file *f = &files[fi];
 		unsigned int got;
 		int r;
 
@@ -193,28 +193,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 3: /* a signal to the RUN waiting on CPU i */
 			if (runner[i] >= 0)
-				sc_cmd_cancel_locked(&m, i);
+				scmd_cancel_locked(&m, i);
 			break;
 		case 4: /* the RUN waiting on CPU i returns, once it ended */
-			if (runner[i] < 0 || !sc_cmd_ended(&m, i))
+			if (runner[i] < 0 || !scmd_ended(&m, i))
 				break;
-			r = sc_cmd_run_finish_locked(&m, i);
+			r = scmd_run_finish_locked(&m, i);
 			FUZZ_CHECK(errno_in(r, EIO, ENOENT, ENOENT, ENOENT), "RUN gave %d", r);
-			if (cpus[i].gone == SC_GONE_NO)
+			if (cpus[i].gone == SCMD_GONE_NO)
 				FUZZ_CHECK(r == 0, "RUN of a CPU still here gave %d", r);
 			runner[i] = -1;
 			break;
 		case 5: /* read */
 		case 6: /* read whose copy faults */
-			if (!sc_cmd_read_peek_locked(f, &got)) {
-				FUZZ_CHECK(!sc_cmd_readable(f), "readable, nothing to peek");
+			if (!scmd_read_peek_locked(f, &got)) {
+				FUZZ_CHECK(!scmd_readable(f), "readable, nothing to peek");
 				break;
 			}
 			FUZZ_CHECK(got < m.cpu_count && cpus[got].owner == f,
 				   "file %u reads CPU %u it does not own", fi, got);
 			if (op == 5)
-				FUZZ_CHECK(sc_cmd_read_consume_locked(f, got),
-					   "consume of the head");
+				FUZZ_CHECK(scmd_read_consume_locked(f, got), "consume of the head");
 			break;
 		case 7: /* the CPU ends its command */
 			if (sidecar_cpu_status(&cp, i) == SIDECAR_CPU_STATUS_RUN ||
@@ -227,35 +226,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sidecar_cpu_status_publish(&cp, i, data[k + 1]);
 			break;
 		case 9: /* the response interrupt */
-			sc_cmd_scan_locked(&m);
+			scmd_scan_locked(&m);
 			break;
 		case 10: /* the watchdog gives up a stopped CPU */
 			if (cpus[i].active && !cpus[i].gone)
-				sc_cmd_lose_locked(&m, i);
+				scmd_lose_locked(&m, i);
 			break;
 		case 11: /* close (no RUN of the file in flight) */
 			for (unsigned int j = 0; j < m.cpu_count; j++)
 				if (runner[j] == (int)fi)
 					goto next;
-			sc_cmd_release_stop_locked(&m, f);
-			sc_cmd_scan_locked(&m);
+			scmd_release_stop_locked(&m, f);
+			scmd_scan_locked(&m);
 			for (unsigned int j = 0; j < m.cpu_count; j++)
-				if (sc_cmd_release_straggler_locked(&m, f, j))
-					sc_cmd_lose_locked(&m, j);
-			FUZZ_CHECK(sc_cmd_file_quiet(f), "file %u busy after close", fi);
-			sc_cmd_release_end_locked(&m, f);
+				if (scmd_release_straggler_locked(&m, f, j))
+					scmd_lose_locked(&m, j);
+			FUZZ_CHECK(scmd_file_quiet(f), "file %u busy after close", fi);
+			scmd_release_end_locked(&m, f);
 			for (unsigned int j = 0; j < m.cpu_count; j++)
 				FUZZ_CHECK(cpus[j].owner != f, "CPU %u still the closed file's", j);
-			sc_cmd_file_init(f, &m, rings[fi]);
+			scmd_file_init(f, &m, rings[fi]);
 			break;
 		case 12: /* conversion: begin */
-			r = sc_cmd_convert_begin_locked(&m, i);
+			r = scmd_convert_begin_locked(&m, i);
 			FUZZ_CHECK(r == 0 || r == 1 || r == -EIO, "convert begin %d", r);
 			break;
 		case 13: /* conversion: the request */
 			if (!cpus[i].converting)
 				break;
-			r = sc_cmd_convert_request_locked(&m, i);
+			r = scmd_convert_request_locked(&m, i);
 			FUZZ_CHECK(r == 0 || r == 1 || r == -EIO || r == -EBUSY, "convert %d", r);
 			break;
 		}

@@ -37,9 +37,9 @@
 #include <sidecar/control_ops.h>
 
 #include "fuzz_check.h"
-#include "sc_commands.h"
-#include "sc_dispatch.h"
-#include "sc_hosted.h"
+#include "sk_commands.h"
+#include "sk_dispatch.h"
+#include "sk_hosted.h"
 
 #define PAGE	  4096
 #define REQ	  offsetof(struct sidecar_command_page, request_data)
@@ -119,13 +119,13 @@ static struct sidecar_control_page control_page __attribute__((aligned(PAGE)));
 static struct sidecar_command_page command_page __attribute__((aligned(PAGE)));
 
 static struct {
-	struct sc_hosted_host host;
-	struct sc_hosted_cpu cpu;
+	struct sk_hosted_host host;
+	struct sk_hosted_cpu cpu;
 	struct sidecar_control_page *control;
 	struct sidecar_command_page *page;
 	uint8_t shadow[PAGE];
 	bool has_backend;
-	struct sc_vp_backend backend;
+	struct sk_vp_backend backend;
 	unsigned int teardowns;
 
 	/* The host's side of the state machine. */
@@ -152,7 +152,7 @@ static struct {
 	hv_status_t translate_status;
 	struct hv_translate_virtual_address_ex_output_x64 translate_out;
 	unsigned int runs;
-	enum sc_run_result last_run;
+	enum sk_run_result last_run;
 } f;
 
 static void shadow_write(size_t off, const void *data, size_t len)
@@ -168,7 +168,7 @@ static void host_write(size_t off, const void *data, size_t len)
 	shadow_write(off, data, len);
 }
 
-/* What sc_command_execute() writes first, before any hook can run. */
+/* What sk_command_execute() writes first, before any hook can run. */
 static void apply_start(void)
 {
 	uint32_t none = SIDECAR_COMMAND_NONE;
@@ -261,7 +261,7 @@ static void register_access(bool write, bool ok, hv_status_t fail_status, uint32
 	vmm_rewrites();
 }
 
-static void on_access(struct sc_hosted_cpu *cpu, bool write, bool ok, uint64_t value)
+static void on_access(struct sk_hosted_cpu *cpu, bool write, bool ok, uint64_t value)
 {
 	union hv_register_value v = {.reg128 = {value, 0}};
 
@@ -280,7 +280,7 @@ static hv_status_t backend_answer(void)
 	return backend_errors[(b / 4) % (sizeof(backend_errors) / sizeof(backend_errors[0]))];
 }
 
-static hv_status_t fake_get(struct sc_vp *vp, hv_register_name_t name,
+static hv_status_t fake_get(struct sk_vp *vp, hv_register_name_t name,
 			    union hv_register_value *value)
 {
 	hv_status_t status = backend_answer();
@@ -296,7 +296,7 @@ static hv_status_t fake_get(struct sc_vp *vp, hv_register_name_t name,
 	return status;
 }
 
-static hv_status_t fake_set(struct sc_vp *vp, hv_register_name_t name,
+static hv_status_t fake_set(struct sk_vp *vp, hv_register_name_t name,
 			    const union hv_register_value *value)
 {
 	hv_status_t status = backend_answer();
@@ -306,7 +306,7 @@ static hv_status_t fake_set(struct sc_vp *vp, hv_register_name_t name,
 	return status;
 }
 
-static hv_status_t fake_translate(struct sc_vp *vp, uint64_t gvn, uint64_t flags,
+static hv_status_t fake_translate(struct sk_vp *vp, uint64_t gvn, uint64_t flags,
 				  struct hv_translate_virtual_address_ex_output_x64 *out)
 {
 	(void)vp;
@@ -327,7 +327,7 @@ static hv_status_t fake_translate(struct sc_vp *vp, uint64_t gvn, uint64_t flags
 	return f.translate_status;
 }
 
-static enum sc_run_result fake_run(struct sc_vp *vp, struct sidecar_command_page *cp)
+static enum sk_run_result fake_run(struct sk_vp *vp, struct sidecar_command_page *cp)
 {
 	uint8_t b = (uint8_t)take(1);
 
@@ -347,7 +347,7 @@ static enum sc_run_result fake_run(struct sc_vp *vp, struct sidecar_command_page
 	}
 	switch (b % 4) {
 	case 0:
-		f.last_run = SC_RUN_INTERCEPT;
+		f.last_run = SK_RUN_INTERCEPT;
 		for (size_t i = 0; i < 32; i++) {
 			uint8_t byte = (uint8_t)take(1);
 
@@ -356,17 +356,17 @@ static enum sc_run_result fake_run(struct sc_vp *vp, struct sidecar_command_page
 		}
 		break;
 	case 1:
-		f.last_run = SC_RUN_FAILED;
-		sc_command_error(cp, "fake guest failed after %u runs", f.runs);
+		f.last_run = SK_RUN_FAILED;
+		sk_command_error(cp, "fake guest failed after %u runs", f.runs);
 		break;
 	default:
-		f.last_run = SC_RUN_CONTINUE;
+		f.last_run = SK_RUN_CONTINUE;
 		break;
 	}
 	return f.last_run;
 }
 
-static void fake_teardown(struct sc_vp *vp)
+static void fake_teardown(struct sk_vp *vp)
 {
 	(void)vp;
 	f.teardowns++;
@@ -453,11 +453,11 @@ static void check_command_result(void)
 		}
 		break;
 	case SIDECAR_COMMAND_RUN_VP:
-		if (!f.has_backend || f.last_run == SC_RUN_FAILED) {
+		if (!f.has_backend || f.last_run == SK_RUN_FAILED) {
 			FUZZ_CHECK(f.has_backend || f.runs == 0, "ran without a backend");
 			error = error_set();
 		} else {
-			uint8_t intercept = f.last_run == SC_RUN_INTERCEPT;
+			uint8_t intercept = f.last_run == SK_RUN_INTERCEPT;
 
 			FUZZ_CHECK(f.runs > 0 || f.requested == SIDECAR_CPU_STATUS_STOP,
 				   "RUN_VP returned without running");
@@ -545,7 +545,7 @@ static void write_command(void)
 }
 
 /* The host, where the CPU waits: one step of the script. */
-static bool host_action(struct sc_hosted_cpu *cpu)
+static bool host_action(struct sk_hosted_cpu *cpu)
 {
 	struct sidecar_control_page *cp = f.control;
 	uint8_t status = sidecar_cpu_status(cp, THIS_CPU);
@@ -594,7 +594,7 @@ static bool host_action(struct sc_hosted_cpu *cpu)
 		f.pending = false;
 		f.translated = false;
 		f.runs = 0;
-		f.last_run = SC_RUN_CONTINUE;
+		f.last_run = SK_RUN_CONTINUE;
 		f.requested = req;
 		SIDECAR_STORE_RELEASE(&cp->cpu_status[THIS_CPU], req);
 		break;
@@ -638,7 +638,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup = (uint8_t)take(1);
 	f.has_backend = setup & 1;
-	f.backend = (struct sc_vp_backend){
+	f.backend = (struct sk_vp_backend){
 		.name = "fuzz",
 		.owns_dr6 = (setup & 2) != 0,
 		.teardown_vp = fake_teardown,
@@ -647,8 +647,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.set_register = fake_set,
 		.translate_gva = fake_translate,
 	};
-	sc_hosted_host_init(&f.host);
-	sc_hosted_cpu_init(&f.cpu, &f.host, f.control, f.page, THIS_CPU, 10 + THIS_CPU);
+	sk_hosted_host_init(&f.host);
+	sk_hosted_cpu_init(&f.cpu, &f.host, f.control, f.page, THIS_CPU, 10 + THIS_CPU);
 	f.cpu.vp.backend = f.has_backend ? &f.backend : NULL;
 	f.cpu.vp.no_backend_reason = f.has_backend ? NULL : "fuzzing without one";
 	f.cpu.on_wait = host_action;
@@ -658,11 +658,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i == THIS_CPU ? SIDECAR_CPU_STATUS_RUN : SIDECAR_CPU_STATUS_REMOVED;
 	f.requested = SIDECAR_CPU_STATUS_RUN;
 
-	sc_dispatch_announce(&f.cpu.vp, NULL);
+	sk_dispatch_announce(&f.cpu.vp, NULL);
 	FUZZ_CHECK(memcmp(f.page, f.shadow, PAGE) == 0, "announce left the page dirty");
 	FUZZ_CHECK(sidecar_cpu_status(f.control, THIS_CPU) == SIDECAR_CPU_STATUS_IDLE,
 		   "announced as %u", sidecar_cpu_status(f.control, THIS_CPU));
-	sc_dispatch_loop(&f.cpu.vp);
+	sk_dispatch_loop(&f.cpu.vp);
 
 	FUZZ_CHECK(!f.in_command, "REMOVE answered in the middle of a command");
 	FUZZ_CHECK(sidecar_cpu_status(f.control, THIS_CPU) == SIDECAR_CPU_STATUS_REMOVED,
@@ -676,7 +676,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(f.cpu.vp.commands == f.commands, "%llu commands, %llu answered",
 		   (unsigned long long)f.cpu.vp.commands, (unsigned long long)f.commands);
 
-	sc_hosted_cpu_destroy(&f.cpu);
-	sc_hosted_host_destroy(&f.host);
+	sk_hosted_cpu_destroy(&f.cpu);
+	sk_hosted_host_destroy(&f.host);
 	return 0;
 }

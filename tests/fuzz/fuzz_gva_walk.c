@@ -7,9 +7,9 @@
  * compare-exchange it may rewrite the entry being exchanged in any way (a
  * guest changing its tables).
  *
- * Input: struct header below, then the guest's memory (MEM_SIZE bytes at
- * GPA 0, zero past the input's end). The racer's choices come from a PRNG
- * seeded by the header.
+ * Input: struct fuzz_gva_header (fuzz_gva_walk_input.h), then the
+ * guest's memory (MEM_SIZE bytes at GPA 0, zero past the input's end). The
+ * racer's choices come from a PRNG seeded by the header.
  *
  * Invariants:
  * - the walker writes only through compare-exchange, only with
@@ -31,7 +31,8 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "sc_gva.h"
+#include "fuzz_gva_walk_input.h"
+#include "sk_gva.h"
 #include "sc_x86_regs.h"
 
 #define MEM_SIZE (64u << 10)
@@ -41,18 +42,9 @@
 #define PTE_PS	 (1ull << 7)
 #define AD	 (PTE_A | PTE_D)
 
-struct header {
-	uint64_t cr0, cr3, cr4, efer, rflags;
-	uint64_t gva, flags;
-	uint8_t cpl, maxphyaddr;
-	uint8_t race; /* bit 0: racer on reads, 1: on exchanges, 2: on every one */
-	uint8_t hole; /* a guest page that is not backed (>= 16: none) */
-	uint32_t seed;
-};
-
 static uint8_t mem[MEM_SIZE];
 static uint8_t guest_view[MEM_SIZE]; /* what the guest (input, racer) wrote */
-static struct header h;
+static struct fuzz_gva_header h;
 static uint32_t rng;
 static unsigned int exchanges, racer_changes;
 
@@ -108,7 +100,7 @@ static bool mem_read(void *ctx, uint64_t gpa, void *buf, uint32_t size)
 	return true;
 }
 
-static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
+static enum sk_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
 					  uint64_t *expected, uint64_t desired)
 {
 	uint64_t now;
@@ -126,7 +118,7 @@ static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size
 		   (unsigned long long)*expected, (unsigned long long)desired,
 		   (unsigned long long)gpa);
 	if ((gpa & (size - 1)) || !backed(gpa, size))
-		return SC_CMPXCHG_UNMAPPED;
+		return SK_CMPXCHG_UNMAPPED;
 	/* The guest rewrites the entry between the walk's read and here. */
 	if ((h.race & 2) && ((h.race & 4) || next() % 3 == 0)) {
 		uint64_t v = load(mem, gpa, size);
@@ -155,13 +147,13 @@ static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size
 	now = load(mem, gpa, size);
 	if (now != *expected) {
 		*expected = now;
-		return SC_CMPXCHG_CHANGED;
+		return SK_CMPXCHG_CHANGED;
 	}
 	memcpy(mem + gpa, &desired, size);
-	return SC_CMPXCHG_DONE;
+	return SK_CMPXCHG_DONE;
 }
 
-static const struct sc_guest_memory guest = {mem_read, mem_cmpxchg, NULL};
+static const struct sk_guest_memory guest = {mem_read, mem_cmpxchg, NULL};
 
 static uint64_t bits(unsigned int high, unsigned int low)
 {
@@ -259,7 +251,7 @@ static bool all_zero(const void *p, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hv_translate_virtual_address_ex_output_x64 out;
-	struct sc_gva_regs regs;
+	struct sk_gva_regs regs;
 	hv_status_t status;
 	uint32_t result;
 	bool entries32;
@@ -273,11 +265,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(ad_cleared, 0, sizeof(ad_cleared));
 	rng = h.seed | 1;
 	exchanges = racer_changes = 0;
-	regs = (struct sc_gva_regs){h.cr0, h.cr3, h.cr4, h.efer, h.rflags, h.cpl, h.maxphyaddr};
+	regs = (struct sk_gva_regs){h.cr0, h.cr3, h.cr4, h.efer, h.rflags, h.cpl, h.maxphyaddr};
 	entries32 = (h.cr0 & CR0_PG) && !(h.cr4 & CR4_PAE);
 
 	memset(&out, 0xEE, sizeof(out));
-	status = sc_translate_gva(&regs, h.gva, h.flags, &guest, &out);
+	status = sk_translate_gva(&regs, h.gva, h.flags, &guest, &out);
 
 	/* Guest memory: only A/D added, and only when asked (word by word
 	 * only where the exchanges left a difference). */

@@ -30,7 +30,7 @@
 
 #include "fuzz_check.h"
 #include "fuzz_svm_exit_input.h"
-#include "sc_vp.h"
+#include "sk_vp.h"
 #include "sc_x86_regs.h"
 #include "svm.h"
 #include "svm_host_model.h"
@@ -170,7 +170,7 @@ static bool plain_round_trip(hv_register_name_t name)
 	}
 }
 
-static void registers(struct sc_vp *vp, const struct fuzz_svm_input *in)
+static void registers(struct sk_vp *vp, const struct fuzz_svm_input *in)
 {
 	unsigned int n = in->reg_count % (FUZZ_SVM_MAX_REGS + 1);
 
@@ -212,10 +212,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_svm_input in;
 	struct svm_vp s = {.vmcb = vmcb};
-	struct sc_vp vp = {.command = &page, .vp_index = 7, .backend_state = &s};
+	struct sk_vp vp = {.command = &page, .vp_index = 7, .backend_state = &s};
 	struct hv_message before;
 	uint64_t code, rip, event;
-	enum sc_run_result r;
+	enum sk_run_result r;
 
 	if (size < sizeof(in))
 		return 0;
@@ -253,16 +253,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	event = GET64(&s, VMCB_EVENT_INJ);
 
 	r = svm_handle_exit(&vp, &s, &page, in.gps);
-	FUZZ_CHECK(r == SC_RUN_CONTINUE || r == SC_RUN_INTERCEPT || r == SC_RUN_FAILED, "result %d",
+	FUZZ_CHECK(r == SK_RUN_CONTINUE || r == SK_RUN_INTERCEPT || r == SK_RUN_FAILED, "result %d",
 		   (int)r);
-	if (r == SC_RUN_FAILED)
+	if (r == SK_RUN_FAILED)
 		FUZZ_CHECK(page.has_error == 1 && page.error.len > 0 &&
 				   page.error.len <= sizeof(page.error.buf),
 			   "failed without an error string (exit %#llx)", (unsigned long long)code);
 	else
 		FUZZ_CHECK(page.has_error == 0, "exit %#llx: an error with result %d",
 			   (unsigned long long)code, (int)r);
-	if (r == SC_RUN_INTERCEPT)
+	if (r == SK_RUN_INTERCEPT)
 		check_message(&page.intercept_message, vp.vp_index);
 	else
 		FUZZ_CHECK(!memcmp(&before, &page.intercept_message, sizeof(before)),

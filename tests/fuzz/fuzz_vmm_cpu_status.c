@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * libsidecar-vmm's parser of the driver's cpu_status sysfs file
- * (sc_vmm_parse_cpu_status): the text comes from whatever driver answers
+ * (vmm_parse_cpu_status): the text comes from whatever driver answers
  * at that path, so the library must take any bytes.
  *
  * Input: base CPU (4 bytes), node size (2 bytes, at most 2048, OpenHCL's
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 
-	rc = sc_vmm_parse_cpu_status(text, base, count, status);
+	rc = vmm_parse_cpu_status(text, base, count, status);
 	FUZZ_CHECK(rc == -EINVAL || rc == -ENOMEM || (rc >= 1 && (uint32_t)rc <= count),
 		   "returned %d for a node of %u CPUs", rc, count);
 	for (uint32_t i = 0; i < count; i++) {

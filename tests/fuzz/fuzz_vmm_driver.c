@@ -315,7 +315,7 @@ static void h_destroy(void *ctx)
 	h->destroyed++;
 }
 
-static const struct sc_vmm_transport_ops hostile_ops = {
+static const struct vmm_transport_ops hostile_ops = {
 	.open = h_open,
 	.close = h_close,
 	.info = h_info,
@@ -540,14 +540,14 @@ static void act(struct hostile *h, struct sidecar_vmm *vmm, struct sidecar_vp **
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hostile h = {.data = data, .size = size};
-	struct sc_vmm_transport t = {&hostile_ops, &h};
+	struct vmm_transport t = {&hostile_ops, &h};
 	struct sidecar_vmm *vmm = NULL;
 	struct sidecar_vp *vps[8] = {0};
 	char error[160];
 	int r;
 
 	memset(error, 'x', sizeof(error));
-	r = sc_vmm_open_transport(&t, &vmm, error, sizeof(error));
+	r = vmm_open_transport(&t, &vmm, error, sizeof(error));
 	check_errno(r, "open");
 	if (r < 0) {
 		FUZZ_CHECK(!vmm, "a failed open returned a handle");

@@ -8,6 +8,16 @@
 
 #include "seed_writer.h"
 
+const char *seed_args(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argc > 0 ? argv[0] : "seeds");
+		exit(2);
+	}
+	seed_dir(argv[1]);
+	return argv[1];
+}
+
 void seed_dir(const char *dir)
 {
 	char path[4096];

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+/* The command line of a seed generator, `PROGRAM DIR`: creates DIR
+ * (seed_dir()) and returns it; exits with the usage on anything else. */
+const char *seed_args(int argc, char **argv);
+
 /* Creates `dir` (and its parents) if missing; exits with a message on
  * failure. */
 void seed_dir(const char *dir);

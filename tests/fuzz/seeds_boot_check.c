@@ -9,33 +9,21 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sc_boot.h"
+#include "../unit/boot_check_baseline.h"
+#include "fuzz_boot_check_input.h"
+#include "sk_boot.h"
 #include "seed_writer.h"
 
 #define MiB (1ull << 20)
 
-struct header {
-	uint64_t image_start, image_size, params_pa, output_pa;
-	uint32_t bsp_apic_id;
-	uint8_t x2apic, maxphyaddr, node_count, per_cpu;
-};
-
-static struct header h;
+static struct fuzz_boot_header h;
 static struct sidecar_params_ext ext;
 static struct sidecar_node_params nodes[2];
 
 static void baseline(void)
 {
-	h = (struct header){16 * MiB, MiB, 32 * MiB, 48 * MiB, 0, 0, 46, 2, 0};
-	memset(&ext, 0, sizeof(ext));
-	ext.magic = SIDECAR_PARAMS_EXT_MAGIC;
-	ext.version = SIDECAR_PARAMS_EXT_VERSION;
-	ext.size = sizeof(ext);
-	ext.trampoline_page = 0x8000;
-	ext.output_ext = 0x3800000;
-	ext.vp_count = 8;
-	nodes[0] = (struct sidecar_node_params){64 * MiB, sidecar_required_memory(4), 0, 4};
-	nodes[1] = (struct sidecar_node_params){80 * MiB, sidecar_required_memory(3), 4, 3};
+	h = (struct fuzz_boot_header){16 * MiB, MiB, 32 * MiB, 48 * MiB, 0, 0, 46, 2, 0};
+	boot_check_baseline(&ext, nodes);
 }
 
 static void emit(const char *dir, const char *name)
@@ -56,13 +44,8 @@ static void emit(const char *dir, const char *name)
 
 int main(int argc, char **argv)
 {
-	const char *dir = argv[1];
+	const char *dir = seed_args(argc, argv);
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(dir);
 	baseline();
 	emit(dir, "baseline");
 

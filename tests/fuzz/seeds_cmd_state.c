@@ -45,14 +45,8 @@ static void seed(const char *dir, const char *name, uint8_t cpus, const uint8_t 
 
 int main(int argc, char **argv)
 {
-	const char *d;
+	const char *d = seed_args(argc, argv);
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	d = argv[1];
-	seed_dir(d);
 	SEED(d, "run", 4, RUN, 0, CPU(1), CPU_ENDS, 0, 1, SCAN, 0, 0, RUN_RETURNS, 0, 1);
 	SEED(d, "run_signal", 4, RUN, 0, CPU(2), SIGNAL, 0, 2, CPU_ENDS, 0, 2, SCAN, 0, 0,
 	     RUN_RETURNS, 0, 2, RUN, 0, CPU(2));

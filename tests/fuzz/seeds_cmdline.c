@@ -18,11 +18,7 @@ static void seed(const char *dir, const char *name, char selector, const char *l
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(argv[1]);
+	seed_args(argc, argv);
 	seed(argv[1], "logging", 7, "console=ttyS0 SIDECAR_LOGGING=1");
 	seed(argv[1], "shim", 3, "selftest log nofault guest_mem=128M -- quiet");
 	seed(argv[1], "guest-mem-units", 20, "guest_mem=2097152 guest_mem=4096K guest_mem=1g");

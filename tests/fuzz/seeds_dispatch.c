@@ -71,13 +71,7 @@ static void finish(const char *dir, const char *name)
 
 int main(int argc, char **argv)
 {
-	const char *dir = argv[1];
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(dir);
+	const char *dir = seed_args(argc, argv);
 
 	start(0);
 	b(0);

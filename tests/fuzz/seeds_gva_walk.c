@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sc_gva.h"
+#include "fuzz_gva_walk_input.h"
+#include "sk_gva.h"
 #include "sc_x86_regs.h"
 #include "seed_writer.h"
 
@@ -18,18 +19,9 @@
 #define US 0x4ull
 #define PS 0x80ull
 
-struct header {
-	uint64_t cr0, cr3, cr4, efer, rflags;
-	uint64_t gva, flags;
-	uint8_t cpl, maxphyaddr;
-	uint8_t race;
-	uint8_t hole;
-	uint32_t seed;
-};
-
-static uint8_t seed_buf[sizeof(struct header) + 0xA000];
-static struct header h;
-static uint8_t *mem = seed_buf + sizeof(struct header);
+static uint8_t seed_buf[sizeof(struct fuzz_gva_header) + 0xA000];
+static struct fuzz_gva_header h;
+static uint8_t *mem = seed_buf + sizeof(struct fuzz_gva_header);
 
 static void put64(uint64_t gpa, uint64_t v)
 {
@@ -44,15 +36,15 @@ static void put32(uint64_t gpa, uint32_t v)
 static void begin(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
 	memset(seed_buf, 0, sizeof(seed_buf));
-	h = (struct header){.cr0 = cr0 | 1,
-			    .cr3 = 0x1000,
-			    .cr4 = cr4,
-			    .efer = efer,
-			    .gva = 0x5000,
-			    .maxphyaddr = 40,
-			    .race = 3,
-			    .hole = 0xFF,
-			    .seed = 1};
+	h = (struct fuzz_gva_header){.cr0 = cr0 | 1,
+				     .cr3 = 0x1000,
+				     .cr4 = cr4,
+				     .efer = efer,
+				     .gva = 0x5000,
+				     .maxphyaddr = 40,
+				     .race = 3,
+				     .hole = 0xFF,
+				     .seed = 1};
 }
 
 static void emit(const char *dir, const char *name, uint64_t flags)
@@ -66,13 +58,7 @@ int main(int argc, char **argv)
 {
 	const uint64_t set = HV_TRANSLATE_GVA_SET_PAGE_TABLE_BITS;
 	const uint64_t r = HV_TRANSLATE_GVA_VALIDATE_READ, w = HV_TRANSLATE_GVA_VALIDATE_WRITE;
-	const char *dir = argv[1];
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(dir);
+	const char *dir = seed_args(argc, argv);
 
 	begin(0, 0, 0);
 	emit(dir, "paging-off", r | set);

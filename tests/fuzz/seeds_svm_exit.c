@@ -91,11 +91,7 @@ int main(int argc, char **argv)
 	struct seed s;
 	char name[64];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(argv[1]);
+	seed_args(argc, argv);
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		base_state(&s, (uint8_t)i, nop, sizeof(nop));
 		snprintf(name, sizeof(name), "exit-%llx", (unsigned long long)known[i]);

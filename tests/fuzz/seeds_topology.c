@@ -55,11 +55,7 @@ int main(int argc, char **argv)
 {
 	static _Alignas(8) char buf[EDGE_TREE_MAX_SIZE];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(argv[1]);
+	seed_args(argc, argv);
 	for (size_t i = 0; i < edge_tree_count(); i++) {
 		char name[96];
 		size_t size;

@@ -20,11 +20,7 @@ static void seed(const char *dir, const char *name, uint32_t base, uint16_t coun
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(argv[1]);
+	seed_args(argc, argv);
 	seed(argv[1], "driver", 4, 4, "4 removed\n5 idle\n6 run\n7 crashed\n");
 	seed(argv[1], "colon", 0, 3, "cpu0: removed\ncpu1: idle\ncpu2: stop\n");
 	seed(argv[1], "equals", 16, 2, "16=0\n17=1\n");

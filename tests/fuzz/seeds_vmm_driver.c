@@ -57,11 +57,7 @@ int main(int argc, char **argv)
 {
 	struct script s;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
-	seed_dir(argv[1]);
+	seed_args(argc, argv);
 
 	/* One node of 4 CPUs, two shared pages each; no guest memory. */
 	s.n = 0;

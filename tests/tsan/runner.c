@@ -14,18 +14,18 @@
 static struct {
 	const char *suite, *name;
 	void (*fn)(void);
-	struct sc_test_options options;
+	struct tsan_test_options options;
 } tests[MAX_TESTS];
 static struct {
 	const char *suite;
-	struct sc_test_options options;
+	struct tsan_test_options options;
 } suites[MAX_SUITES];
 static int test_count, suite_count;
 static bool current_failed;
 static jmp_buf abort_test;
 
-void sc_test_register(const char *suite, const char *name, void (*fn)(void),
-		      struct sc_test_options options)
+void tsan_test_register(const char *suite, const char *name, void (*fn)(void),
+			struct tsan_test_options options)
 {
 	if (test_count == MAX_TESTS) {
 		fprintf(stderr, "too many tests\n");
@@ -38,7 +38,7 @@ void sc_test_register(const char *suite, const char *name, void (*fn)(void),
 	test_count++;
 }
 
-void sc_suite_register(const char *suite, struct sc_test_options options)
+void tsan_suite_register(const char *suite, struct tsan_test_options options)
 {
 	if (suite_count == MAX_SUITES) {
 		fprintf(stderr, "too many suites\n");
@@ -49,8 +49,8 @@ void sc_suite_register(const char *suite, struct sc_test_options options)
 	suite_count++;
 }
 
-void sc_test_check(bool ok, bool fatal, const char *file, int line, const char *expr,
-		   const char *fmt, ...)
+void tsan_test_check(bool ok, bool fatal, const char *file, int line, const char *expr,
+		     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -72,7 +72,7 @@ void sc_test_check(bool ok, bool fatal, const char *file, int line, const char *
 		longjmp(abort_test, 1);
 }
 
-static const struct sc_test_options *suite_options(const char *suite)
+static const struct tsan_test_options *suite_options(const char *suite)
 {
 	for (int i = 0; i < suite_count; i++) {
 		if (!strcmp(suites[i].suite, suite))
@@ -94,7 +94,7 @@ int main(void)
 	int failed = 0;
 
 	for (int i = 0; i < test_count; i++) {
-		const struct sc_test_options *so = suite_options(tests[i].suite);
+		const struct tsan_test_options *so = suite_options(tests[i].suite);
 
 		if (tests[i].options.disabled)
 			continue;

@@ -1,13 +1,13 @@
 /* Renames the freestanding libc so the test can run it next to glibc's. */
-#define memcpy	sc_test_memcpy
-#define memmove sc_test_memmove
-#define memset	sc_test_memset
-#define memcmp	sc_test_memcmp
-#define memchr	sc_test_memchr
-#define strlen	sc_test_strlen
-#define strnlen sc_test_strnlen
-#define strcmp	sc_test_strcmp
-#define strncmp sc_test_strncmp
-#define strchr	sc_test_strchr
-#define strrchr sc_test_strrchr
-#define strtoul sc_test_strtoul
+#define memcpy	ours_memcpy
+#define memmove ours_memmove
+#define memset	ours_memset
+#define memcmp	ours_memcmp
+#define memchr	ours_memchr
+#define strlen	ours_strlen
+#define strnlen ours_strnlen
+#define strcmp	ours_strcmp
+#define strncmp ours_strncmp
+#define strchr	ours_strchr
+#define strrchr ours_strrchr
+#define strtoul ours_strtoul

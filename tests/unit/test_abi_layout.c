@@ -934,7 +934,7 @@ Test(abi_roundtrip, command_page_get_registers)
 
 	cr_expect_eq(le32(raw, 0), SIDECAR_COMMAND_GET_VP_REGISTERS);
 	cr_expect_eq(byte_at(raw, 4), 1);
-	cr_expect_eq(le64(raw, 16 + 4 * 8), 0x1122334455667788ull, "CR2 in RSP's slot");
+	cr_expect_eq(le64(raw, 16 + 4 * 8), 0x1122334455667788ull, "CR2 in RSP's place");
 	cr_expect_eq(le64(raw, 16 + 15 * 8), 0xF15F15F15ull);
 	cr_expect_eq(le32(raw, 16 + 128 + 24), 0x1F80, "fx_state.mxcsr");
 	cr_expect_eq(byte_at(raw, 16 + 128 + 160 + 3 * 16), 0x33, "fx_state.xmm[3]");

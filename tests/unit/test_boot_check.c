@@ -7,33 +7,26 @@
 #include <sidecar/control_ops.h>
 #include <string.h>
 
-#include "sc_boot.h"
+#include "boot_check_baseline.h"
+#include "sk_boot.h"
 
 #define MiB (1ull << 20)
 
 static struct sidecar_params params;
 static struct sidecar_params_ext ext;
 static uint32_t apic_ids[SIDECAR_EXT_MAX_VPS];
-static struct sc_boot_env env;
+static struct sk_boot_env env;
 static char err[256];
 
 /* Node 0: VPs 0-3 at 64 MiB; node 1: VPs 4-6 at 80 MiB. APIC ID = 2 * VP. */
 static void baseline(void)
 {
 	memset(&params, 0, sizeof(params));
-	memset(&ext, 0, sizeof(ext));
-	ext.magic = SIDECAR_PARAMS_EXT_MAGIC;
-	ext.version = SIDECAR_PARAMS_EXT_VERSION;
-	ext.size = sizeof(ext);
-	ext.trampoline_page = 0x8000;
-	ext.output_ext = 0x3800000;
-	ext.vp_count = 8;
+	boot_check_baseline(&ext, params.nodes);
 	for (uint32_t i = 0; i < SIDECAR_EXT_MAX_VPS; i++)
 		apic_ids[i] = 2 * i;
 	params.node_count = 2;
-	params.nodes[0] = (struct sidecar_node_params){64 * MiB, sidecar_required_memory(4), 0, 4};
-	params.nodes[1] = (struct sidecar_node_params){80 * MiB, sidecar_required_memory(3), 4, 3};
-	env = (struct sc_boot_env){
+	env = (struct sk_boot_env){
 		.image_start = 16 * MiB,
 		.image_size = 1 * MiB,
 		.params_pa = 32 * MiB,
@@ -48,14 +41,14 @@ TestSuite(boot_check, .init = baseline);
 
 static void expect_ok(void)
 {
-	cr_assert(sc_boot_check_ext(&ext, err, sizeof(err)), "%s", err);
-	cr_assert(sc_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err)), "%s", err);
+	cr_assert(sk_boot_check_ext(&ext, err, sizeof(err)), "%s", err);
+	cr_assert(sk_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err)), "%s", err);
 }
 
 static void expect_error(const char *text)
 {
-	cr_assert(sc_boot_check_ext(&ext, err, sizeof(err)), "%s", err);
-	cr_assert_not(sc_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err)));
+	cr_assert(sk_boot_check_ext(&ext, err, sizeof(err)), "%s", err);
+	cr_assert_not(sk_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err)));
 	cr_expect_str_eq(err, text);
 }
 
@@ -70,10 +63,10 @@ Test(boot_check, baseline_is_valid)
  * names the check that must refuse it and the exact message.
  */
 enum stage {
-	EXT,	/* sc_boot_check_ext() */
-	CHECK,	/* sc_boot_check() */
-	PLACE,	/* sc_boot_params_place_ok() */
-	OUTPUT, /* sc_boot_output_ok(): no message, nowhere to write it */
+	EXT,	/* sk_boot_check_ext() */
+	CHECK,	/* sk_boot_check() */
+	PLACE,	/* sk_boot_params_place_ok() */
+	OUTPUT, /* sk_boot_output_ok(): no message, nowhere to write it */
 };
 
 struct row {
@@ -337,22 +330,22 @@ Test(boot_check, every_rule)
 		err[0] = '\0';
 		switch (r->stage) {
 		case OUTPUT:
-			cr_expect_not(sc_boot_output_ok(&env), "%s: output accepted", r->name);
+			cr_expect_not(sk_boot_output_ok(&env), "%s: output accepted", r->name);
 			continue;
 		case PLACE:
-			cr_expect(sc_boot_output_ok(&env), "%s: output refused", r->name);
-			ok = sc_boot_params_place_ok(&env, err, sizeof(err));
+			cr_expect(sk_boot_output_ok(&env), "%s: output refused", r->name);
+			ok = sk_boot_params_place_ok(&env, err, sizeof(err));
 			break;
 		case EXT:
-			ok = sc_boot_check_ext(&ext, err, sizeof(err));
+			ok = sk_boot_check_ext(&ext, err, sizeof(err));
 			break;
 		default:
-			cr_expect(sc_boot_output_ok(&env), "%s: output refused", r->name);
-			cr_expect(sc_boot_params_place_ok(&env, err, sizeof(err)),
+			cr_expect(sk_boot_output_ok(&env), "%s: output refused", r->name);
+			cr_expect(sk_boot_params_place_ok(&env, err, sizeof(err)),
 				  "%s: params refused: %s", r->name, err);
-			cr_expect(sc_boot_check_ext(&ext, err, sizeof(err)), "%s: %s", r->name,
+			cr_expect(sk_boot_check_ext(&ext, err, sizeof(err)), "%s: %s", r->name,
 				  err);
-			ok = sc_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err));
+			ok = sk_boot_check(&params, &ext, apic_ids, &env, err, sizeof(err));
 			break;
 		}
 		cr_expect_not(ok, "%s: accepted", r->name);
@@ -364,8 +357,8 @@ Test(boot_check, every_rule)
 Test(boot_check, ranges_that_just_fit)
 {
 	expect_ok();
-	cr_expect(sc_boot_output_ok(&env));
-	cr_expect(sc_boot_params_place_ok(&env, err, sizeof(err)), "%s", err);
+	cr_expect(sk_boot_output_ok(&env));
+	cr_expect(sk_boot_params_place_ok(&env, err, sizeof(err)), "%s", err);
 	/* Adjacent ranges touch without overlapping. */
 	ext.output_ext = 48 * MiB + sizeof(struct sidecar_output);
 	env.params_pa = 17 * MiB;
@@ -377,7 +370,7 @@ Test(boot_check, ranges_that_just_fit)
 	ext.output_ext = (params.nodes[1].memory_base - sidecar_output_ext_size(8)) & ~7ull;
 	expect_ok();
 	env.output_pa = TOP46 - 2 * 4096;
-	cr_expect(sc_boot_output_ok(&env));
+	cr_expect(sk_boot_output_ok(&env));
 	/* No output extension: address 0 is "absent", not a range at 0. */
 	baseline();
 	ext.output_ext = 0;
@@ -394,7 +387,7 @@ Test(boot_check, trampoline_page)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ext.trampoline_page = bad[i];
-		cr_expect_not(sc_boot_check_ext(&ext, err, sizeof(err)), "%#llx accepted",
+		cr_expect_not(sk_boot_check_ext(&ext, err, sizeof(err)), "%#llx accepted",
 			      (unsigned long long)bad[i]);
 		cr_expect(strstr(err, "must be page aligned, above page 0 and below 1 MiB"), "%s",
 			  err);
@@ -441,10 +434,10 @@ Test(boot_check, initial_state)
 	params.initial_state.per_cpu_state_specified = 1;
 	params.initial_state.sidecar_starts_cpu[2] = 1;
 	params.initial_state.sidecar_starts_cpu[4] = 1;
-	cr_expect_not(sc_boot_starts_cpu(&params.nodes[0], &params.initial_state, 1));
-	cr_expect(sc_boot_starts_cpu(&params.nodes[0], &params.initial_state, 2));
-	cr_expect(sc_boot_starts_cpu(&params.nodes[1], &params.initial_state, 0));
-	cr_expect_not(sc_boot_starts_cpu(&params.nodes[1], &params.initial_state, 1));
+	cr_expect_not(sk_boot_starts_cpu(&params.nodes[0], &params.initial_state, 1));
+	cr_expect(sk_boot_starts_cpu(&params.nodes[0], &params.initial_state, 2));
+	cr_expect(sk_boot_starts_cpu(&params.nodes[1], &params.initial_state, 0));
+	cr_expect_not(sk_boot_starts_cpu(&params.nodes[1], &params.initial_state, 1));
 	/* A started base VP that is the BSP is refused. */
 	env.bsp_apic_id = 8;
 	expect_error("VP 4 (APIC ID 8) is the BSP running sidecar_entry(); it cannot also be a "
@@ -458,10 +451,10 @@ Test(boot_check, initial_state_covers_400_cpus)
 
 	params.initial_state.per_cpu_state_specified = 1;
 	params.initial_state.sidecar_starts_cpu[399] = 1;
-	cr_expect_not(sc_boot_starts_cpu(&far, &params.initial_state, 0), "VP 398 said no");
-	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 1), "VP 399 said yes");
-	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 2), "VP 400: default");
-	cr_expect(sc_boot_starts_cpu(&far, &params.initial_state, 3), "VP 401: default");
+	cr_expect_not(sk_boot_starts_cpu(&far, &params.initial_state, 0), "VP 398 said no");
+	cr_expect(sk_boot_starts_cpu(&far, &params.initial_state, 1), "VP 399 said yes");
+	cr_expect(sk_boot_starts_cpu(&far, &params.initial_state, 2), "VP 400: default");
+	cr_expect(sk_boot_starts_cpu(&far, &params.initial_state, 3), "VP 401: default");
 }
 
 /*
@@ -494,11 +487,11 @@ Test(boot_check, upstream_default_per_cpu_state)
 	params.initial_state.per_cpu_state_specified = 0;
 	memset(params.initial_state.sidecar_starts_cpu, 1, 400);
 	expect_ok();
-	cr_expect_not(sc_boot_starts_cpu(&params.nodes[0], &params.initial_state, 0));
-	cr_expect(sc_boot_starts_cpu(&params.nodes[0], &params.initial_state, 3));
-	cr_expect_not(sc_boot_starts_cpu(&params.nodes[1], &params.initial_state, 0));
-	cr_expect(sc_boot_starts_cpu(&params.nodes[1], &params.initial_state, 2));
-	sc_control_page_init(&cp, 1, &params.nodes[1], &params.initial_state, 0x20);
+	cr_expect_not(sk_boot_starts_cpu(&params.nodes[0], &params.initial_state, 0));
+	cr_expect(sk_boot_starts_cpu(&params.nodes[0], &params.initial_state, 3));
+	cr_expect_not(sk_boot_starts_cpu(&params.nodes[1], &params.initial_state, 0));
+	cr_expect(sk_boot_starts_cpu(&params.nodes[1], &params.initial_state, 2));
+	sk_control_page_init(&cp, 1, &params.nodes[1], &params.initial_state, 0x20);
 	cr_expect_eq(sidecar_cpu_status(&cp, 0), SIDECAR_CPU_STATUS_REMOVED, "base VP");
 	cr_expect_eq(sidecar_cpu_status(&cp, 1), SIDECAR_CPU_STATUS_RUN);
 	cr_expect_eq(sidecar_cpu_status(&cp, 2), SIDECAR_CPU_STATUS_RUN);
@@ -509,7 +502,7 @@ Test(boot_check, control_page_init)
 	static struct sidecar_control_page cp;
 
 	memset(&cp, 0xEE, sizeof(cp));
-	sc_control_page_init(&cp, 7, &params.nodes[1], &params.initial_state, 0x20);
+	sk_control_page_init(&cp, 7, &params.nodes[1], &params.initial_state, 0x20);
 	cr_expect_eq(cp.index, 7);
 	cr_expect_eq(cp.base_cpu, 4);
 	cr_expect_eq(cp.cpu_count, 3);
@@ -523,11 +516,12 @@ Test(boot_check, control_page_init)
 	cr_expect_eq(sidecar_cpu_status(&cp, 1), SIDECAR_CPU_STATUS_RUN);
 	cr_expect_eq(sidecar_cpu_status(&cp, 2), SIDECAR_CPU_STATUS_RUN);
 	for (uint32_t i = 3; i < SIDECAR_MAX_CPUS_PER_NODE; i++)
-		cr_expect_eq(sidecar_cpu_status(&cp, i), SIDECAR_CPU_STATUS_REMOVED, "slot %u", i);
+		cr_expect_eq(sidecar_cpu_status(&cp, i), SIDECAR_CPU_STATUS_REMOVED,
+			     "cpu_status[%u]", i);
 
 	params.initial_state.per_cpu_state_specified = 1;
 	params.initial_state.sidecar_starts_cpu[5] = 1;
-	sc_control_page_init(&cp, 1, &params.nodes[1], &params.initial_state, 0x20);
+	sk_control_page_init(&cp, 1, &params.nodes[1], &params.initial_state, 0x20);
 	cr_expect_eq(sidecar_cpu_status(&cp, 0), SIDECAR_CPU_STATUS_REMOVED);
 	cr_expect_eq(sidecar_cpu_status(&cp, 1), SIDECAR_CPU_STATUS_RUN);
 	cr_expect_eq(sidecar_cpu_status(&cp, 2), SIDECAR_CPU_STATUS_REMOVED);
@@ -537,27 +531,27 @@ Test(boot_check, control_page_init)
 Test(boot_timer, count)
 {
 	/* 2.6 GHz TSC, 1 GHz timer (QEMU's). */
-	cr_assert_eq(sc_boot_timer_count(2600000, 2600000, 1000000), 1000000, "1 ms");
-	cr_assert_eq(sc_boot_timer_count(2600, 2600000, 1000000), 1000, "1 us");
+	cr_assert_eq(sk_boot_timer_count(2600000, 2600000, 1000000), 1000000, "1 ms");
+	cr_assert_eq(sk_boot_timer_count(2600, 2600000, 1000000), 1000, "1 us");
 	/* Rounds down, but never to 0, which would stop the timer. */
-	cr_assert_eq(sc_boot_timer_count(1, 2600000, 1000000), 1);
-	cr_assert_eq(sc_boot_timer_count(0, 2600000, 1000000), 1);
+	cr_assert_eq(sk_boot_timer_count(1, 2600000, 1000000), 1);
+	cr_assert_eq(sk_boot_timer_count(0, 2600000, 1000000), 1);
 	/* Longer than the counter: the most it holds, not a wrapped count. */
-	cr_assert_eq(sc_boot_timer_count(2600000ull * 5000, 2600000, 1000000), UINT32_MAX,
+	cr_assert_eq(sk_boot_timer_count(2600000ull * 5000, 2600000, 1000000), UINT32_MAX,
 		     "5 s at 1 GHz");
-	cr_assert_eq(sc_boot_timer_count(UINT64_MAX, 2600000, 1000000), UINT32_MAX);
-	cr_assert_eq(sc_boot_timer_count(UINT64_MAX, 1, UINT32_MAX), UINT32_MAX);
+	cr_assert_eq(sk_boot_timer_count(UINT64_MAX, 2600000, 1000000), UINT32_MAX);
+	cr_assert_eq(sk_boot_timer_count(UINT64_MAX, 1, UINT32_MAX), UINT32_MAX);
 	/* The largest frequencies: no overflow in the remainder's product. */
-	cr_assert_eq(sc_boot_timer_count(UINT32_MAX - 1ull, UINT32_MAX, UINT32_MAX),
+	cr_assert_eq(sk_boot_timer_count(UINT32_MAX - 1ull, UINT32_MAX, UINT32_MAX),
 		     UINT32_MAX - 1u);
 	/* A slower timer than the TSC and a faster one. */
-	cr_assert_eq(sc_boot_timer_count(4000000, 4000000, 25000), 25000);
-	cr_assert_eq(sc_boot_timer_count(1000, 1000000, 3000000), 3000);
+	cr_assert_eq(sk_boot_timer_count(4000000, 4000000, 25000), 25000);
+	cr_assert_eq(sk_boot_timer_count(1000, 1000000, 3000000), 3000);
 	/* Frequencies no clock has: no count, the caller spins. */
-	cr_assert_eq(sc_boot_timer_count(1000, 0, 1000000), 0);
-	cr_assert_eq(sc_boot_timer_count(1000, 1000000, 0), 0);
-	cr_assert_eq(sc_boot_timer_count(1000, 1ull << 32, 1000000), 0);
-	cr_assert_eq(sc_boot_timer_count(1000, 1000000, 1ull << 32), 0);
+	cr_assert_eq(sk_boot_timer_count(1000, 0, 1000000), 0);
+	cr_assert_eq(sk_boot_timer_count(1000, 1000000, 0), 0);
+	cr_assert_eq(sk_boot_timer_count(1000, 1ull << 32, 1000000), 0);
+	cr_assert_eq(sk_boot_timer_count(1000, 1000000, 1ull << 32), 0);
 }
 
 /* The fan-out depth the kernel enforces and the shim checks (boot_ext.h). */

@@ -26,9 +26,9 @@ static struct sidecar_control_page cp;
 static struct {
 	pthread_mutex_t lock; /* the node lock */
 	pthread_cond_t cond;  /* the machine's wake-ups */
-	struct sc_cmd_node m;
-	struct sc_cmd_cpu cpus[NCPU];
-	atomic_uint requests[NCPU][3]; /* by enum sc_cmd_request */
+	struct scmd_node m;
+	struct scmd_vp cpus[NCPU];
+	atomic_uint requests[NCPU][3]; /* by enum scmd_request */
 	atomic_uint busy_calls;
 	atomic_uint vanished_calls;
 	/* The emulated CPUs and the interrupt thread. */
@@ -38,7 +38,7 @@ static struct {
 	bool threads;
 } p;
 
-static void op_send_request(void *ctx, unsigned int i, enum sc_cmd_request why)
+static void op_send_request(void *ctx, unsigned int i, enum scmd_request why)
 {
 	(void)ctx;
 	atomic_fetch_add(&p.requests[i][why], 1);
@@ -63,15 +63,15 @@ static void op_wake_node(void *ctx)
 	pthread_cond_broadcast(&p.cond);
 }
 
-static enum sc_cmd_gone op_vanished(void *ctx, unsigned int i)
+static enum scmd_gone op_vanished(void *ctx, unsigned int i)
 {
 	(void)ctx;
 	(void)i;
 	atomic_fetch_add(&p.vanished_calls, 1);
-	return SC_GONE_VANISHED;
+	return SCMD_GONE_VANISHED;
 }
 
-static const struct sc_cmd_ops ops = {
+static const struct scmd_ops ops = {
 	.send_request = op_send_request,
 	.node_busy = op_node_busy,
 	.wake_cpu = op_wake_cpu,
@@ -84,7 +84,7 @@ static uint8_t status(unsigned int i)
 	return sidecar_cpu_status(&cp, i);
 }
 
-static unsigned int requests(unsigned int i, enum sc_cmd_request why)
+static unsigned int requests(unsigned int i, enum scmd_request why)
 {
 	return atomic_load(&p.requests[i][why]);
 }
@@ -99,18 +99,18 @@ static void setup(void)
 	sidecar_cpu_status_publish(&cp, 0, SIDECAR_CPU_STATUS_REMOVED);
 	for (unsigned int i = 1; i < NCPU; i++)
 		sidecar_cpu_status_publish(&cp, i, SIDECAR_CPU_STATUS_IDLE);
-	sc_cmd_node_init(&p.m, &cp, 10, NCPU, p.cpus, &ops, NULL);
-	p.cpus[0].gone = SC_GONE_LINUX;
+	scmd_node_init(&p.m, &cp, 10, NCPU, p.cpus, &ops, NULL);
+	p.cpus[0].gone = SCMD_GONE_LINUX;
 }
 
 struct file {
-	struct sc_cmd_file f;
+	struct scmd_file f;
 	unsigned int ring[NCPU];
 };
 
 static void file_init(struct file *f)
 {
-	sc_cmd_file_init(&f->f, &p.m, f->ring);
+	scmd_file_init(&f->f, &p.m, f->ring);
 }
 
 /* ---- The ioctls as dev.c sequences them, without sleeping ---- */
@@ -120,7 +120,7 @@ static int start(struct file *f, unsigned int i, bool async)
 	int r;
 
 	pthread_mutex_lock(&p.lock);
-	r = sc_cmd_start_locked(&p.m, &f->f, i, async);
+	r = scmd_start_locked(&p.m, &f->f, i, async);
 	pthread_mutex_unlock(&p.lock);
 	return r;
 }
@@ -130,7 +130,7 @@ static int stop(struct file *f, unsigned int i)
 	int r;
 
 	pthread_mutex_lock(&p.lock);
-	r = sc_cmd_stop_locked(&p.m, &f->f, i);
+	r = scmd_stop_locked(&p.m, &f->f, i);
 	pthread_mutex_unlock(&p.lock);
 	return r;
 }
@@ -140,7 +140,7 @@ static bool cancel(unsigned int i)
 	bool r;
 
 	pthread_mutex_lock(&p.lock);
-	r = sc_cmd_cancel_locked(&p.m, i);
+	r = scmd_cancel_locked(&p.m, i);
 	pthread_mutex_unlock(&p.lock);
 	return r;
 }
@@ -150,7 +150,7 @@ static int finish(unsigned int i)
 	int r;
 
 	pthread_mutex_lock(&p.lock);
-	r = sc_cmd_run_finish_locked(&p.m, i);
+	r = scmd_run_finish_locked(&p.m, i);
 	pthread_mutex_unlock(&p.lock);
 	return r;
 }
@@ -162,14 +162,14 @@ static long rd(struct file *f)
 
 	for (;;) {
 		pthread_mutex_lock(&p.lock);
-		if (!sc_cmd_read_peek_locked(&f->f, &i)) {
+		if (!scmd_read_peek_locked(&f->f, &i)) {
 			pthread_mutex_unlock(&p.lock);
 			return -EAGAIN;
 		}
 		pthread_mutex_unlock(&p.lock);
 		/* (the copy to user space) */
 		pthread_mutex_lock(&p.lock);
-		if (sc_cmd_read_consume_locked(&f->f, i)) {
+		if (scmd_read_consume_locked(&f->f, i)) {
 			pthread_mutex_unlock(&p.lock);
 			return 10 + (long)i;
 		}
@@ -184,14 +184,14 @@ static void answer(unsigned int i, uint8_t to)
 	sidecar_raise_attention(&cp);
 	pthread_mutex_lock(&p.lock);
 	sidecar_take_attention(&cp);
-	sc_cmd_scan_locked(&p.m);
+	scmd_scan_locked(&p.m);
 	pthread_mutex_unlock(&p.lock);
 }
 
 static void lose(unsigned int i)
 {
 	pthread_mutex_lock(&p.lock);
-	sc_cmd_lose_locked(&p.m, i);
+	scmd_lose_locked(&p.m, i);
 	pthread_mutex_unlock(&p.lock);
 }
 
@@ -203,14 +203,14 @@ Test(cmd_state, cpu_numbers)
 {
 	unsigned int i = 99;
 
-	cr_expect_eq(sc_cmd_cpu_index(&p.m, 9, &i), -EINVAL);
-	cr_expect_eq(sc_cmd_cpu_index(&p.m, 18, &i), -EINVAL);
-	cr_expect_eq(sc_cmd_cpu_index(&p.m, (unsigned long)-1, &i), -EINVAL);
+	cr_expect_eq(scmd_vp_index(&p.m, 9, &i), -EINVAL);
+	cr_expect_eq(scmd_vp_index(&p.m, 18, &i), -EINVAL);
+	cr_expect_eq(scmd_vp_index(&p.m, (unsigned long)-1, &i), -EINVAL);
 	cr_expect_eq(i, 99u);
-	cr_expect_eq(sc_cmd_cpu_index(&p.m, 17, &i), 0);
+	cr_expect_eq(scmd_vp_index(&p.m, 17, &i), 0);
 	cr_expect_eq(i, 7u);
 	/* An int in OpenHCL's user space: only the low 32 bits count. */
-	cr_expect_eq(sc_cmd_cpu_index(&p.m, (1ul << 32) | 12, &i), 0);
+	cr_expect_eq(scmd_vp_index(&p.m, (1ul << 32) | 12, &i), 0);
 	cr_expect_eq(i, 2u);
 }
 
@@ -223,11 +223,11 @@ Test(cmd_state, start)
 	cr_expect_eq(start(&a, 0, false), -ENOENT, "the base CPU is Linux's");
 	cr_expect_eq(start(&a, 1, true), 0);
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_RUN);
-	cr_expect_eq(requests(1, SC_REQUEST_START), 1u);
+	cr_expect_eq(requests(1, SCMD_REQUEST_START), 1u);
 	cr_expect_eq(atomic_load(&p.busy_calls), 1u, "the watchdog is kicked once");
 	cr_expect_eq(start(&a, 1, true), -EBUSY, "own running START");
 	cr_expect_eq(start(&b, 1, false), -EBUSY, "another file's START");
-	cr_expect_eq(requests(1, SC_REQUEST_START), 1u);
+	cr_expect_eq(requests(1, SCMD_REQUEST_START), 1u);
 	cr_expect_eq(start(&b, 2, true), 0);
 	cr_expect_eq(atomic_load(&p.busy_calls), 1u, "already busy");
 	cr_expect_eq(a.f.nactive, 1u);
@@ -238,12 +238,12 @@ Test(cmd_state, start)
 	sidecar_cpu_status_publish(&cp, 3, SIDECAR_CPU_STATUS_STOP);
 	cr_expect_eq(start(&a, 3, false), -EBUSY);
 	cr_expect_eq(status(3), SIDECAR_CPU_STATUS_STOP, "no transition");
-	cr_expect_eq(requests(3, SC_REQUEST_START), 0u);
+	cr_expect_eq(requests(3, SCMD_REQUEST_START), 0u);
 
 	/* A REMOVED the scan has not seen yet is noticed: ENOENT. */
 	sidecar_cpu_status_publish(&cp, 4, SIDECAR_CPU_STATUS_REMOVED);
 	cr_expect_eq(start(&a, 4, false), -ENOENT);
-	cr_expect_eq(p.cpus[4].gone, SC_GONE_VANISHED);
+	cr_expect_eq(p.cpus[4].gone, SCMD_GONE_VANISHED);
 
 	lose(5);
 	cr_expect_eq(start(&a, 5, false), -EIO, "a lost CPU");
@@ -261,16 +261,16 @@ Test(cmd_state, stop)
 	 * panics on a STOP error). */
 	cr_expect_eq(stop(&a, 1), 0);
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_IDLE);
-	cr_expect_eq(requests(1, SC_REQUEST_STOP), 0u);
+	cr_expect_eq(requests(1, SCMD_REQUEST_STOP), 0u);
 
 	cr_expect_eq(start(&a, 1, true), 0);
 	cr_expect_eq(stop(&b, 1), -EBUSY, "another file's START is not stopped");
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_RUN);
 	cr_expect_eq(stop(&a, 1), 0);
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_STOP);
-	cr_expect_eq(requests(1, SC_REQUEST_STOP), 1u);
+	cr_expect_eq(requests(1, SCMD_REQUEST_STOP), 1u);
 	cr_expect_eq(stop(&a, 1), 0, "again");
-	cr_expect_eq(requests(1, SC_REQUEST_STOP), 1u, "one STOP, one IPI");
+	cr_expect_eq(requests(1, SCMD_REQUEST_STOP), 1u, "one STOP, one IPI");
 
 	answer(1, SIDECAR_CPU_STATUS_IDLE);
 	cr_expect_eq(stop(&a, 1), 0, "ended, unread");
@@ -296,11 +296,11 @@ Test(cmd_state, run_after_signal)
 	cr_expect_eq(start(&a, 1, false), 0);
 	cr_expect(cancel(1), "the signal stops the command");
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_STOP);
-	cr_expect_eq(requests(1, SC_REQUEST_STOP), 1u);
-	cr_expect_not(sc_cmd_ended(&p.m, 1), "still running: RUN waits");
+	cr_expect_eq(requests(1, SCMD_REQUEST_STOP), 1u);
+	cr_expect_not(scmd_ended(&p.m, 1), "still running: RUN waits");
 	cr_expect_not(cancel(1), "once");
 	answer(1, SIDECAR_CPU_STATUS_IDLE);
-	cr_expect(sc_cmd_ended(&p.m, 1));
+	cr_expect(scmd_ended(&p.m, 1));
 	cr_expect_eq(finish(1), 0, "the command page holds the outcome: not EINTR");
 	cr_expect_eq(start(&a, 1, false), 0, "and the CPU is free again");
 
@@ -308,13 +308,13 @@ Test(cmd_state, run_after_signal)
 	answer(1, SIDECAR_CPU_STATUS_IDLE);
 	cr_expect_not(cancel(1));
 	cr_expect_eq(finish(1), 0);
-	cr_expect_eq(requests(1, SC_REQUEST_STOP), 1u);
+	cr_expect_eq(requests(1, SCMD_REQUEST_STOP), 1u);
 
 	/* Lost after the signal (the NMI bound passed): EIO. */
 	cr_expect_eq(start(&a, 2, false), 0);
 	cr_expect(cancel(2));
 	lose(2);
-	cr_expect(sc_cmd_ended(&p.m, 2));
+	cr_expect(scmd_ended(&p.m, 2));
 	cr_expect_eq(finish(2), -EIO);
 	cr_expect_eq(start(&a, 2, false), -EIO);
 
@@ -335,33 +335,33 @@ Test(cmd_state, read_queue)
 	for (i = 1; i <= 3; i++)
 		cr_expect_eq(start(&a, i, true), 0);
 	cr_expect_eq(start(&a, 4, false), 0);
-	cr_expect_not(sc_cmd_readable(&a.f));
+	cr_expect_not(scmd_readable(&a.f));
 	answer(4, SIDECAR_CPU_STATUS_IDLE); /* a RUN never reaches read */
 	answer(3, SIDECAR_CPU_STATUS_IDLE);
 	answer(1, SIDECAR_CPU_STATUS_IDLE);
-	cr_expect(sc_cmd_readable(&a.f));
-	cr_expect_not(sc_cmd_readable(&b.f), "per file");
+	cr_expect(scmd_readable(&a.f));
+	cr_expect_not(scmd_readable(&b.f), "per file");
 	cr_expect_eq(a.f.nactive, 1u);
 
 	/* In the order they ended; the CPU stays the file's until read. */
 	pthread_mutex_lock(&p.lock);
-	cr_expect(sc_cmd_read_peek_locked(&a.f, &i));
+	cr_expect(scmd_read_peek_locked(&a.f, &i));
 	cr_expect_eq(i, 3u);
-	cr_expect_not(sc_cmd_read_consume_locked(&a.f, 1), "only the head");
+	cr_expect_not(scmd_read_consume_locked(&a.f, 1), "only the head");
 	pthread_mutex_unlock(&p.lock);
 	cr_expect_eq(start(&b, 3, true), -EBUSY, "ended, unread: still the file's");
 	cr_expect_eq(rd(&a), 13);
 	cr_expect_eq(start(&b, 3, true), 0, "read: free");
 	cr_expect_eq(rd(&a), 11);
 	cr_expect_eq(rd(&a), -EAGAIN);
-	cr_expect_not(sc_cmd_readable(&a.f));
+	cr_expect_not(scmd_readable(&a.f));
 	answer(2, SIDECAR_CPU_STATUS_IDLE);
 	cr_expect_eq(rd(&a), 12);
 
 	/* A failed copy (no consume) keeps the completion at the head. */
 	answer(3, SIDECAR_CPU_STATUS_IDLE);
 	pthread_mutex_lock(&p.lock);
-	cr_expect(sc_cmd_read_peek_locked(&b.f, &i));
+	cr_expect(scmd_read_peek_locked(&b.f, &i));
 	pthread_mutex_unlock(&p.lock);
 	cr_expect_eq(rd(&b), 13);
 
@@ -387,26 +387,26 @@ Test(cmd_state, release)
 	answer(2, SIDECAR_CPU_STATUS_IDLE);
 
 	pthread_mutex_lock(&p.lock);
-	sc_cmd_release_stop_locked(&p.m, &a.f);
+	scmd_release_stop_locked(&p.m, &a.f);
 	pthread_mutex_unlock(&p.lock);
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_STOP);
 	cr_expect_eq(status(3), SIDECAR_CPU_STATUS_RUN, "not another file's");
-	cr_expect_not(sc_cmd_file_quiet(&a.f));
+	cr_expect_not(scmd_file_quiet(&a.f));
 	pthread_mutex_lock(&p.lock);
-	cr_expect(sc_cmd_release_straggler_locked(&p.m, &a.f, 1));
-	cr_expect_not(sc_cmd_release_straggler_locked(&p.m, &a.f, 2));
-	cr_expect_not(sc_cmd_release_straggler_locked(&p.m, &a.f, 3));
+	cr_expect(scmd_release_straggler_locked(&p.m, &a.f, 1));
+	cr_expect_not(scmd_release_straggler_locked(&p.m, &a.f, 2));
+	cr_expect_not(scmd_release_straggler_locked(&p.m, &a.f, 3));
 	pthread_mutex_unlock(&p.lock);
 	answer(1, SIDECAR_CPU_STATUS_IDLE);
-	cr_expect(sc_cmd_file_quiet(&a.f));
+	cr_expect(scmd_file_quiet(&a.f));
 	pthread_mutex_lock(&p.lock);
-	sc_cmd_release_end_locked(&p.m, &a.f);
+	scmd_release_end_locked(&p.m, &a.f);
 	pthread_mutex_unlock(&p.lock);
 	for (unsigned int i = 1; i <= 2; i++) {
-		cr_expect_eq(p.cpus[i].state, SC_CPU_FREE);
+		cr_expect_eq(p.cpus[i].state, SCMD_VP_FREE);
 		cr_expect_null(p.cpus[i].owner);
 	}
-	cr_expect_eq(p.cpus[3].state, SC_CPU_ASYNC);
+	cr_expect_eq(p.cpus[3].state, SCMD_VP_ASYNC);
 	cr_expect_eq(start(&b, 1, false), 0, "freed");
 	cr_expect_eq(start(&b, 2, false), 0, "freed, although never read");
 }
@@ -418,27 +418,27 @@ Test(cmd_state, convert)
 	file_init(&a);
 	cr_expect_eq(start(&a, 1, true), 0);
 	pthread_mutex_lock(&p.lock);
-	cr_expect_eq(sc_cmd_convert_begin_locked(&p.m, 1), 0);
+	cr_expect_eq(scmd_convert_begin_locked(&p.m, 1), 0);
 	pthread_mutex_unlock(&p.lock);
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_STOP, "its command is stopped first");
 	cr_expect_eq(start(&a, 1, true), -ENOENT);
 	answer(1, SIDECAR_CPU_STATUS_IDLE);
 	pthread_mutex_lock(&p.lock);
-	cr_expect_eq(sc_cmd_convert_request_locked(&p.m, 1), 0);
+	cr_expect_eq(scmd_convert_request_locked(&p.m, 1), 0);
 	pthread_mutex_unlock(&p.lock);
 	cr_expect_eq(status(1), SIDECAR_CPU_STATUS_REMOVE);
-	cr_expect_eq(requests(1, SC_REQUEST_REMOVE), 1u);
+	cr_expect_eq(requests(1, SCMD_REQUEST_REMOVE), 1u);
 	answer(1, SIDECAR_CPU_STATUS_REMOVED);
-	cr_expect_eq(p.cpus[1].gone, SC_GONE_CONVERTED);
+	cr_expect_eq(p.cpus[1].gone, SCMD_GONE_CONVERTED);
 	cr_expect_eq(atomic_load(&p.vanished_calls), 0u, "a conversion, not a crash");
 	cr_expect_eq(rd(&a), 11, "the stopped START is still reported");
 	cr_expect_eq(p.m.nactive, 0u);
 
 	pthread_mutex_lock(&p.lock);
-	cr_expect_eq(sc_cmd_convert_begin_locked(&p.m, 1), 1, "already left");
-	cr_expect_eq(sc_cmd_convert_begin_locked(&p.m, 0), 1, "the base CPU");
-	sc_cmd_lose_locked(&p.m, 2);
-	cr_expect_eq(sc_cmd_convert_begin_locked(&p.m, 2), -EIO, "a lost CPU");
+	cr_expect_eq(scmd_convert_begin_locked(&p.m, 1), 1, "already left");
+	cr_expect_eq(scmd_convert_begin_locked(&p.m, 0), 1, "the base CPU");
+	scmd_lose_locked(&p.m, 2);
+	cr_expect_eq(scmd_convert_begin_locked(&p.m, 2), -EIO, "a lost CPU");
 	pthread_mutex_unlock(&p.lock);
 }
 
@@ -489,7 +489,7 @@ static void *irq_thread(void *arg)
 	while (!atomic_load(&p.quit)) {
 		pthread_mutex_lock(&p.lock);
 		if (sidecar_take_attention(&cp))
-			sc_cmd_scan_locked(&p.m);
+			scmd_scan_locked(&p.m);
 		pthread_mutex_unlock(&p.lock);
 		nap(20000);
 	}
@@ -517,13 +517,13 @@ static int run(struct file *f, unsigned int i, bool signal)
 	int r;
 
 	pthread_mutex_lock(&p.lock);
-	r = sc_cmd_start_locked(&p.m, &f->f, i, false);
+	r = scmd_start_locked(&p.m, &f->f, i, false);
 	if (r == 0) {
 		if (signal)
-			sc_cmd_cancel_locked(&p.m, i);
-		while (!sc_cmd_ended(&p.m, i))
+			scmd_cancel_locked(&p.m, i);
+		while (!scmd_ended(&p.m, i))
 			pthread_cond_wait(&p.cond, &p.lock);
-		r = sc_cmd_run_finish_locked(&p.m, i);
+		r = scmd_run_finish_locked(&p.m, i);
 	}
 	pthread_mutex_unlock(&p.lock);
 	return r;
@@ -575,9 +575,9 @@ static int stop_counted(struct file *f, unsigned int i, bool *sent)
 	int r;
 
 	pthread_mutex_lock(&p.lock);
-	before = requests(i, SC_REQUEST_STOP);
-	r = sc_cmd_stop_locked(&p.m, &f->f, i);
-	*sent = requests(i, SC_REQUEST_STOP) != before;
+	before = requests(i, SCMD_REQUEST_STOP);
+	r = scmd_stop_locked(&p.m, &f->f, i);
+	*sent = requests(i, SCMD_REQUEST_STOP) != before;
 	pthread_mutex_unlock(&p.lock);
 	return r;
 }
@@ -690,7 +690,7 @@ Test(cmd_state, concurrent_files)
 		cr_expect_eq(workers[i].starts, (unsigned int)ROUNDS, "CPU %u", i);
 		cr_expect_eq(atomic_load(&workers[i].completions), workers[i].starts,
 			     "CPU %u: one completion per START", i);
-		cr_expect_eq(p.cpus[i].state, SC_CPU_FREE, "CPU %u", i);
+		cr_expect_eq(p.cpus[i].state, SCMD_VP_FREE, "CPU %u", i);
 		cr_expect_eq(status(i), SIDECAR_CPU_STATUS_IDLE, "CPU %u", i);
 	}
 	cr_expect_eq(atomic_load(&foreign_reads), 0u, "a file read another file's CPU");
@@ -709,10 +709,10 @@ static void *closer_thread(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&p.lock);
-	sc_cmd_release_stop_locked(&p.m, &closing.f);
-	while (!sc_cmd_file_quiet(&closing.f))
+	scmd_release_stop_locked(&p.m, &closing.f);
+	while (!scmd_file_quiet(&closing.f))
 		pthread_cond_wait(&p.cond, &p.lock);
-	sc_cmd_release_end_locked(&p.m, &closing.f);
+	scmd_release_end_locked(&p.m, &closing.f);
 	pthread_mutex_unlock(&p.lock);
 	atomic_fetch_add(&close_rounds, 1);
 	return NULL;
@@ -745,7 +745,7 @@ Test(cmd_state, concurrent_release)
 		}
 		pthread_join(ct, NULL);
 		for (unsigned int i = 1; i < NCPU; i++) {
-			cr_expect_eq(p.cpus[i].state, SC_CPU_FREE, "round %u CPU %u", round, i);
+			cr_expect_eq(p.cpus[i].state, SCMD_VP_FREE, "round %u CPU %u", round, i);
 			cr_expect_null(p.cpus[i].owner, "round %u CPU %u", round, i);
 			atomic_store(&p.spin[i], false);
 		}
@@ -753,7 +753,7 @@ Test(cmd_state, concurrent_release)
 	threads_stop();
 	cr_expect_eq(atomic_load(&close_rounds), 40u);
 	for (unsigned int i = 6; i < NCPU; i++)
-		cr_expect_eq(requests(i, SC_REQUEST_STOP), 0u,
+		cr_expect_eq(requests(i, SCMD_REQUEST_STOP), 0u,
 			     "close stopped another file's CPU %u", i);
 	cr_expect_eq(p.m.nactive, 0u);
 }

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "sc_commands.h"
-#include "sc_dispatch.h"
-#include "sc_local_registers.h"
-#include "sc_hosted.h"
+#include "sk_commands.h"
+#include "sk_dispatch.h"
+#include "sk_local_registers.h"
+#include "sk_hosted.h"
 
 #define MAX_CPUS	8
 #define TIMEOUT_MS	10000
@@ -24,8 +24,8 @@
 struct node {
 	struct sidecar_control_page control;
 	struct sidecar_command_page pages[MAX_CPUS];
-	struct sc_hosted_host host;
-	struct sc_hosted_cpu cpus[MAX_CPUS];
+	struct sk_hosted_host host;
+	struct sk_hosted_cpu cpus[MAX_CPUS];
 	uint32_t count;
 };
 
@@ -36,23 +36,23 @@ static uint8_t status_of(uint32_t i)
 	return sidecar_cpu_status(&node->control, i);
 }
 
-/* Boots `count` CPUs (slot 0 is the base VP, left to "Linux"). */
+/* Boots `count` CPUs (index 0 is the base VP, left to "Linux"). */
 static void boot(uint32_t count)
 {
 	node = aligned_alloc(SIDECAR_PAGE_SIZE, sizeof(*node));
 	cr_assert_not_null(node);
 	memset(node, 0, sizeof(*node));
 	node->count = count;
-	sc_hosted_host_init(&node->host);
+	sk_hosted_host_init(&node->host);
 	node->control.cpu_count = count;
 	node->control.response_cpu = RESPONSE_APIC;
 	node->control.response_vector = RESPONSE_VECTOR;
 	for (uint32_t i = 1; i < count; i++) {
 		memset(&node->pages[i], 0xAA, sizeof(node->pages[i]));
 		sidecar_cpu_status_publish(&node->control, i, SIDECAR_CPU_STATUS_RUN);
-		sc_hosted_cpu_init(&node->cpus[i], &node->host, &node->control, &node->pages[i], i,
+		sk_hosted_cpu_init(&node->cpus[i], &node->host, &node->control, &node->pages[i], i,
 				   100 + i);
-		sc_hosted_cpu_start(&node->cpus[i]);
+		sk_hosted_cpu_start(&node->cpus[i]);
 	}
 	/* As the BSP does: wait until no CPU is still RUN. */
 	for (uint32_t i = 1; i < count; i++) {
@@ -74,13 +74,13 @@ static void shutdown(void)
 	for (uint32_t i = 1; i < node->count; i++) {
 		if (sidecar_cpu_status_transition(&node->control, i, SIDECAR_CPU_STATUS_IDLE,
 						  SIDECAR_CPU_STATUS_REMOVE))
-			sc_hosted_kick(&node->cpus[i]);
+			sk_hosted_kick(&node->cpus[i]);
 	}
 	for (uint32_t i = 1; i < node->count; i++) {
-		sc_hosted_cpu_join(&node->cpus[i]);
-		sc_hosted_cpu_destroy(&node->cpus[i]);
+		sk_hosted_cpu_join(&node->cpus[i]);
+		sk_hosted_cpu_destroy(&node->cpus[i]);
 	}
-	sc_hosted_host_destroy(&node->host);
+	sk_hosted_host_destroy(&node->host);
 	free(node);
 	node = NULL;
 }
@@ -95,7 +95,7 @@ static uint8_t wait_not(uint32_t i, uint8_t busy)
 	uint8_t s;
 
 	while ((s = status_of(i)) == busy) {
-		uint64_t n = sc_hosted_host_wait(&node->host, seen, TIMEOUT_MS);
+		uint64_t n = sk_hosted_host_wait(&node->host, seen, TIMEOUT_MS);
 
 		cr_assert_neq(n, seen, "no response IPI from CPU %u (status %u)", i, status_of(i));
 		seen = n;
@@ -109,7 +109,7 @@ static struct sidecar_command_page *run(uint32_t i)
 	cr_assert(sidecar_cpu_status_transition(&node->control, i, SIDECAR_CPU_STATUS_IDLE,
 						SIDECAR_CPU_STATUS_RUN),
 		  "CPU %u not IDLE", i);
-	sc_hosted_kick(&node->cpus[i]);
+	sk_hosted_kick(&node->cpus[i]);
 	cr_assert_eq(wait_not(i, SIDECAR_CPU_STATUS_RUN), SIDECAR_CPU_STATUS_IDLE);
 	return &node->pages[i];
 }
@@ -153,7 +153,7 @@ static void wait_halts(uint32_t i, uint64_t n)
 
 static uint64_t response_ipis(void)
 {
-	return sc_hosted_host_wait(&node->host, UINT64_MAX - 1, 0);
+	return sk_hosted_host_wait(&node->host, UINT64_MAX - 1, 0);
 }
 
 static void expect_error(const struct sidecar_command_page *cp, const char *text)
@@ -202,8 +202,8 @@ Test(dispatch, none_round_trip_raises_attention_and_ipi)
 	cr_expect_eq(cp->command, SIDECAR_COMMAND_NONE);
 	cr_expect_eq(sidecar_take_attention(&node->control), 1);
 	/* The status goes IDLE before the IPI is sent: wait for the IPI. */
-	cr_assert_eq(sc_hosted_host_wait(&node->host, 0, TIMEOUT_MS), 1);
-	sc_hosted_host_last_ipi(&node->host, &apic_id, &vector);
+	cr_assert_eq(sk_hosted_host_wait(&node->host, 0, TIMEOUT_MS), 1);
+	sk_hosted_host_last_ipi(&node->host, &apic_id, &vector);
 	cr_expect_eq(apic_id, RESPONSE_APIC);
 	cr_expect_eq(vector, RESPONSE_VECTOR);
 	cr_expect_eq(node->cpus[1].vp.commands, 1);
@@ -216,7 +216,7 @@ Test(dispatch, no_ipi_without_response_vector)
 	node->pages[1].command = SIDECAR_COMMAND_NONE;
 	cr_assert(sidecar_cpu_status_transition(&node->control, 1, SIDECAR_CPU_STATUS_IDLE,
 						SIDECAR_CPU_STATUS_RUN));
-	sc_hosted_kick(&node->cpus[1]);
+	sk_hosted_kick(&node->cpus[1]);
 	while (!sidecar_take_attention(&node->control))
 		;
 	cr_expect_eq(status_of(1), SIDECAR_CPU_STATUS_IDLE);
@@ -231,7 +231,7 @@ Test(dispatch, invalid_response_vector_is_not_sent)
 	node->pages[1].command = SIDECAR_COMMAND_NONE;
 	cr_assert(sidecar_cpu_status_transition(&node->control, 1, SIDECAR_CPU_STATUS_IDLE,
 						SIDECAR_CPU_STATUS_RUN));
-	sc_hosted_kick(&node->cpus[1]);
+	sk_hosted_kick(&node->cpus[1]);
 	wait_halts(1, 2);
 	cr_expect_eq(sidecar_take_attention(&node->control), 1);
 	cr_expect_eq(response_ipis(), 0);
@@ -324,12 +324,12 @@ Test(dispatch, mtrrs)
 	cr_expect_eq(req->regs[4].value.reg64, 0x508);
 
 	/* The MSR numbers behind the Hyper-V names. */
-	cr_expect_eq(sc_local_register_msr(HV_X64_REGISTER_MSR_MTRR_PHYS_BASE0 + 3), 0x206);
-	cr_expect_eq(sc_local_register_msr(HV_X64_REGISTER_MSR_MTRR_PHYS_MASK0 + 3), 0x207);
-	cr_expect_eq(sc_local_register_msr(HV_X64_REGISTER_MSR_MTRR_FIX4K_C0000), 0x268);
-	cr_expect_eq(sc_local_register_msr(HV_X64_REGISTER_MSR_MTRR_FIX4K_F8000), 0x26F);
-	cr_expect_eq(sc_local_register_msr(HV_X64_REGISTER_MSR_MTRR_PHYS_BASE0 + 8), 0);
-	cr_expect_eq(sc_local_register_msr(HV_X64_REGISTER_RAX), 0);
+	cr_expect_eq(sk_local_register_msr(HV_X64_REGISTER_MSR_MTRR_PHYS_BASE0 + 3), 0x206);
+	cr_expect_eq(sk_local_register_msr(HV_X64_REGISTER_MSR_MTRR_PHYS_MASK0 + 3), 0x207);
+	cr_expect_eq(sk_local_register_msr(HV_X64_REGISTER_MSR_MTRR_FIX4K_C0000), 0x268);
+	cr_expect_eq(sk_local_register_msr(HV_X64_REGISTER_MSR_MTRR_FIX4K_F8000), 0x26F);
+	cr_expect_eq(sk_local_register_msr(HV_X64_REGISTER_MSR_MTRR_PHYS_BASE0 + 8), 0);
+	cr_expect_eq(sk_local_register_msr(HV_X64_REGISTER_RAX), 0);
 
 	/* An invalid memory type would #GP on hardware: a status, no crash. */
 	req = regs(1, 1);
@@ -377,7 +377,7 @@ Test(dispatch, register_count_bounds)
 static unsigned int accesses;
 static uint16_t rewritten_count;
 
-static void rewrite_count(struct sc_hosted_cpu *cpu, bool write, bool ok, uint64_t value)
+static void rewrite_count(struct sk_hosted_cpu *cpu, bool write, bool ok, uint64_t value)
 {
 	(void)write, (void)ok, (void)value;
 	if (accesses++ == 0)
@@ -476,7 +476,7 @@ static _Atomic int backend_mode; /* 0 spin, 1 intercept after 3 runs, 2 fail */
 static _Atomic uint64_t backend_runs;
 static _Atomic int teardowns;
 
-static enum sc_run_result fake_run(struct sc_vp *vp, struct sidecar_command_page *cp)
+static enum sk_run_result fake_run(struct sk_vp *vp, struct sidecar_command_page *cp)
 {
 	uint64_t n = ++backend_runs;
 
@@ -484,24 +484,24 @@ static enum sc_run_result fake_run(struct sc_vp *vp, struct sidecar_command_page
 	case 1:
 		if (n % 3 == 0) {
 			cp->intercept_message.header.typ = HV_MESSAGE_TYPE_X64_HALT;
-			return SC_RUN_INTERCEPT;
+			return SK_RUN_INTERCEPT;
 		}
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case 2:
-		sc_command_error(cp, "guest state invalid on VP %u", vp->vp_index);
-		return SC_RUN_FAILED;
+		sk_command_error(cp, "guest state invalid on VP %u", vp->vp_index);
+		return SK_RUN_FAILED;
 	default:
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	}
 }
 
-static void fake_teardown(struct sc_vp *vp)
+static void fake_teardown(struct sk_vp *vp)
 {
 	(void)vp;
 	teardowns++;
 }
 
-static hv_status_t fake_translate(struct sc_vp *vp, uint64_t gvn, uint64_t flags,
+static hv_status_t fake_translate(struct sk_vp *vp, uint64_t gvn, uint64_t flags,
 				  struct hv_translate_virtual_address_ex_output_x64 *out)
 {
 	(void)vp;
@@ -512,7 +512,7 @@ static hv_status_t fake_translate(struct sc_vp *vp, uint64_t gvn, uint64_t flags
 	return HV_STATUS_SUCCESS;
 }
 
-static const struct sc_vp_backend fake_backend = {
+static const struct sk_vp_backend fake_backend = {
 	.name = "fake",
 	.run_once = fake_run,
 	.teardown_vp = fake_teardown,
@@ -536,7 +536,7 @@ Test(dispatch, stop_while_running)
 	sidecar_response_run_vp(&node->pages[1])->intercept = 0xEE;
 	cr_assert(sidecar_cpu_status_transition(&node->control, 1, SIDECAR_CPU_STATUS_IDLE,
 						SIDECAR_CPU_STATUS_RUN));
-	sc_hosted_kick(&node->cpus[1]);
+	sk_hosted_kick(&node->cpus[1]);
 	/* Let the guest "run" for a while, then stop it. */
 	before = backend_runs;
 	while (backend_runs < before + 1000)
@@ -544,7 +544,7 @@ Test(dispatch, stop_while_running)
 	cr_assert_eq(status_of(1), SIDECAR_CPU_STATUS_RUN, "still running");
 	cr_assert(sidecar_cpu_status_transition(&node->control, 1, SIDECAR_CPU_STATUS_RUN,
 						SIDECAR_CPU_STATUS_STOP));
-	sc_hosted_kick(&node->cpus[1]);
+	sk_hosted_kick(&node->cpus[1]);
 	cr_expect_eq(wait_not(1, SIDECAR_CPU_STATUS_STOP), SIDECAR_CPU_STATUS_IDLE);
 	cr_expect_eq(node->pages[1].has_error, 0);
 	cr_expect_eq(sidecar_response_run_vp(&node->pages[1])->intercept, 0,
@@ -583,7 +583,7 @@ Test(dispatch, stop_before_the_command_is_taken_still_runs_it)
 						SIDECAR_CPU_STATUS_RUN));
 	cr_assert(sidecar_cpu_status_transition(&node->control, 1, SIDECAR_CPU_STATUS_RUN,
 						SIDECAR_CPU_STATUS_STOP));
-	sc_hosted_kick(&node->cpus[1]);
+	sk_hosted_kick(&node->cpus[1]);
 	cr_expect_eq(wait_not(1, SIDECAR_CPU_STATUS_STOP), SIDECAR_CPU_STATUS_IDLE);
 	cr_expect_eq(req->status, HV_STATUS_SUCCESS);
 	cr_expect_eq(node->cpus[1].dr[3], 0x77);
@@ -618,9 +618,9 @@ Test(dispatch, remove_then_requests_are_ignored)
 	teardowns = 0;
 	cr_assert(sidecar_cpu_status_transition(&node->control, 2, SIDECAR_CPU_STATUS_IDLE,
 						SIDECAR_CPU_STATUS_REMOVE));
-	sc_hosted_kick(&node->cpus[2]);
+	sk_hosted_kick(&node->cpus[2]);
 	cr_expect_eq(wait_not(2, SIDECAR_CPU_STATUS_REMOVE), SIDECAR_CPU_STATUS_REMOVED);
-	sc_hosted_cpu_join(&node->cpus[2]);
+	sk_hosted_cpu_join(&node->cpus[2]);
 	cr_expect(node->cpus[2].parked);
 	cr_expect_eq(teardowns, 1);
 	cr_expect_eq(sidecar_take_attention(&node->control), 1);
@@ -631,7 +631,7 @@ Test(dispatch, remove_then_requests_are_ignored)
 	/* ...and a forced request goes unanswered. */
 	node->pages[2].command = SIDECAR_COMMAND_NONE;
 	sidecar_cpu_status_publish(&node->control, 2, SIDECAR_CPU_STATUS_RUN);
-	sc_hosted_kick(&node->cpus[2]);
+	sk_hosted_kick(&node->cpus[2]);
 	cr_expect_eq(status_of(2), SIDECAR_CPU_STATUS_RUN);
 	sidecar_cpu_status_publish(&node->control, 2, SIDECAR_CPU_STATUS_REMOVED);
 	/* Its neighbour is unaffected. */
@@ -645,10 +645,10 @@ Test(dispatch, bad_status_value_is_survived)
 	boot(2);
 	wait_halts(1, 1);
 	sidecar_cpu_status_publish(&node->control, 1, 0x77);
-	sc_hosted_kick(&node->cpus[1]);
+	sk_hosted_kick(&node->cpus[1]);
 	wait_halts(1, 2);
 	/* The CPU reports it once and keeps waiting, even when kicked again. */
-	sc_hosted_kick(&node->cpus[1]);
+	sk_hosted_kick(&node->cpus[1]);
 	wait_halts(1, 3);
 	cr_expect_eq(node->cpus[1].vp.unexpected_status, 1);
 	cr_expect_str_eq(node->cpus[1].last_log, "unexpected cpu_status 119 while idle; waiting");
@@ -712,7 +712,7 @@ Test(dispatch, concurrent_commands, .timeout = 600)
 			cr_assert(sidecar_cpu_status_transition(&node->control, i,
 								SIDECAR_CPU_STATUS_IDLE,
 								SIDECAR_CPU_STATUS_RUN));
-			sc_hosted_kick(&node->cpus[i]);
+			sk_hosted_kick(&node->cpus[i]);
 		}
 		if (all_done)
 			break;
@@ -720,7 +720,7 @@ Test(dispatch, concurrent_commands, .timeout = 600)
 		 * response vector. */
 		sidecar_take_attention(&node->control);
 		{
-			uint64_t n = sc_hosted_host_wait(&node->host, seen_ipis, TIMEOUT_MS);
+			uint64_t n = sk_hosted_host_wait(&node->host, seen_ipis, TIMEOUT_MS);
 
 			cr_assert_neq(n, seen_ipis, "no response for %d ms: a lost completion",
 				      TIMEOUT_MS);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc_gva.h"
+#include "sk_gva.h"
 
 #define MEM_SIZE (32u << 20)
 #define P	 0x1ull
@@ -42,7 +42,7 @@
 static uint8_t *ram;
 static uint64_t hole = UINT64_MAX; /* one guest page that is not backed */
 static uint64_t next_table;
-static struct sc_gva_regs regs;
+static struct sk_gva_regs regs;
 static struct hv_translate_virtual_address_ex_output_x64 out;
 
 static bool backed(uint64_t gpa, uint32_t size)
@@ -83,26 +83,26 @@ static bool mem_read(void *ctx, uint64_t gpa, void *buf, uint32_t size)
 	return true;
 }
 
-static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
+static enum sk_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
 					  uint64_t *expected, uint64_t desired)
 {
 	(void)ctx;
 	if ((size != 4 && size != 8) || (gpa & (size - 1)) || !backed(gpa, size))
-		return SC_CMPXCHG_UNMAPPED;
+		return SK_CMPXCHG_UNMAPPED;
 	if (size == 8)
 		return __atomic_compare_exchange_n((uint64_t *)(ram + gpa), expected, desired,
 						   false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
-			       ? SC_CMPXCHG_DONE
-			       : SC_CMPXCHG_CHANGED;
+			       ? SK_CMPXCHG_DONE
+			       : SK_CMPXCHG_CHANGED;
 	uint32_t old = (uint32_t)*expected;
 	bool done = __atomic_compare_exchange_n((uint32_t *)(ram + gpa), &old, (uint32_t)desired,
 						false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 
 	*expected = old;
-	return done ? SC_CMPXCHG_DONE : SC_CMPXCHG_CHANGED;
+	return done ? SK_CMPXCHG_DONE : SK_CMPXCHG_CHANGED;
 }
 
-static const struct sc_guest_memory mem = {mem_read, mem_cmpxchg, NULL};
+static const struct sk_guest_memory mem = {mem_read, mem_cmpxchg, NULL};
 
 static void setup(void)
 {
@@ -113,7 +113,7 @@ static void setup(void)
 	race_toggle = 0;
 	race_reads = 0;
 	next_table = 0x100000;
-	regs = (struct sc_gva_regs){.maxphyaddr = 40};
+	regs = (struct sk_gva_regs){.maxphyaddr = 40};
 }
 
 static void teardown(void)
@@ -183,7 +183,7 @@ static void long_mode(uint64_t root, bool la57)
 
 static hv_status_t translate(uint64_t gva, uint64_t flags)
 {
-	return sc_translate_gva(&regs, gva, flags, &mem, &out);
+	return sk_translate_gva(&regs, gva, flags, &mem, &out);
 }
 
 static uint32_t result(void)

@@ -6,10 +6,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "sc_intercept.h"
+#include "sk_intercept.h"
 
 static struct hv_message msg;
-static struct sc_exit_state st;
+static struct sk_exit_state st;
 
 static uint64_t le(const void *base, size_t off, size_t size)
 {
@@ -30,7 +30,7 @@ static uint64_t pl(size_t off, size_t size)
 static void setup(void)
 {
 	memset(&msg, 0xCC, sizeof(msg));
-	st = (struct sc_exit_state){
+	st = (struct sk_exit_state){
 		.vp_index = 17,
 		.rip = 0xFFFFF80012345678ull,
 		.rflags = 0x246,
@@ -73,20 +73,20 @@ static void expect_header(uint32_t type, uint8_t len, uint8_t access)
 
 Test(intercept, io_port_out)
 {
-	sc_msg_io_port(&msg, &st, 0xE9, 1, true, false, false);
+	sk_msg_io_port(&msg, &st, 0xE9, 1, true, false, false);
 	expect_header(HV_MESSAGE_TYPE_X64_IO_PORT_INTERCEPT, 128, HV_INTERCEPT_ACCESS_WRITE);
 	cr_expect_eq(pl(40, 2), 0xE9, "port");
 	cr_expect_eq(pl(42, 1), 1, "access size 1, no string, no rep");
 	cr_expect_eq(pl(43, 1), 2, "instruction byte count");
 	cr_expect_eq(pl(44, 4), 0, "reserved");
-	cr_expect_eq(pl(48, 8), st.gps[SC_RAX], "rax");
+	cr_expect_eq(pl(48, 8), st.gps[SK_RAX], "rax");
 	cr_expect_eq(pl(56, 8), 0x90EE, "instruction bytes, then zeros");
 	cr_expect_eq(pl(64, 8), 0, "instruction bytes past the count");
 	cr_expect_eq(pl(72, 8), 0x1000, "ds base");
 	cr_expect_eq(pl(88, 8), 0x2000, "es base");
-	cr_expect_eq(pl(104, 8), st.gps[SC_RCX], "rcx");
-	cr_expect_eq(pl(112, 8), st.gps[SC_RSI], "rsi");
-	cr_expect_eq(pl(120, 8), st.gps[SC_RDI], "rdi");
+	cr_expect_eq(pl(104, 8), st.gps[SK_RCX], "rcx");
+	cr_expect_eq(pl(112, 8), st.gps[SK_RSI], "rsi");
+	cr_expect_eq(pl(120, 8), st.gps[SK_RDI], "rdi");
 }
 
 Test(intercept, io_port_rep_ins_dword)
@@ -94,7 +94,7 @@ Test(intercept, io_port_rep_ins_dword)
 	st.instruction_byte_count = 3;
 	st.instruction_bytes[0] = 0xF3;
 	st.instruction_bytes[1] = 0x6D;
-	sc_msg_io_port(&msg, &st, 0x1F0, 4, false, true, true);
+	sk_msg_io_port(&msg, &st, 0x1F0, 4, false, true, true);
 	cr_expect_eq(pl(5, 1), HV_INTERCEPT_ACCESS_READ);
 	cr_expect_eq(pl(40, 2), 0x1F0);
 	cr_expect_eq(pl(42, 1), 4 | 0x8 | 0x10, "size 4, string, rep");
@@ -103,24 +103,24 @@ Test(intercept, io_port_rep_ins_dword)
 
 Test(intercept, msr)
 {
-	sc_msg_msr(&msg, &st, 0xC0011234, true);
+	sk_msg_msr(&msg, &st, 0xC0011234, true);
 	expect_header(HV_MESSAGE_TYPE_MSR_INTERCEPT, 64, HV_INTERCEPT_ACCESS_WRITE);
 	cr_expect_eq(pl(40, 4), 0xC0011234);
 	cr_expect_eq(pl(44, 4), 0, "reserved");
-	cr_expect_eq(pl(48, 8), st.gps[SC_RDX]);
-	cr_expect_eq(pl(56, 8), st.gps[SC_RAX]);
-	sc_msg_msr(&msg, &st, 0x10, false);
+	cr_expect_eq(pl(48, 8), st.gps[SK_RDX]);
+	cr_expect_eq(pl(56, 8), st.gps[SK_RAX]);
+	sk_msg_msr(&msg, &st, 0x10, false);
 	cr_expect_eq(pl(5, 1), HV_INTERCEPT_ACCESS_READ);
 }
 
 Test(intercept, cpuid)
 {
-	sc_msg_cpuid(&msg, &st, 0xA, 0xB, 0xC, 0xD);
+	sk_msg_cpuid(&msg, &st, 0xA, 0xB, 0xC, 0xD);
 	expect_header(HV_MESSAGE_TYPE_X64_CPUID_INTERCEPT, 104, HV_INTERCEPT_ACCESS_EXECUTE);
-	cr_expect_eq(pl(40, 8), st.gps[SC_RAX]);
-	cr_expect_eq(pl(48, 8), st.gps[SC_RCX]);
-	cr_expect_eq(pl(56, 8), st.gps[SC_RDX]);
-	cr_expect_eq(pl(64, 8), st.gps[SC_RBX]);
+	cr_expect_eq(pl(40, 8), st.gps[SK_RAX]);
+	cr_expect_eq(pl(48, 8), st.gps[SK_RCX]);
+	cr_expect_eq(pl(56, 8), st.gps[SK_RDX]);
+	cr_expect_eq(pl(64, 8), st.gps[SK_RBX]);
 	cr_expect_eq(pl(72, 8), 0xA, "default rax");
 	cr_expect_eq(pl(80, 8), 0xC, "default rcx");
 	cr_expect_eq(pl(88, 8), 0xD, "default rdx");
@@ -133,7 +133,7 @@ Test(intercept, unmapped_gpa)
 	st.instruction_bytes[0] = 0x8B;
 	st.instruction_bytes[1] = 0x03;
 	st.instruction_bytes[2] = 0xC3;
-	sc_msg_unmapped_gpa(&msg, &st, 0xFEE00020, false, 0xDEAD, HV_INTERCEPT_ACCESS_READ);
+	sk_msg_unmapped_gpa(&msg, &st, 0xFEE00020, false, 0xDEAD, HV_INTERCEPT_ACCESS_READ);
 	expect_header(HV_MESSAGE_TYPE_UNMAPPED_GPA, 80, HV_INTERCEPT_ACCESS_READ);
 	cr_expect_eq(pl(40, 4), HV_CACHE_TYPE_UNCACHED);
 	cr_expect_eq(pl(44, 1), 3, "instruction byte count");
@@ -143,7 +143,7 @@ Test(intercept, unmapped_gpa)
 	cr_expect_eq(pl(56, 8), 0xFEE00020);
 	cr_expect_eq(pl(64, 3), 0xC3038B);
 
-	sc_msg_unmapped_gpa(&msg, &st, 0x4000000, true, 0x7000, HV_INTERCEPT_ACCESS_WRITE);
+	sk_msg_unmapped_gpa(&msg, &st, 0x4000000, true, 0x7000, HV_INTERCEPT_ACCESS_WRITE);
 	cr_expect_eq(pl(5, 1), HV_INTERCEPT_ACCESS_WRITE);
 	cr_expect_eq(pl(45, 1), HV_X64_MEMORY_ACCESS_GVA_VALID);
 	cr_expect_eq(pl(48, 8), 0x7000);
@@ -154,7 +154,7 @@ Test(intercept, halt_and_unrecoverable)
 	st.instruction_length = 1;
 	st.interrupt_shadow = true;
 	st.cpl = 3;
-	sc_msg_halt(&msg, &st);
+	sk_msg_halt(&msg, &st);
 	cr_expect_eq(msg.header.typ, HV_MESSAGE_TYPE_X64_HALT);
 	cr_expect_eq(msg.header.len, 40);
 	cr_expect_eq(msg.header.flags, 0);
@@ -168,7 +168,7 @@ Test(intercept, halt_and_unrecoverable)
 		cr_expect_eq(msg.payload_buffer[i], 0, "halt: payload byte %zu beyond len", i);
 
 	memset(&msg, 0xCC, sizeof(msg));
-	sc_msg_unrecoverable_exception(&msg, &st);
+	sk_msg_unrecoverable_exception(&msg, &st);
 	cr_expect_eq(msg.header.typ, HV_MESSAGE_TYPE_UNRECOVERABLE_EXCEPTION);
 	cr_expect_eq(msg.header.len, 40);
 	cr_expect_eq(msg.header.flags, 0);
@@ -185,18 +185,18 @@ Test(intercept, execution_state_bits)
 	st.efer = 0;
 	st.cpl = 2;
 	st.interruption_pending = true;
-	cr_expect_eq(sc_msg_execution_state(&st), 0x2 | 0x4 | 0x40);
+	cr_expect_eq(sk_msg_execution_state(&st), 0x2 | 0x4 | 0x40);
 	st.cr0 = 0;
 	st.cpl = 0;
 	st.interruption_pending = false;
-	cr_expect_eq(sc_msg_execution_state(&st), 0, "real mode");
+	cr_expect_eq(sk_msg_execution_state(&st), 0, "real mode");
 }
 
 Test(intercept, instruction_bytes_are_bounded)
 {
 	st.instruction_byte_count = 200;
 	memset(st.instruction_bytes, 0x66, sizeof(st.instruction_bytes));
-	sc_msg_io_port(&msg, &st, 0x80, 1, true, false, false);
+	sk_msg_io_port(&msg, &st, 0x80, 1, true, false, false);
 	cr_expect_eq(pl(43, 1), 16);
 	cr_expect_eq(pl(72, 8), 0x1000, "ds base intact after the bytes");
 }

@@ -8,18 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-void *sc_test_memcpy(void *restrict, const void *restrict, size_t);
-void *sc_test_memmove(void *, const void *, size_t);
-void *sc_test_memset(void *, int, size_t);
-int sc_test_memcmp(const void *, const void *, size_t);
-void *sc_test_memchr(const void *, int, size_t);
-size_t sc_test_strlen(const char *);
-size_t sc_test_strnlen(const char *, size_t);
-int sc_test_strcmp(const char *, const char *);
-int sc_test_strncmp(const char *, const char *, size_t);
-char *sc_test_strchr(const char *, int);
-char *sc_test_strrchr(const char *, int);
-unsigned long sc_test_strtoul(const char *restrict, char **restrict, int);
+void *ours_memcpy(void *restrict, const void *restrict, size_t);
+void *ours_memmove(void *, const void *, size_t);
+void *ours_memset(void *, int, size_t);
+int ours_memcmp(const void *, const void *, size_t);
+void *ours_memchr(const void *, int, size_t);
+size_t ours_strlen(const char *);
+size_t ours_strnlen(const char *, size_t);
+int ours_strcmp(const char *, const char *);
+int ours_strncmp(const char *, const char *, size_t);
+char *ours_strchr(const char *, int);
+char *ours_strrchr(const char *, int);
+unsigned long ours_strtoul(const char *restrict, char **restrict, int);
 
 static int sign(int v)
 {
@@ -32,30 +32,30 @@ Test(libc, memory_functions)
 
 	for (int i = 0; i < 64; i++)
 		a[i] = (unsigned char)(i * 7 + 3);
-	sc_test_memcpy(b, a, sizeof(a));
+	ours_memcpy(b, a, sizeof(a));
 	cr_expect_eq(memcmp(a, b, 64), 0);
-	cr_expect_eq(sc_test_memset(c, 0xAB, 64), c);
+	cr_expect_eq(ours_memset(c, 0xAB, 64), c);
 	for (int i = 0; i < 64; i++)
 		cr_expect_eq(c[i], 0xAB);
 
 	/* Overlapping moves, both directions. */
 	memcpy(c, a, 64);
-	sc_test_memmove(c + 5, c, 40);
+	ours_memmove(c + 5, c, 40);
 	memcpy(b, a, 64);
 	memmove(b + 5, b, 40);
 	cr_expect_eq(memcmp(b, c, 64), 0);
 	memcpy(c, a, 64);
-	sc_test_memmove(c, c + 9, 40);
+	ours_memmove(c, c + 9, 40);
 	memcpy(b, a, 64);
 	memmove(b, b + 9, 40);
 	cr_expect_eq(memcmp(b, c, 64), 0);
 
 	memcpy(b, a, 64);
 	b[20] = 0xFF;
-	cr_expect_eq(sign(sc_test_memcmp(a, b, 64)), sign(memcmp(a, b, 64)));
-	cr_expect_eq(sc_test_memcmp(a, b, 20), 0);
-	cr_expect_eq(sc_test_memchr(a, a[33], 64), memchr(a, a[33], 64));
-	cr_expect_null(sc_test_memchr(a, 0x01, 10));
+	cr_expect_eq(sign(ours_memcmp(a, b, 64)), sign(memcmp(a, b, 64)));
+	cr_expect_eq(ours_memcmp(a, b, 20), 0);
+	cr_expect_eq(ours_memchr(a, a[33], 64), memchr(a, a[33], 64));
+	cr_expect_null(ours_memchr(a, 0x01, 10));
 }
 
 Test(libc, string_functions)
@@ -63,20 +63,20 @@ Test(libc, string_functions)
 	static const char *words[] = {"", "a", "abc", "abd", "ab", "\xff", "cpu@0", "cpus"};
 	const char *s = "/cpus/cpu@0/reg";
 
-	cr_expect_eq(sc_test_strlen(s), strlen(s));
-	cr_expect_eq(sc_test_strnlen(s, 4), 4);
-	cr_expect_eq(sc_test_strnlen(s, 100), strlen(s));
-	cr_expect_eq(sc_test_strchr(s, '@'), strchr(s, '@'));
-	cr_expect_eq(sc_test_strchr(s, '\0'), strchr(s, '\0'));
-	cr_expect_null(sc_test_strchr(s, 'z'));
-	cr_expect_eq(sc_test_strrchr(s, '/'), strrchr(s, '/'));
-	cr_expect_null(sc_test_strrchr(s, 'z'));
+	cr_expect_eq(ours_strlen(s), strlen(s));
+	cr_expect_eq(ours_strnlen(s, 4), 4);
+	cr_expect_eq(ours_strnlen(s, 100), strlen(s));
+	cr_expect_eq(ours_strchr(s, '@'), strchr(s, '@'));
+	cr_expect_eq(ours_strchr(s, '\0'), strchr(s, '\0'));
+	cr_expect_null(ours_strchr(s, 'z'));
+	cr_expect_eq(ours_strrchr(s, '/'), strrchr(s, '/'));
+	cr_expect_null(ours_strrchr(s, 'z'));
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		for (size_t j = 0; j < sizeof(words) / sizeof(words[0]); j++) {
-			cr_expect_eq(sign(sc_test_strcmp(words[i], words[j])),
+			cr_expect_eq(sign(ours_strcmp(words[i], words[j])),
 				     sign(strcmp(words[i], words[j])), "'%s' '%s'", words[i],
 				     words[j]);
-			cr_expect_eq(sign(sc_test_strncmp(words[i], words[j], 2)),
+			cr_expect_eq(sign(ours_strncmp(words[i], words[j], 2)),
 				     sign(strncmp(words[i], words[j], 2)));
 		}
 	}
@@ -110,7 +110,7 @@ Test(libc, strtoul_matches_glibc)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *end_ours, *end_glibc;
-		unsigned long ours = sc_test_strtoul(cases[i].s, &end_ours, cases[i].base);
+		unsigned long ours = ours_strtoul(cases[i].s, &end_ours, cases[i].base);
 		unsigned long glibc = strtoul(cases[i].s, &end_glibc, cases[i].base);
 
 		cr_expect_eq(ours, glibc, "strtoul(\"%s\", %d)", cases[i].s, cases[i].base);

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc_commands.h"
+#include "sk_commands.h"
 #include "svm.h"
 #include "svm_host_model.h"
 
@@ -49,7 +49,7 @@
 
 static uint8_t *vmcb;
 static struct svm_vp s;
-static struct sc_vp vp;
+static struct sk_vp vp;
 static struct sidecar_command_page *cp;
 static uint64_t gps[16];
 
@@ -71,7 +71,7 @@ static void setup(void)
 	vmcb = calloc(1, 4096);
 	cp = calloc(1, sizeof(*cp));
 	s = (struct svm_vp){.vmcb = vmcb};
-	vp = (struct sc_vp){.command = cp, .vp_index = 5, .backend_state = &s};
+	vp = (struct sk_vp){.command = cp, .vp_index = 5, .backend_state = &s};
 	memset(gps, 0, sizeof(gps));
 	memset(&svm_host_model, 0, sizeof(svm_host_model));
 	svm_vmcb_control_init(&s);
@@ -87,7 +87,7 @@ static void teardown(void)
 
 TestSuite(svm_exit, .init = setup, .fini = teardown);
 
-static enum sc_run_result exit_with(uint64_t code, uint64_t info1)
+static enum sk_run_result exit_with(uint64_t code, uint64_t info1)
 {
 	set(OFF_EXIT_CODE, code);
 	set(OFF_EXIT_INFO1, info1);
@@ -114,7 +114,7 @@ Test(svm_exit, single_step_db_is_reflected)
 {
 	set(OFF_DR6, 0xFFFF4FF0); /* BS, as the CPU left it */
 	set(OFF_DR7, 0x400);
-	cr_expect_eq(exit_with(EXIT_DB, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_DB, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_EVENT_INJ), EVENT_DB, "EVENTINJ %#llx",
 		     (unsigned long long)get(OFF_EVENT_INJ));
 	cr_expect_eq(get(OFF_DR6), 0xFFFF4FF0, "DR6 as the CPU wrote it");
@@ -127,7 +127,7 @@ Test(svm_exit, general_detect_db_clears_gd)
 {
 	set(OFF_DR6, 0xFFFF2FF0); /* BD */
 	set(OFF_DR7, 0x2400);	  /* GD */
-	cr_expect_eq(exit_with(EXIT_DB, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_DB, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_EVENT_INJ), EVENT_DB);
 	cr_expect_eq(get(OFF_DR7), 0x400, "DR7.GD cleared as a delivery would (%#llx)",
 		     (unsigned long long)get(OFF_DR7));
@@ -137,7 +137,7 @@ Test(svm_exit, data_breakpoint_keeps_gd)
 {
 	set(OFF_DR6, 0xFFFF0FF1); /* B0 */
 	set(OFF_DR7, 0x2401);	  /* GD, L0 */
-	cr_expect_eq(exit_with(EXIT_DB, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_DB, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_DR7), 0x2401, "GD only goes for a general-detect #DB");
 }
 
@@ -148,14 +148,14 @@ Test(svm_exit, db_loop_exits_every_time)
 	for (int i = 0; i < 1000; i++) {
 		set(OFF_EVENT_INJ, EVENT_DB); /* EXITINTINFO put back */
 		set(OFF_DR6, 0xFFFF0FF1);
-		cr_assert_eq(exit_with(EXIT_DB, 0), SC_RUN_CONTINUE);
+		cr_assert_eq(exit_with(EXIT_DB, 0), SK_RUN_CONTINUE);
 		cr_assert_eq(get(OFF_EVENT_INJ), EVENT_DB);
 	}
 }
 
 Test(svm_exit, ac_is_reflected_with_error_code)
 {
-	cr_expect_eq(exit_with(EXIT_AC, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_AC, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_EVENT_INJ), EVENT_AC, "EVENTINJ %#llx",
 		     (unsigned long long)get(OFF_EVENT_INJ));
 }
@@ -163,14 +163,14 @@ Test(svm_exit, ac_is_reflected_with_error_code)
 Test(svm_exit, ac_replaces_an_exception_in_delivery)
 {
 	set(OFF_EVENT_INJ, EVENT_PF(2));
-	cr_expect_eq(exit_with(EXIT_AC, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_AC, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_EVENT_INJ), EVENT_AC);
 }
 
 Test(svm_exit, ac_keeps_an_injected_interrupt)
 {
 	set(OFF_EVENT_INJ, EVENT_INTR(0x30));
-	cr_expect_eq(exit_with(EXIT_AC, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_AC, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_EVENT_INJ), EVENT_INTR(0x30), "the VMM's interrupt is not lost");
 }
 
@@ -178,7 +178,7 @@ Test(svm_exit, invd_is_wbinvd)
 {
 	set(OFF_NEXT_RIP, GUEST_RIP + 2);
 	set(OFF_INT_STATE, 1);
-	cr_expect_eq(exit_with(EXIT_INVD, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_INVD, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(svm_host_model.wbinvd, 1, "WBINVD instead");
 	cr_expect_eq(get(OFF_RIP), GUEST_RIP + 2);
 	cr_expect_eq(get(OFF_INT_STATE), 0, "the interrupt shadow ends with the instruction");
@@ -190,7 +190,7 @@ Test(svm_exit, invd_without_next_rip_and_single_step)
 	set(OFF_NEXT_RIP, 0);
 	set(OFF_RFLAGS, 0x102); /* TF */
 	set(OFF_DR6, 0xFFFF0FF0);
-	cr_expect_eq(exit_with(EXIT_INVD, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_INVD, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_RIP), GUEST_RIP + 2, "0F 08 is two bytes");
 	cr_expect_eq(get(OFF_EVENT_INJ), EVENT_DB, "the single-step trap after it");
 	cr_expect_eq(get(OFF_DR6) & (1u << 14), 1u << 14, "DR6.BS");
@@ -209,7 +209,7 @@ static void xsetbv_state(uint64_t cr4, uint8_t cpl, uint64_t rcx, uint64_t rdx, 
 Test(svm_exit, xsetbv_x87_sse_is_emulated)
 {
 	xsetbv_state(0x40620, 0, 0, 0, 3);
-	cr_expect_eq(exit_with(EXIT_XSETBV, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_XSETBV, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(s.xcr0, 3);
 	cr_expect_eq(get(OFF_RIP), GUEST_RIP + 3);
 	cr_expect_eq(get(OFF_EVENT_INJ), 0);
@@ -217,7 +217,7 @@ Test(svm_exit, xsetbv_x87_sse_is_emulated)
 
 static void expect_xsetbv_fault(uint64_t event)
 {
-	cr_expect_eq(exit_with(EXIT_XSETBV, 0), SC_RUN_CONTINUE);
+	cr_expect_eq(exit_with(EXIT_XSETBV, 0), SK_RUN_CONTINUE);
 	cr_expect_eq(get(OFF_EVENT_INJ), event, "EVENTINJ %#llx, expected %#llx",
 		     (unsigned long long)get(OFF_EVENT_INJ), (unsigned long long)event);
 	cr_expect_eq(s.xcr0, 1, "XCR0 unchanged");
@@ -279,7 +279,7 @@ Test(svm_exit, xfem_register)
 
 Test(svm_exit, unknown_exit_is_an_error)
 {
-	cr_expect_eq(exit_with(0x12345, 0x77), SC_RUN_FAILED);
+	cr_expect_eq(exit_with(0x12345, 0x77), SK_RUN_FAILED);
 	cr_expect_eq(cp->has_error, 1);
 	cr_expect(cp->error.len > 0);
 	cr_expect(memmem(cp->error.buf, cp->error.len, "unexpected #VMEXIT 0x12345", 26) != NULL,
@@ -289,7 +289,7 @@ Test(svm_exit, unknown_exit_is_an_error)
 Test(svm_exit, invalid_restores_the_intercepts)
 {
 	memset(vmcb, 0, 0x18); /* as if the control area were lost */
-	cr_expect_eq(exit_with(0xFFFFFFFFull, 0), SC_RUN_FAILED);
+	cr_expect_eq(exit_with(0xFFFFFFFFull, 0), SK_RUN_FAILED);
 	cr_expect_eq(get(OFF_EXCEPTIONS) & 0xFFFFFFFF, (1u << 1) | (1u << 17));
 	cr_expect_eq(get(OFF_MISC2) & 1, 1);
 }
@@ -299,7 +299,7 @@ Test(svm_exit, invalid_restores_the_intercepts)
  * it reaches the CPU; other registers still reach the backend. */
 Test(svm_exit, mtrr_writes_are_refused)
 {
-	static const struct sc_vp_backend backend = {
+	static const struct sk_vp_backend backend = {
 		.name = "svm-hosted",
 		.owns_dr6 = true,
 		.host_owns_mtrrs = true,
@@ -320,7 +320,7 @@ Test(svm_exit, mtrr_writes_are_refused)
 		req->regs[0].name = mtrrs[i];
 		req->regs[0].value.reg64 = 0x6;
 		cp->command = SIDECAR_COMMAND_SET_VP_REGISTERS;
-		sc_command_execute(&vp);
+		sk_command_execute(&vp);
 		cr_expect_eq(req->status, HV_STATUS_ACCESS_DENIED, "MTRR %#x: status %#x", mtrrs[i],
 			     req->status);
 	}
@@ -329,7 +329,7 @@ Test(svm_exit, mtrr_writes_are_refused)
 	req->regs[0].name = HV_X64_REGISTER_RIP;
 	req->regs[0].value.reg64 = 0x1234;
 	cp->command = SIDECAR_COMMAND_SET_VP_REGISTERS;
-	sc_command_execute(&vp);
+	sk_command_execute(&vp);
 	cr_expect_eq(req->status, HV_STATUS_SUCCESS);
 	cr_expect_eq(get(OFF_RIP), 0x1234);
 }

@@ -30,9 +30,9 @@ TestSuite(vmmlib_ctl, .fini = cleanup, .timeout = 60);
 
 static int open_fake(void *ctx, const struct sidecar_vmm_options *options, struct sidecar_vmm **vmm)
 {
-	struct sc_vmm_transport t = fake_transport(ctx);
+	struct vmm_transport t = fake_transport(ctx);
 
-	return sc_vmm_open_transport(&t, vmm, options->error, options->error_size);
+	return vmm_open_transport(&t, vmm, options->error, options->error_size);
 }
 
 static void setup(const struct fake_config *config)
@@ -237,7 +237,7 @@ Test(vmmlib_ctl, convert)
 	setup_default();
 	cr_assert_eq(ctl("convert", "2", NULL), 0, "%s", err);
 	cr_expect_str_eq(out, "cpu 2 converted to Linux\n");
-	cr_expect_eq(fake_cpu_status(fake, 2), SIDECAR_CPU_STATUS_REMOVED);
+	cr_expect_eq(fake_vp_status(fake, 2), SIDECAR_CPU_STATUS_REMOVED);
 	cr_expect_eq(ctl("ping", "2", NULL), 1);
 	expect_has(err, "is not in the sidecar");
 	cr_assert_eq(ctl("status", NULL), 0);

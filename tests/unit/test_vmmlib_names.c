@@ -157,7 +157,7 @@ static void expect_status(const char *text, uint32_t base, uint32_t count, int f
 	uint8_t got[16];
 
 	memset(got, 0xEE, sizeof(got));
-	cr_expect_eq(sc_vmm_parse_cpu_status(text, base, count, got), found, "found in '%s'", text);
+	cr_expect_eq(vmm_parse_cpu_status(text, base, count, got), found, "found in '%s'", text);
 	for (uint32_t i = 0; i < count; i++)
 		cr_expect_eq(got[i], want[i], "cpu index %u of '%s': %u, not %u", i, text, got[i],
 			     want[i]);
@@ -215,8 +215,8 @@ Test(vmmlib_names, status_garbage_is_einval)
 {
 	uint8_t got[4];
 
-	cr_expect_eq(sc_vmm_parse_cpu_status("", 0, 4, got), -EINVAL);
-	cr_expect_eq(sc_vmm_parse_cpu_status("hello world\n\n", 0, 4, got), -EINVAL);
-	cr_expect_eq(sc_vmm_parse_cpu_status("9 idle\n", 0, 4, got), -EINVAL);
-	cr_expect_eq(sc_vmm_parse_cpu_status("0 7\n", 0, 4, got), -EINVAL);
+	cr_expect_eq(vmm_parse_cpu_status("", 0, 4, got), -EINVAL);
+	cr_expect_eq(vmm_parse_cpu_status("hello world\n\n", 0, 4, got), -EINVAL);
+	cr_expect_eq(vmm_parse_cpu_status("9 idle\n", 0, 4, got), -EINVAL);
+	cr_expect_eq(vmm_parse_cpu_status("0 7\n", 0, 4, got), -EINVAL);
 }

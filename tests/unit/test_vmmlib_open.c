@@ -156,21 +156,21 @@ Test(vmmlib_open, step_errors_are_reported)
 		{FAKE_OP_MMAP, ENOMEM, 1, "sidecar1: mmap of 24576 bytes: Cannot allocate memory"},
 	};
 	struct fake_config config = {.node_count = 2, .cpus = {2, 3}};
-	struct sc_vmm_transport t;
+	struct vmm_transport t;
 
 	fake = fake_create(&config);
 	cr_assert_not_null(fake);
 	t = fake_transport(fake);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		fake_inject(fake, cases[i].op, cases[i].err, cases[i].skip);
-		cr_expect_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), -cases[i].err);
+		cr_expect_eq(vmm_open_transport(&t, &vmm, error, sizeof(error)), -cases[i].err);
 		cr_expect_null(vmm);
 		cr_expect_str_eq(error, cases[i].message);
 	}
 	/* Every file the failed attempts opened was closed again: the fake
 	 * has room for FAKE_MAX_FILES per node only. */
 	for (int i = 0; i < FAKE_MAX_FILES + 1; i++) {
-		cr_assert_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), 0, "%s", error);
+		cr_assert_eq(vmm_open_transport(&t, &vmm, error, sizeof(error)), 0, "%s", error);
 		sidecar_vmm_close(vmm);
 		vmm = NULL;
 	}
@@ -230,14 +230,14 @@ Test(vmmlib_open, guest_memory_errors_are_reported)
 		 "sidecar_guest: mmap of 2097152 bytes: Cannot allocate memory"},
 	};
 	struct fake_config config = {.node_count = 1, .cpus = {2}, .guest_memory_size = 2 << 20};
-	struct sc_vmm_transport t;
+	struct vmm_transport t;
 
 	fake = fake_create(&config);
 	cr_assert_not_null(fake);
 	t = fake_transport(fake);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		fake_inject(fake, cases[i].op, cases[i].err, cases[i].skip);
-		cr_expect_eq(sc_vmm_open_transport(&t, &vmm, error, sizeof(error)), -cases[i].err);
+		cr_expect_eq(vmm_open_transport(&t, &vmm, error, sizeof(error)), -cases[i].err);
 		cr_expect_null(vmm);
 		cr_expect_str_eq(error, cases[i].message);
 		cr_expect_not(fake_guest_memory_in_use(fake), "case %zu left the device open", i);
@@ -261,12 +261,12 @@ Test(vmmlib_open, odd_guest_memory_size_is_refused)
 Test(vmmlib_open, null_arguments)
 {
 	struct fake_config config = {.node_count = 1, .cpus = {2}};
-	struct sc_vmm_transport t;
+	struct vmm_transport t;
 
 	fake = fake_create(&config);
 	cr_assert_not_null(fake);
 	t = fake_transport(fake);
-	cr_expect_eq(sc_vmm_open_transport(&t, NULL, NULL, 0), -EINVAL);
+	cr_expect_eq(vmm_open_transport(&t, NULL, NULL, 0), -EINVAL);
 	cr_expect_eq(sidecar_vmm_node_count(NULL), 0);
 	cr_expect_eq(sidecar_vmm_cpu_count(NULL), 0);
 	cr_expect_eq(sidecar_vmm_node_of(NULL, 0), -EINVAL);
@@ -347,7 +347,7 @@ Test(vmmlib_open, converts_one_way)
 	cr_assert_eq(sidecar_vp_acquire(vmm, 5, &vp), 0);
 	cr_assert_eq(sidecar_vp_test(vp), 0);
 	cr_assert_eq(sidecar_vmm_convert_cpu(vmm, 5), 0);
-	cr_expect_eq(fake_cpu_status(fake, 5), SIDECAR_CPU_STATUS_REMOVED);
+	cr_expect_eq(fake_vp_status(fake, 5), SIDECAR_CPU_STATUS_REMOVED);
 	cr_expect_eq(sidecar_vmm_cpu_status_of(vmm, 5), SIDECAR_CPU_STATUS_REMOVED);
 	/* The handle stays valid; the sidecar has no CPU 5 any more. */
 	cr_expect_eq(sidecar_vp_test(vp), -ENOENT);
@@ -370,10 +370,10 @@ Test(vmmlib_open, refusals)
 	cr_expect_eq(sidecar_vmm_convert_cpu(NULL, 1), -EINVAL);
 	fake_inject(fake, FAKE_OP_ONLINE, EACCES, 0);
 	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 1), -EACCES, "no privilege");
-	cr_expect_eq(fake_cpu_status(fake, 1), SIDECAR_CPU_STATUS_IDLE, "still in the sidecar");
+	cr_expect_eq(fake_vp_status(fake, 1), SIDECAR_CPU_STATUS_IDLE, "still in the sidecar");
 	fake_inject(fake, FAKE_OP_ONLINE, ETIMEDOUT, 0);
 	cr_expect_eq(sidecar_vmm_convert_cpu(vmm, 2), -ETIMEDOUT, "the driver's timeout");
-	cr_expect_eq(fake_cpu_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
+	cr_expect_eq(fake_vp_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
 }
 
 /* ---- The real transport, on a directory of plain files ---- */
@@ -445,7 +445,7 @@ Test(vmmlib_open, real_transport_environment_override)
 Test(vmmlib_open, real_transport_writes_sysfs_online)
 {
 	char dir[64], path[160], text[8] = {0};
-	struct sc_vmm_transport t;
+	struct vmm_transport t;
 	int fd;
 
 	snprintf(dir, sizeof(dir), "/tmp/vmmlib-convert-XXXXXX");
@@ -463,7 +463,7 @@ Test(vmmlib_open, real_transport_writes_sysfs_online)
 	cr_assert_geq(fd, 0);
 	close(fd);
 
-	cr_assert_eq(sc_vmm_linux_transport("/nonexistent", dir, &t), 0);
+	cr_assert_eq(vmm_linux_transport("/nonexistent", dir, &t), 0);
 	cr_expect_eq(t.ops->online_cpu(t.ctx, 12), 0);
 	cr_expect_eq(t.ops->online_cpu(t.ctx, 13), -ENOENT, "no cpu13 in sysfs");
 	t.ops->destroy(t.ctx);

@@ -95,14 +95,14 @@ Test(vmmlib_run, timeout_then_cancel)
 	cr_expect_eq(sidecar_vp_wait(vp, 50), -ETIMEDOUT);
 	cr_expect_geq(ms_since(&t0), 49);
 	cr_expect(sidecar_vp_running(vp));
-	cr_expect_eq(fake_cpu_status(fake, 2), SIDECAR_CPU_STATUS_RUN);
+	cr_expect_eq(fake_vp_status(fake, 2), SIDECAR_CPU_STATUS_RUN);
 
 	cr_expect_eq(sidecar_vp_cancel(vp), 0);
 	cr_expect_eq(sidecar_vp_cancel(vp), 0, "twice is harmless");
 	cr_expect_eq(sidecar_vp_wait(vp, -1), SIDECAR_VP_STOPPED);
 	cr_expect_not(sidecar_vp_running(vp));
 	cr_expect_eq(sidecar_vp_cancel(vp), 0, "after the stop: nothing to do");
-	cr_expect_eq(fake_cpu_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
+	cr_expect_eq(fake_vp_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
 	sidecar_vp_release(vp);
 }
 
@@ -255,7 +255,7 @@ Test(vmmlib_run, close_with_a_run_in_progress)
 	/* Closing the device makes the driver stop the command. */
 	sidecar_vmm_close(vmm);
 	vmm = NULL;
-	cr_expect_eq(fake_cpu_status(fake, 1), SIDECAR_CPU_STATUS_IDLE);
+	cr_expect_eq(fake_vp_status(fake, 1), SIDECAR_CPU_STATUS_IDLE);
 }
 
 /* ---- Event loop: poll fd and collect ---- */
@@ -332,7 +332,7 @@ Test(vmmlib_run, collect_a_few_at_a_time)
 	/* Wait until the driver has all three, then take them one by one:
 	 * the poll fd stays readable while some are left. */
 	for (int i = 0; i < 3; i++) {
-		while (fake_cpu_status(fake, cpus[i]) != SIDECAR_CPU_STATUS_IDLE)
+		while (fake_vp_status(fake, cpus[i]) != SIDECAR_CPU_STATUS_IDLE)
 			;
 	}
 	collect_all(got, 3, 1);

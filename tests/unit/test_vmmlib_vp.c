@@ -136,7 +136,7 @@ Test(vmmlib_vp, base_and_converted_cpus_are_enoent)
 	vp = vf_acquire(6);
 	cr_expect_eq(sidecar_vp_test(vp), 0);
 	cr_assert_eq(fake_remove_cpu(fake, 6), 0);
-	cr_expect_eq(fake_cpu_status(fake, 6), SIDECAR_CPU_STATUS_REMOVED);
+	cr_expect_eq(fake_vp_status(fake, 6), SIDECAR_CPU_STATUS_REMOVED);
 	cr_expect_eq(sidecar_vp_test(vp), -ENOENT);
 	cr_expect_eq(
 		sidecar_vp_get_register(vp, HV_X64_REGISTER_RAX, &(union hv_register_value){0}),
@@ -212,7 +212,7 @@ Test(vmmlib_vp, signal_during_sync_command)
 	fake_signal_next_run(fake, 2);
 	cr_expect_eq(sidecar_vp_test(vp), 0);
 	cr_expect_eq(fake_log(fake, 2, log, 4), 4u, "one command each, not run again");
-	cr_expect_eq(fake_cpu_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
+	cr_expect_eq(fake_vp_status(fake, 2), SIDECAR_CPU_STATUS_IDLE);
 	sidecar_vp_release(vp);
 }
 

@@ -8,12 +8,12 @@ struct sidecar_vmm *vmm;
 
 int vf_open(const struct fake_config *config, char *error, size_t error_size)
 {
-	struct sc_vmm_transport t;
+	struct vmm_transport t;
 
 	fake = fake_create(config);
 	cr_assert_not_null(fake);
 	t = fake_transport(fake);
-	return sc_vmm_open_transport(&t, &vmm, error, error_size);
+	return vmm_open_transport(&t, &vmm, error, error_size);
 }
 
 void vf_open_two_nodes(void)

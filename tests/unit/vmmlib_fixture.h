@@ -18,7 +18,7 @@ extern struct fake_driver *fake;
 extern struct sidecar_vmm *vmm;
 
 /* Creates the fake (asserting it could) and opens vmm over it; returns
- * what sc_vmm_open_transport() returned, its reason in `error`. */
+ * what vmm_open_transport() returned, its reason in `error`. */
 int vf_open(const struct fake_config *config, char *error, size_t error_size);
 
 /* Node 0: CPUs 0 (base) to 3; node 1: CPUs 4 (base) to 6. Asserts. */

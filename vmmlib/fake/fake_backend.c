@@ -9,17 +9,17 @@
 #include <time.h>
 
 #include "fake_internal.h"
-#include "sc_commands.h"
+#include "sk_commands.h"
 #include "sidecar_vmm.h"
 
 /* ---- The fake VP backend ---- */
 
-static struct fake_cpu *cpu_of_vp(struct sc_vp *vp)
+static struct fake_vp *cpu_of_vp(struct sk_vp *vp)
 {
 	return vp->backend_state;
 }
 
-static union hv_register_value *find_reg(struct fake_cpu *c, hv_register_name_t name, bool add)
+static union hv_register_value *find_reg(struct fake_vp *c, hv_register_name_t name, bool add)
 {
 	for (unsigned int i = 0; i < c->nregs; i++) {
 		if (c->regs[i].name == name)
@@ -32,7 +32,7 @@ static union hv_register_value *find_reg(struct fake_cpu *c, hv_register_name_t 
 	return &c->regs[c->nregs++].value;
 }
 
-static hv_status_t fake_get(struct sc_vp *vp, hv_register_name_t name,
+static hv_status_t fake_get(struct sk_vp *vp, hv_register_name_t name,
 			    union hv_register_value *value)
 {
 	union hv_register_value *v;
@@ -47,7 +47,7 @@ static hv_status_t fake_get(struct sc_vp *vp, hv_register_name_t name,
 	return HV_STATUS_SUCCESS;
 }
 
-static hv_status_t fake_set(struct sc_vp *vp, hv_register_name_t name,
+static hv_status_t fake_set(struct sk_vp *vp, hv_register_name_t name,
 			    const union hv_register_value *value)
 {
 	union hv_register_value *v;
@@ -64,7 +64,7 @@ static hv_status_t fake_set(struct sc_vp *vp, hv_register_name_t name,
 	return HV_STATUS_SUCCESS;
 }
 
-static void fill_header(struct sc_vp *vp, struct hv_x64_intercept_message_header *h, uint8_t length)
+static void fill_header(struct sk_vp *vp, struct hv_x64_intercept_message_header *h, uint8_t length)
 {
 	union hv_register_value *rip = find_reg(cpu_of_vp(vp), HV_X64_REGISTER_RIP, false);
 
@@ -76,9 +76,9 @@ static void fill_header(struct sc_vp *vp, struct hv_x64_intercept_message_header
 	h->rflags = 0x2;
 }
 
-static enum sc_run_result fake_run_once(struct sc_vp *vp, struct sidecar_command_page *cp)
+static enum sk_run_result fake_run_once(struct sk_vp *vp, struct sidecar_command_page *cp)
 {
-	struct fake_cpu *c = cpu_of_vp(vp);
+	struct fake_vp *c = cpu_of_vp(vp);
 	int mode = atomic_load(&c->mode);
 	struct hv_message *m = &cp->intercept_message;
 
@@ -92,12 +92,12 @@ static enum sc_run_result fake_run_once(struct sc_vp *vp, struct sidecar_command
 	c->attempts++;
 	switch (mode) {
 	case FAKE_RUN_FAIL:
-		sc_command_error(cp, "guest state invalid on VP %u", vp->vp_index);
-		return SC_RUN_FAILED;
+		sk_command_error(cp, "guest state invalid on VP %u", vp->vp_index);
+		return SK_RUN_FAILED;
 	case FAKE_RUN_IO:
 	case FAKE_RUN_HALT:
 		if (c->attempts < atomic_load(&c->after))
-			return SC_RUN_CONTINUE;
+			return SK_RUN_CONTINUE;
 		memset(m, 0, sizeof(*m));
 		/* The guest "executed" something: RCX counts the exits. */
 		cp->cpu_context.gps[SIDECAR_CPU_CONTEXT_RCX]++;
@@ -120,18 +120,18 @@ static enum sc_run_result fake_run_once(struct sc_vp *vp, struct sidecar_command
 			m->header.len = sizeof(halt);
 			memcpy(m->payload_buffer, &halt, sizeof(halt));
 		}
-		return SC_RUN_INTERCEPT;
+		return SK_RUN_INTERCEPT;
 	default: {
 		/* Spinning: give the other threads (and TSan) room. */
 		struct timespec ts = {0, 20000};
 
 		nanosleep(&ts, NULL);
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	}
 	}
 }
 
-static hv_status_t fake_translate(struct sc_vp *vp, uint64_t gvn, uint64_t flags,
+static hv_status_t fake_translate(struct sk_vp *vp, uint64_t gvn, uint64_t flags,
 				  struct hv_translate_virtual_address_ex_output_x64 *out)
 {
 	(void)vp;
@@ -149,7 +149,7 @@ static hv_status_t fake_translate(struct sc_vp *vp, uint64_t gvn, uint64_t flags
 	return HV_STATUS_SUCCESS;
 }
 
-const struct sc_vp_backend fake_vp_backend = {
+const struct sk_vp_backend fake_vp_backend = {
 	.name = "fake",
 	.run_once = fake_run_once,
 	.get_register = fake_get,
@@ -157,7 +157,7 @@ const struct sc_vp_backend fake_vp_backend = {
 	.translate_gva = fake_translate,
 };
 
-void fake_cpu_backend_init(struct fake_cpu *c)
+void fake_vp_backend_init(struct fake_vp *c)
 {
 	atomic_init(&c->mode, FAKE_RUN_SPIN);
 	atomic_init(&c->after, 1);
@@ -171,7 +171,7 @@ void fake_cpu_backend_init(struct fake_cpu *c)
 void fake_set_run_mode(struct fake_driver *fake, uint32_t cpu, enum fake_run_mode mode,
 		       unsigned int after)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 
 	if (!c)
 		return;
@@ -181,7 +181,7 @@ void fake_set_run_mode(struct fake_driver *fake, uint32_t cpu, enum fake_run_mod
 
 void fake_set_backend(struct fake_driver *fake, uint32_t cpu, bool present)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 
 	/* The next command's IDLE->RUN (release) publishes the change. */
 	if (c)
@@ -190,7 +190,7 @@ void fake_set_backend(struct fake_driver *fake, uint32_t cpu, bool present)
 
 uint64_t fake_runs(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 
 	return c ? atomic_load(&c->runs) : 0;
 }

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sidecar/control_ops.h>
 #include <stdatomic.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "fake_internal.h"
+#include "sc_deadline.h"
 #include "sidecar_vmm.h"
 
 #define REQUEST_VECTOR	0xF0
@@ -36,8 +36,8 @@
 #define STOP_BOUND_MS 10000
 
 /* cmd_state.c's errno values are the C library's. */
-_Static_assert(SC_CMD_ENOENT == ENOENT && SC_CMD_EIO == EIO && SC_CMD_EBUSY == EBUSY &&
-		       SC_CMD_EINVAL == EINVAL,
+_Static_assert(SCMD_ENOENT == ENOENT && SCMD_EIO == EIO && SCMD_EBUSY == EBUSY &&
+		       SCMD_EINVAL == EINVAL,
 	       "cmd_state.h errno values");
 
 struct fake_driver {
@@ -70,7 +70,7 @@ static uint8_t status_of(struct fake_node *node, uint32_t i)
 }
 
 /* An eventfd is readable while its file has something to read: the
- * machine's queue (sc_cmd_readable()) or a stray report. Lock held. */
+ * machine's queue (scmd_readable()) or a stray report. Lock held. */
 static void sync_readable(struct fake_node *node)
 {
 	for (unsigned int f = 0; f < FAKE_MAX_FILES; f++) {
@@ -80,7 +80,7 @@ static void sync_readable(struct fake_node *node)
 
 		if (!file->open)
 			continue;
-		want = sc_cmd_readable(&file->cmd) || file->nstray > 0;
+		want = scmd_readable(&file->cmd) || file->nstray > 0;
 		if (want == file->readable)
 			continue;
 		if (want ? write(file->efd, &v, sizeof(v)) < 0 : read(file->efd, &v, sizeof(v)) < 0)
@@ -89,12 +89,12 @@ static void sync_readable(struct fake_node *node)
 	}
 }
 
-static void op_send_request(void *ctx, unsigned int i, enum sc_cmd_request why)
+static void op_send_request(void *ctx, unsigned int i, enum scmd_request why)
 {
 	struct fake_node *node = ctx;
 
 	(void)why;
-	sc_hosted_kick(&node->cpus[i].hc);
+	sk_hosted_kick(&node->cpus[i].hc);
 }
 
 /* No watchdog: the interrupt thread scans every WAIT_SLICE_MS anyway. */
@@ -120,14 +120,14 @@ static void op_wake_node(void *ctx)
 }
 
 /* The hosted core writes no crash records. */
-static enum sc_cmd_gone op_vanished(void *ctx, unsigned int i)
+static enum scmd_gone op_vanished(void *ctx, unsigned int i)
 {
 	(void)ctx;
 	(void)i;
-	return SC_GONE_VANISHED;
+	return SCMD_GONE_VANISHED;
 }
 
-static const struct sc_cmd_ops fake_cmd_ops = {
+static const struct scmd_ops fake_cmd_ops = {
 	.send_request = op_send_request,
 	.node_busy = op_node_busy,
 	.wake_cpu = op_wake_cpu,
@@ -138,14 +138,9 @@ static const struct sc_cmd_ops fake_cmd_ops = {
 /* Waits on the node's condition variable for up to a slice; lock held. */
 static void wait_scan(struct fake_node *node)
 {
-	struct timespec t;
+	/* node->cond waits on the default clock. */
+	struct timespec t = sc_deadline_after_ms(CLOCK_REALTIME, WAIT_SLICE_MS);
 
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_nsec += WAIT_SLICE_MS * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
 	pthread_cond_timedwait(&node->cond, &node->lock, &t);
 }
 
@@ -162,7 +157,7 @@ static bool wait_ended(struct fake_node *node, uint32_t i)
 {
 	uint64_t deadline = now_ms() + STOP_BOUND_MS;
 
-	while (!sc_cmd_ended(&node->cmd, i)) {
+	while (!scmd_ended(&node->cmd, i)) {
 		if (now_ms() >= deadline)
 			return false;
 		wait_scan(node);
@@ -170,13 +165,13 @@ static bool wait_ended(struct fake_node *node, uint32_t i)
 	return true;
 }
 
-/* sidecar_cpu_expire_locked(): look once more, then give the CPU up. */
+/* sidecar_vp_expire_locked(): look once more, then give the CPU up. */
 static void expire(struct fake_node *node, uint32_t i)
 {
 	sidecar_take_attention(node->control);
-	sc_cmd_scan_locked(&node->cmd);
-	if (node->cmd_cpus[i].active && !node->cmd_cpus[i].gone)
-		sc_cmd_lose_locked(&node->cmd, i);
+	scmd_scan_locked(&node->cmd);
+	if (node->cmd_vps[i].active && !node->cmd_vps[i].gone)
+		scmd_lose_locked(&node->cmd, i);
 }
 
 /* The driver's response interrupt: a CPU changed its status. */
@@ -184,7 +179,7 @@ static void scan(struct fake_node *node)
 {
 	pthread_mutex_lock(&node->lock);
 	sidecar_take_attention(node->control);
-	sc_cmd_scan_locked(&node->cmd);
+	scmd_scan_locked(&node->cmd);
 	pthread_cond_broadcast(&node->cond);
 	pthread_mutex_unlock(&node->lock);
 }
@@ -195,7 +190,7 @@ static void *irq_thread(void *arg)
 	uint64_t seen = 0;
 
 	while (!atomic_load(&node->stopping)) {
-		seen = sc_hosted_host_wait(&node->host, seen, WAIT_SLICE_MS);
+		seen = sk_hosted_host_wait(&node->host, seen, WAIT_SLICE_MS);
 		scan(node);
 	}
 	return NULL;
@@ -245,17 +240,17 @@ static bool lookup(struct fake_driver *fake, int fd, struct fake_node **node, un
 	return found;
 }
 
-static struct fake_cpu *cpu_in(struct fake_node *node, uint32_t cpu)
+static struct fake_vp *cpu_in(struct fake_node *node, uint32_t cpu)
 {
 	if (cpu < node->base_cpu || cpu - node->base_cpu >= node->cpu_count)
 		return NULL;
 	return &node->cpus[cpu - node->base_cpu];
 }
 
-struct fake_cpu *fake_find_cpu(struct fake_driver *fake, uint32_t cpu)
+struct fake_vp *fake_find_cpu(struct fake_driver *fake, uint32_t cpu)
 {
 	for (unsigned int n = 0; n < fake->config.node_count; n++) {
-		struct fake_cpu *c = cpu_in(&fake->nodes[n], cpu);
+		struct fake_vp *c = cpu_in(&fake->nodes[n], cpu);
 
 		if (c)
 			return c;
@@ -264,7 +259,7 @@ struct fake_cpu *fake_find_cpu(struct fake_driver *fake, uint32_t cpu)
 }
 
 /* What the command page asks, as the driver found it before the start. */
-static struct fake_log_entry snapshot(struct fake_cpu *c, bool async)
+static struct fake_log_entry snapshot(struct fake_vp *c, bool async)
 {
 	const struct sidecar_command_page *page =
 		(const struct sidecar_command_page *)(const void *)(c->node->shmem +
@@ -278,7 +273,7 @@ static struct fake_log_entry snapshot(struct fake_cpu *c, bool async)
 	return e;
 }
 
-static void add_log(struct fake_cpu *c, const struct fake_log_entry *e)
+static void add_log(struct fake_vp *c, const struct fake_log_entry *e)
 {
 	if (c->log_count < FAKE_LOG_SIZE)
 		c->log[c->log_count++] = *e;
@@ -349,7 +344,7 @@ static int f_open(void *ctx, const char *name)
 	node->files[f].efd = efd;
 	node->files[f].readable = false;
 	node->files[f].nstray = 0;
-	sc_cmd_file_init(&node->files[f].cmd, &node->cmd, node->files[f].ring);
+	scmd_file_init(&node->files[f].cmd, &node->cmd, node->files[f].ring);
 	pthread_mutex_unlock(&node->lock);
 
 	pthread_mutex_lock(&fake->lock);
@@ -390,14 +385,14 @@ static void f_close(void *ctx, int fd)
 		return;
 	file = &node->files[f];
 	pthread_mutex_lock(&node->lock);
-	sc_cmd_release_stop_locked(&node->cmd, &file->cmd);
-	while (!sc_cmd_file_quiet(&file->cmd) && now_ms() < deadline)
+	scmd_release_stop_locked(&node->cmd, &file->cmd);
+	while (!scmd_file_quiet(&file->cmd) && now_ms() < deadline)
 		wait_scan(node);
 	for (uint32_t i = 0; i < node->cpu_count; i++) {
-		if (sc_cmd_release_straggler_locked(&node->cmd, &file->cmd, i))
+		if (scmd_release_straggler_locked(&node->cmd, &file->cmd, i))
 			expire(node, i);
 	}
-	sc_cmd_release_end_locked(&node->cmd, &file->cmd);
+	scmd_release_end_locked(&node->cmd, &file->cmd);
 	file->open = false;
 	file->nstray = 0;
 	pthread_mutex_unlock(&node->lock);
@@ -504,30 +499,30 @@ static void f_munmap(void *ctx, void *addr, size_t length)
  * (fake_signal_next_run()) arrives right after the start: the command is
  * stopped and waited for, bounded, and RUN returns what the machine says.
  */
-static int f_run(struct fake_node *node, struct fake_file *file, struct fake_cpu *c)
+static int f_run(struct fake_node *node, struct fake_file *file, struct fake_vp *c)
 {
 	struct fake_log_entry e = snapshot(c, false);
-	int r = sc_cmd_start_locked(&node->cmd, &file->cmd, c->index, false);
+	int r = scmd_start_locked(&node->cmd, &file->cmd, c->index, false);
 
 	if (r)
 		return r;
 	add_log(c, &e);
 	if (c->signal_next_run) {
 		c->signal_next_run = false;
-		sc_cmd_cancel_locked(&node->cmd, c->index);
+		scmd_cancel_locked(&node->cmd, c->index);
 		if (!wait_ended(node, c->index))
 			expire(node, c->index);
 	} else {
-		while (!sc_cmd_ended(&node->cmd, c->index))
+		while (!scmd_ended(&node->cmd, c->index))
 			wait_scan(node);
 	}
-	return sc_cmd_run_finish_locked(&node->cmd, c->index);
+	return scmd_run_finish_locked(&node->cmd, c->index);
 }
 
-static int f_start(struct fake_node *node, struct fake_file *file, struct fake_cpu *c)
+static int f_start(struct fake_node *node, struct fake_file *file, struct fake_vp *c)
 {
 	struct fake_log_entry e = snapshot(c, true);
-	int r = sc_cmd_start_locked(&node->cmd, &file->cmd, c->index, true);
+	int r = scmd_start_locked(&node->cmd, &file->cmd, c->index, true);
 
 	if (r == 0)
 		add_log(c, &e);
@@ -553,7 +548,7 @@ static int f_ioctl_cpu(void *ctx, int fd, unsigned long request, uint32_t cpu)
 		op = FAKE_OP_STOP;
 	else
 		return -ENOTTY;
-	r = sc_cmd_cpu_index(&node->cmd, cpu, &i);
+	r = scmd_vp_index(&node->cmd, cpu, &i);
 	if (r)
 		return r;
 	r = injected(fake, op);
@@ -566,7 +561,7 @@ static int f_ioctl_cpu(void *ctx, int fd, unsigned long request, uint32_t cpu)
 	else if (op == FAKE_OP_START)
 		r = f_start(node, file, &node->cpus[i]);
 	else
-		r = sc_cmd_stop_locked(&node->cmd, &file->cmd, i);
+		r = scmd_stop_locked(&node->cmd, &file->cmd, i);
 	pthread_mutex_unlock(&node->lock);
 	return r;
 }
@@ -601,7 +596,7 @@ static ssize_t f_read(void *ctx, int fd, void *buf, size_t size)
 			memcpy(buf, &cpu, sizeof(cpu));
 			return sizeof(cpu);
 		}
-		have = sc_cmd_read_peek_locked(&file->cmd, &i);
+		have = scmd_read_peek_locked(&file->cmd, &i);
 		pthread_mutex_unlock(&node->lock);
 		if (!have)
 			return -EAGAIN;
@@ -609,21 +604,12 @@ static ssize_t f_read(void *ctx, int fd, void *buf, size_t size)
 		cpu = node->base_cpu + i;
 		memcpy(buf, &cpu, sizeof(cpu));
 		pthread_mutex_lock(&node->lock);
-		have = sc_cmd_read_consume_locked(&file->cmd, i);
+		have = scmd_read_consume_locked(&file->cmd, i);
 		sync_readable(node);
 		pthread_mutex_unlock(&node->lock);
 		if (have)
 			return sizeof(cpu);
 	}
-}
-
-static int f_poll(void *ctx, struct pollfd *fds, nfds_t count, int timeout_ms)
-{
-	int r;
-
-	(void)ctx;
-	r = poll(fds, count, timeout_ms);
-	return r < 0 ? -errno : r;
 }
 
 static ssize_t f_read_attr(void *ctx, const char *name, const char *attr, char *buf, size_t size)
@@ -670,7 +656,7 @@ static void f_destroy(void *ctx)
 static int f_online_cpu(void *ctx, uint32_t cpu)
 {
 	struct fake_driver *fake = ctx;
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 	int r = injected(fake, FAKE_OP_ONLINE);
 
 	if (r)
@@ -682,7 +668,7 @@ static int f_online_cpu(void *ctx, uint32_t cpu)
 	return fake_remove_cpu(fake, cpu);
 }
 
-static const struct sc_vmm_transport_ops fake_ops = {
+static const struct vmm_transport_ops fake_ops = {
 	.open = f_open,
 	.close = f_close,
 	.info = f_info,
@@ -691,15 +677,14 @@ static const struct sc_vmm_transport_ops fake_ops = {
 	.munmap = f_munmap,
 	.ioctl_cpu = f_ioctl_cpu,
 	.read = f_read,
-	.poll = f_poll,
 	.read_attr = f_read_attr,
 	.online_cpu = f_online_cpu,
 	.destroy = f_destroy,
 };
 
-struct sc_vmm_transport fake_transport(struct fake_driver *fake)
+struct vmm_transport fake_transport(struct fake_driver *fake)
 {
-	return (struct sc_vmm_transport){.ops = &fake_ops, .ctx = fake};
+	return (struct vmm_transport){.ops = &fake_ops, .ctx = fake};
 }
 
 /* ---- Setup and test controls ---- */
@@ -732,28 +717,27 @@ static bool init_node(struct fake_driver *fake, unsigned int index, uint32_t bas
 	node->control->response_vector = RESPONSE_VECTOR;
 	pthread_mutex_init(&node->lock, NULL);
 	pthread_cond_init(&node->cond, NULL);
-	sc_hosted_host_init(&node->host);
+	sk_hosted_host_init(&node->host);
 	atomic_init(&node->stopping, false);
-	sc_cmd_node_init(&node->cmd, node->control, base, count, node->cmd_cpus, &fake_cmd_ops,
-			 node);
-	sc_cmd_file_init(&node->other, &node->cmd, NULL);
+	scmd_node_init(&node->cmd, node->control, base, count, node->cmd_vps, &fake_cmd_ops, node);
+	scmd_file_init(&node->other, &node->cmd, NULL);
 	/* The base CPU runs Linux, as take_initial_state() finds it. */
-	node->cmd_cpus[0].gone = SC_GONE_LINUX;
+	node->cmd_vps[0].gone = SCMD_GONE_LINUX;
 
 	for (uint32_t i = 0; i < count; i++) {
-		struct fake_cpu *c = &node->cpus[i];
+		struct fake_vp *c = &node->cpus[i];
 
 		c->node = node;
 		c->index = i;
-		sc_hosted_cpu_init(
+		sk_hosted_cpu_init(
 			&c->hc, &node->host, node->control,
 			(struct sidecar_command_page *)(void *)(node->shmem +
 								(size_t)i * node->per_cpu_shmem),
 			i, base + i);
-		fake_cpu_backend_init(c);
+		fake_vp_backend_init(c);
 		if (i > 0) {
 			sidecar_cpu_status_publish(node->control, i, SIDECAR_CPU_STATUS_RUN);
-			sc_hosted_cpu_start(&c->hc);
+			sk_hosted_cpu_start(&c->hc);
 			c->started = true;
 		}
 	}
@@ -837,7 +821,7 @@ static void shutdown_node(struct fake_node *node)
 {
 	pthread_mutex_lock(&node->lock);
 	for (uint32_t i = 1; i < node->cpu_count; i++) {
-		struct fake_cpu *c = &node->cpus[i];
+		struct fake_vp *c = &node->cpus[i];
 
 		for (;;) {
 			uint8_t s = status_of(node, i);
@@ -847,11 +831,11 @@ static void shutdown_node(struct fake_node *node)
 			if (s == SIDECAR_CPU_STATUS_IDLE &&
 			    sidecar_cpu_status_transition(node->control, i, s,
 							  SIDECAR_CPU_STATUS_REMOVE))
-				sc_hosted_kick(&c->hc);
+				sk_hosted_kick(&c->hc);
 			else if (s == SIDECAR_CPU_STATUS_RUN &&
 				 sidecar_cpu_status_transition(node->control, i, s,
 							       SIDECAR_CPU_STATUS_STOP))
-				sc_hosted_kick(&c->hc);
+				sk_hosted_kick(&c->hc);
 			wait_scan(node);
 		}
 	}
@@ -861,14 +845,14 @@ static void shutdown_node(struct fake_node *node)
 	pthread_join(node->irq_thread, NULL);
 	for (uint32_t i = 0; i < node->cpu_count; i++) {
 		if (node->cpus[i].started)
-			sc_hosted_cpu_join(&node->cpus[i].hc);
-		sc_hosted_cpu_destroy(&node->cpus[i].hc);
+			sk_hosted_cpu_join(&node->cpus[i].hc);
+		sk_hosted_cpu_destroy(&node->cpus[i].hc);
 	}
 	for (unsigned int f = 0; f < FAKE_MAX_FILES; f++) {
 		if (node->files[f].open)
 			close(node->files[f].efd);
 	}
-	sc_hosted_host_destroy(&node->host);
+	sk_hosted_host_destroy(&node->host);
 	pthread_mutex_destroy(&node->lock);
 	pthread_cond_destroy(&node->cond);
 }
@@ -906,7 +890,7 @@ void fake_inject(struct fake_driver *fake, enum fake_op op, int err, unsigned in
 /* sidecar_node_remove_cpu(): the hotplug callback's conversion. */
 int fake_remove_cpu(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 	struct fake_node *node;
 	uint64_t deadline;
 	int r;
@@ -915,16 +899,16 @@ int fake_remove_cpu(struct fake_driver *fake, uint32_t cpu)
 		return -EINVAL;
 	node = c->node;
 	pthread_mutex_lock(&node->lock);
-	r = sc_cmd_convert_begin_locked(&node->cmd, c->index);
+	r = scmd_convert_begin_locked(&node->cmd, c->index);
 	if (r == 0) {
 		wait_ended(node, c->index);
-		r = sc_cmd_convert_request_locked(&node->cmd, c->index);
+		r = scmd_convert_request_locked(&node->cmd, c->index);
 	}
 	if (r == 0) {
 		deadline = now_ms() + STOP_BOUND_MS;
-		while (!node->cmd_cpus[c->index].gone && now_ms() < deadline)
+		while (!node->cmd_vps[c->index].gone && now_ms() < deadline)
 			wait_scan(node);
-		if (!node->cmd_cpus[c->index].gone)
+		if (!node->cmd_vps[c->index].gone)
 			r = -ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&node->lock);
@@ -939,18 +923,18 @@ void fake_set_online_converts(struct fake_driver *fake, bool converts)
 /* Another file's RUN in progress, as far as the machine can tell. */
 void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
-	struct sc_cmd_cpu *mc;
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
+	struct scmd_vp *mc;
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->node->lock);
-	mc = &c->node->cmd_cpus[c->index];
-	if (busy && mc->state == SC_CPU_FREE) {
-		mc->state = SC_CPU_SYNC;
+	mc = &c->node->cmd_vps[c->index];
+	if (busy && mc->state == SCMD_VP_FREE) {
+		mc->state = SCMD_VP_SYNC;
 		mc->owner = &c->node->other;
 	} else if (!busy && mc->owner == &c->node->other) {
-		mc->state = SC_CPU_FREE;
+		mc->state = SCMD_VP_FREE;
 		mc->owner = NULL;
 	}
 	pthread_mutex_unlock(&c->node->lock);
@@ -958,7 +942,7 @@ void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy)
 
 void fake_signal_next_run(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 
 	if (!c)
 		return;
@@ -967,9 +951,9 @@ void fake_signal_next_run(struct fake_driver *fake, uint32_t cpu)
 	pthread_mutex_unlock(&c->node->lock);
 }
 
-uint8_t fake_cpu_status(struct fake_driver *fake, uint32_t cpu)
+uint8_t fake_vp_status(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 
 	return c ? status_of(c->node, c->index) : SIDECAR_VMM_CPU_STATUS_UNKNOWN;
 }
@@ -977,7 +961,7 @@ uint8_t fake_cpu_status(struct fake_driver *fake, uint32_t cpu)
 unsigned int fake_log(struct fake_driver *fake, uint32_t cpu, struct fake_log_entry *out,
 		      unsigned int max)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 	unsigned int n;
 
 	if (!c)
@@ -992,7 +976,7 @@ unsigned int fake_log(struct fake_driver *fake, uint32_t cpu, struct fake_log_en
 
 void fake_clear_log(struct fake_driver *fake, uint32_t cpu)
 {
-	struct fake_cpu *c = fake_find_cpu(fake, cpu);
+	struct fake_vp *c = fake_find_cpu(fake, cpu);
 
 	if (!c)
 		return;

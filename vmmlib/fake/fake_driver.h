@@ -4,7 +4,7 @@
  * runs the driver's own per-CPU command state machine (driver/cmd_state.c,
  * compiled here as in the module: the same rules and errno values) on a
  * real control page and real command pages, against the real sidecar core
- * (kernel/core, built hosted: one thread per sidecar CPU, sc_hosted.h). It
+ * (kernel/core, built hosted: one thread per sidecar CPU, sk_hosted.h). It
  * supplies what node.c and dev.c supply in the kernel: the request IPIs,
  * an "interrupt thread" per node that takes the response IPIs and scans,
  * the sleeping, and poll readiness (fake_driver.c).
@@ -88,7 +88,7 @@ uint8_t *fake_guest_memory(struct fake_driver *fake);
 bool fake_guest_memory_in_use(struct fake_driver *fake);
 
 /* A transport over the fake (its destroy hook does nothing). */
-struct sc_vmm_transport fake_transport(struct fake_driver *fake);
+struct vmm_transport fake_transport(struct fake_driver *fake);
 
 /* The next call of `op` after `skip` successful ones fails with -err. */
 void fake_inject(struct fake_driver *fake, enum fake_op op, int err, unsigned int skip);
@@ -122,7 +122,7 @@ void fake_set_busy(struct fake_driver *fake, uint32_t cpu, bool busy);
 void fake_signal_next_run(struct fake_driver *fake, uint32_t cpu);
 
 /* The control page status of `cpu`. */
-uint8_t fake_cpu_status(struct fake_driver *fake, uint32_t cpu);
+uint8_t fake_vp_status(struct fake_driver *fake, uint32_t cpu);
 
 /* Copies up to `max` log entries of `cpu` (oldest first); returns the
  * total logged. fake_clear_log() empties it. */

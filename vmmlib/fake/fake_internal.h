@@ -13,16 +13,16 @@
 
 #include "cmd_state.h"
 #include "fake_driver.h"
-#include "sc_vp.h"
-#include "sc_hosted.h"
+#include "sk_vp.h"
+#include "sk_hosted.h"
 
 #define FAKE_REGS_PER_CPU 128
 #define FAKE_STRAY_MAX	  8
 
 struct fake_node;
 
-struct fake_cpu {
-	struct sc_hosted_cpu hc;
+struct fake_vp {
+	struct sk_hosted_cpu hc;
 	struct fake_node *node;
 	uint32_t index;
 	bool started;
@@ -48,7 +48,7 @@ struct fake_file {
 	bool open;
 	int efd;
 	bool readable; /* efd signalled: the file has something to read */
-	struct sc_cmd_file cmd;
+	struct scmd_file cmd;
 	unsigned int ring[FAKE_MAX_CPUS];
 	/* fake_queue_stray_stop(): reports the driver never made, read first. */
 	uint32_t stray[FAKE_STRAY_MAX];
@@ -61,24 +61,24 @@ struct fake_node {
 	uint32_t base_cpu, cpu_count, per_cpu_shmem;
 	struct sidecar_control_page *control;
 	uint8_t *shmem;
-	struct sc_hosted_host host;
-	struct fake_cpu cpus[FAKE_MAX_CPUS];
+	struct sk_hosted_host host;
+	struct fake_vp cpus[FAKE_MAX_CPUS];
 	pthread_t irq_thread;
 	atomic_bool stopping;
 	pthread_mutex_t lock; /* the state machine's node lock */
 	pthread_cond_t cond;  /* the machine woke somebody: statuses may have changed */
-	struct sc_cmd_node cmd;
-	struct sc_cmd_cpu cmd_cpus[FAKE_MAX_CPUS];
-	struct sc_cmd_file other; /* the "other process" of fake_set_busy() */
+	struct scmd_node cmd;
+	struct scmd_vp cmd_vps[FAKE_MAX_CPUS];
+	struct scmd_file other; /* the "other process" of fake_set_busy() */
 	struct fake_file files[FAKE_MAX_FILES];
 	char *status_text;
 };
 
 /* fake_driver.c: the CPU numbered `cpu`, NULL if no node has it. */
-struct fake_cpu *fake_find_cpu(struct fake_driver *fake, uint32_t cpu);
+struct fake_vp *fake_find_cpu(struct fake_driver *fake, uint32_t cpu);
 
 /* fake_backend.c */
-extern const struct sc_vp_backend fake_vp_backend;
-void fake_cpu_backend_init(struct fake_cpu *c);
+extern const struct sk_vp_backend fake_vp_backend;
+void fake_vp_backend_init(struct fake_vp *c);
 
 #endif /* SIDECAR_VMM_FAKE_INTERNAL_H */

@@ -41,5 +41,5 @@ int sidecar_vmm_convert_cpu(struct sidecar_vmm *vmm, uint32_t cpu)
 	 * is up already as done. */
 	if (!vmm->transport.ops->online_cpu)
 		return -EOPNOTSUPP;
-	return SC_CALL(vmm, online_cpu, cpu);
+	return VMM_CALL(vmm, online_cpu, cpu);
 }

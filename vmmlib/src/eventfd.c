@@ -8,7 +8,7 @@
 
 #include "eventfd.h"
 
-void sc_eventfd_signal(int fd)
+void vmm_eventfd_signal(int fd)
 {
 	uint64_t one = 1;
 
@@ -18,7 +18,7 @@ void sc_eventfd_signal(int fd)
 		return;
 }
 
-void sc_eventfd_clear(int fd)
+void vmm_eventfd_clear(int fd)
 {
 	uint64_t value;
 

@@ -10,7 +10,7 @@
 
 #include "format.h"
 
-void sc_vmm_format(char *buf, size_t size, const char *fmt, ...)
+void vmm_format(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -22,12 +22,12 @@ void sc_vmm_format(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-const char *sc_vmm_strerror(int err, char *buf, size_t size)
+const char *vmm_strerror(int err, char *buf, size_t size)
 {
 	if (err < 0)
 		err = -err;
 	/* XSI strerror_r: this file is built without _GNU_SOURCE. */
 	if (strerror_r(err, buf, size) != 0)
-		sc_vmm_format(buf, size, "error %d", err);
+		vmm_format(buf, size, "error %d", err);
 	return buf;
 }

@@ -12,40 +12,39 @@
 
 #define GUEST_DEVICE "sidecar_guest"
 
-int sc_vmm_map_guest_memory(struct sidecar_vmm *vmm, char *error, size_t error_size)
+int vmm_map_guest_memory(struct sidecar_vmm *vmm, char *error, size_t error_size)
 {
 	struct sidecar_ioctl_guest_info info = {0};
 	char errbuf[128];
 	void *map;
 	int fd, r;
 
-	fd = SC_CALL(vmm, open, GUEST_DEVICE);
+	fd = VMM_CALL(vmm, open, GUEST_DEVICE);
 	if (fd == -ENOENT)
 		return 0; /* no guest memory: the sidecar has no VP backend */
 	if (fd < 0) {
-		sc_vmm_format(error, error_size, GUEST_DEVICE ": open: %s",
-			      sc_vmm_strerror(fd, errbuf, sizeof(errbuf)));
+		vmm_format(error, error_size, GUEST_DEVICE ": open: %s",
+			   vmm_strerror(fd, errbuf, sizeof(errbuf)));
 		return fd;
 	}
-	r = SC_CALL(vmm, guest_info, fd, &info);
+	r = VMM_CALL(vmm, guest_info, fd, &info);
 	if (r < 0) {
-		sc_vmm_format(error, error_size, GUEST_DEVICE ": GUEST_INFO: %s",
-			      sc_vmm_strerror(r, errbuf, sizeof(errbuf)));
+		vmm_format(error, error_size, GUEST_DEVICE ": GUEST_INFO: %s",
+			   vmm_strerror(r, errbuf, sizeof(errbuf)));
 		goto fail;
 	}
 	if (info.size == 0 || info.size % SIDECAR_PAGE_SIZE || info.size > SIZE_MAX) {
-		sc_vmm_format(error, error_size,
-			      GUEST_DEVICE ": the driver reports %llu bytes of guest memory "
-					   "(a non-zero multiple of 4096 expected)",
-			      (unsigned long long)info.size);
+		vmm_format(error, error_size,
+			   GUEST_DEVICE ": the driver reports %llu bytes of guest memory "
+					"(a non-zero multiple of 4096 expected)",
+			   (unsigned long long)info.size);
 		r = -EINVAL;
 		goto fail;
 	}
-	r = SC_CALL(vmm, mmap, fd, (size_t)info.size, &map);
+	r = VMM_CALL(vmm, mmap, fd, (size_t)info.size, &map);
 	if (r < 0) {
-		sc_vmm_format(error, error_size, GUEST_DEVICE ": mmap of %llu bytes: %s",
-			      (unsigned long long)info.size,
-			      sc_vmm_strerror(r, errbuf, sizeof(errbuf)));
+		vmm_format(error, error_size, GUEST_DEVICE ": mmap of %llu bytes: %s",
+			   (unsigned long long)info.size, vmm_strerror(r, errbuf, sizeof(errbuf)));
 		goto fail;
 	}
 	vmm->guest_fd = fd;
@@ -54,16 +53,16 @@ int sc_vmm_map_guest_memory(struct sidecar_vmm *vmm, char *error, size_t error_s
 	return 0;
 
 fail:
-	SC_CALL(vmm, close, fd);
+	VMM_CALL(vmm, close, fd);
 	return r;
 }
 
-void sc_vmm_unmap_guest_memory(struct sidecar_vmm *vmm)
+void vmm_unmap_guest_memory(struct sidecar_vmm *vmm)
 {
 	if (vmm->guest)
-		SC_CALL(vmm, munmap, vmm->guest, (size_t)vmm->guest_size);
+		VMM_CALL(vmm, munmap, vmm->guest, (size_t)vmm->guest_size);
 	if (vmm->guest_fd >= 0)
-		SC_CALL(vmm, close, vmm->guest_fd);
+		VMM_CALL(vmm, close, vmm->guest_fd);
 	vmm->guest = NULL;
 	vmm->guest_size = 0;
 	vmm->guest_fd = -1;

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "eventfd.h"
+#include "sc_deadline.h"
 #include "vp_error.h"
 #include "vmm_internal.h"
 
@@ -33,8 +34,7 @@
  * of the calling waiter (NULL for collect); `notify` says whether stops of
  * other VPs should make the client's poll fd readable. Returns the number
  * of stops or a negative errno. */
-static int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_vp *self,
-				bool notify)
+static int vmm_node_drain_locked(struct vmm_node *node, const struct sidecar_vp *self, bool notify)
 {
 	struct sidecar_vmm *vmm = node->vmm;
 	bool others = false;
@@ -42,7 +42,7 @@ static int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_v
 
 	for (;;) {
 		uint32_t cpu;
-		ssize_t r = SC_CALL(vmm, read, node->fd, &cpu, sizeof(cpu));
+		ssize_t r = VMM_CALL(vmm, read, node->fd, &cpu, sizeof(cpu));
 		struct sidecar_vp *vp;
 
 		if (r == -EAGAIN)
@@ -58,11 +58,11 @@ static int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_v
 			continue;
 		}
 		vp = &node->vps[cpu - node->base_cpu];
-		if (vp->state != SC_VP_RUNNING) {
+		if (vp->state != VMM_RUN_ACTIVE) {
 			node->unexpected_stops++;
 			continue;
 		}
-		vp->state = SC_VP_FINISHED;
+		vp->state = VMM_RUN_FINISHED;
 		vp->reported = false;
 		count++;
 		if (vp != self)
@@ -71,46 +71,53 @@ static int sc_node_drain_locked(struct sc_vmm_node *node, const struct sidecar_v
 	if (others) {
 		pthread_cond_broadcast(&node->cond);
 		if (node->poller)
-			sc_eventfd_signal(node->wake_fd);
+			vmm_eventfd_signal(node->wake_fd);
 		if (notify)
-			sc_eventfd_signal(vmm->notify_fd);
+			vmm_eventfd_signal(vmm->notify_fd);
 	}
 	return count;
 }
 
+/* The start of sidecar_vp_start() and _wait(): the call's error is
+ * RUN_VP's until it says otherwise, and the node lock is taken. */
+static struct vmm_node *run_call_begin(struct sidecar_vp *vp)
+{
+	vmm_vp_error_reset(vp, SIDECAR_COMMAND_RUN_VP);
+	pthread_mutex_lock(&vp->node->lock);
+	return vp->node;
+}
+
 int sidecar_vp_start(struct sidecar_vp *vp)
 {
-	struct sc_vmm_node *node;
+	struct vmm_node *node;
 	int r;
 
 	if (!vp)
 		return -EINVAL;
-	node = vp->node;
-	sc_vp_error_reset(vp, SIDECAR_COMMAND_RUN_VP);
-	pthread_mutex_lock(&node->lock);
-	if (vp->state != SC_VP_IDLE) {
+	node = run_call_begin(vp);
+	if (vp->state != VMM_RUN_NONE) {
 		pthread_mutex_unlock(&node->lock);
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EBUSY,
-				  "RUN_VP: cpu %u already has a run in progress", vp->cpu);
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EBUSY,
+				   "RUN_VP: cpu %u already has a run in progress", vp->cpu);
 	}
 	/* The request carries nothing else: RUN_VP runs from cpu_context. */
 	vp->page->command = SIDECAR_COMMAND_RUN_VP;
-	vp->state = SC_VP_RUNNING;
+	vp->state = VMM_RUN_ACTIVE;
 	vp->reported = false;
 	/* START under the lock, so that a concurrent cancel either sees the
 	 * VP idle or finds the command started. */
-	r = SC_CALL(node->vmm, ioctl_cpu, node->fd, SIDECAR_IOCTL_START, vp->cpu);
+	r = VMM_CALL(node->vmm, ioctl_cpu, node->fd, SIDECAR_IOCTL_START, vp->cpu);
 	if (r < 0)
-		vp->state = SC_VP_IDLE;
+		vp->state = VMM_RUN_NONE;
 	pthread_mutex_unlock(&node->lock);
 	if (r < 0)
-		return sc_vp_fail_driver(vp, r, "RUN_VP");
+		return vmm_vp_fail_driver(vp, r, "RUN_VP");
 	return 0;
 }
 
 int sidecar_vp_cancel(struct sidecar_vp *vp)
 {
-	struct sc_vmm_node *node;
+	struct vmm_node *node;
 	int r = 0;
 
 	if (!vp)
@@ -118,8 +125,8 @@ int sidecar_vp_cancel(struct sidecar_vp *vp)
 	node = vp->node;
 	/* Not the owner's call necessarily: leaves vp->error alone. */
 	pthread_mutex_lock(&node->lock);
-	if (vp->state == SC_VP_RUNNING)
-		r = SC_CALL(node->vmm, ioctl_cpu, node->fd, SIDECAR_IOCTL_STOP, vp->cpu);
+	if (vp->state == VMM_RUN_ACTIVE)
+		r = VMM_CALL(node->vmm, ioctl_cpu, node->fd, SIDECAR_IOCTL_STOP, vp->cpu);
 	pthread_mutex_unlock(&node->lock);
 	return r;
 }
@@ -131,23 +138,9 @@ bool sidecar_vp_running(const struct sidecar_vp *vp)
 	if (!vp)
 		return false;
 	pthread_mutex_lock(&vp->node->lock);
-	running = vp->state != SC_VP_IDLE;
+	running = vp->state != VMM_RUN_NONE;
 	pthread_mutex_unlock(&vp->node->lock);
 	return running;
-}
-
-static struct timespec deadline_after(int timeout_ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += timeout_ms / 1000;
-	t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
 }
 
 /* Milliseconds left until `deadline` (rounded up), 0 if passed. */
@@ -168,7 +161,7 @@ static int ms_left(const struct timespec *deadline)
 
 /* Sleeps in poll() on the node's device as the poller; lock held on entry
  * and on return. Returns 0 or a negative errno. */
-static int poll_device(struct sc_vmm_node *node, int timeout_ms)
+static int poll_device(struct vmm_node *node, int timeout_ms)
 {
 	struct pollfd fds[2] = {
 		{.fd = node->fd, .events = POLLIN},
@@ -178,9 +171,15 @@ static int poll_device(struct sc_vmm_node *node, int timeout_ms)
 
 	node->poller = true;
 	pthread_mutex_unlock(&node->lock);
-	r = SC_CALL(node->vmm, poll, fds, 2, timeout_ms);
+	if (node->vmm->transport.ops->poll) {
+		r = VMM_CALL(node->vmm, poll, fds, 2, timeout_ms);
+	} else {
+		r = poll(fds, 2, timeout_ms);
+		if (r < 0)
+			r = -errno;
+	}
 	if (r > 0 && (fds[1].revents & POLLIN))
-		sc_eventfd_clear(node->wake_fd);
+		vmm_eventfd_clear(node->wake_fd);
 	pthread_mutex_lock(&node->lock);
 	node->poller = false;
 	/* Let a follower take over the polling. */
@@ -197,28 +196,29 @@ static int poll_device(struct sc_vmm_node *node, int timeout_ms)
 /* Waits until vp leaves RUNNING or the deadline passes; lock held. */
 static int wait_locked(struct sidecar_vp *vp, int timeout_ms)
 {
-	struct sc_vmm_node *node = vp->node;
+	struct vmm_node *node = vp->node;
 	struct timespec deadline = {0};
 	int r;
 
+	/* node->cond waits on CLOCK_MONOTONIC (vmm.c). */
 	if (timeout_ms > 0)
-		deadline = deadline_after(timeout_ms);
+		deadline = sc_deadline_after_ms(CLOCK_MONOTONIC, (uint64_t)timeout_ms);
 	for (;;) {
-		r = sc_node_drain_locked(node, vp, true);
+		r = vmm_node_drain_locked(node, vp, true);
 		if (r < 0)
-			return sc_vp_fail_driver(vp, r, "RUN_VP: read");
-		if (vp->state != SC_VP_RUNNING)
+			return vmm_vp_fail_driver(vp, r, "RUN_VP: read");
+		if (vp->state != VMM_RUN_ACTIVE)
 			return 0;
 		if (timeout_ms == 0 || (timeout_ms > 0 && ms_left(&deadline) == 0)) {
 			/* Not a failure of the driver: the VP is in a state
 			 * (running) in which the wait cannot return yet. */
-			return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -ETIMEDOUT,
-					  "RUN_VP: cpu %u is still running", vp->cpu);
+			return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -ETIMEDOUT,
+					   "RUN_VP: cpu %u is still running", vp->cpu);
 		}
 		if (!node->poller) {
 			r = poll_device(node, timeout_ms < 0 ? -1 : ms_left(&deadline));
 			if (r < 0)
-				return sc_vp_fail_driver(vp, r, "RUN_VP: poll");
+				return vmm_vp_fail_driver(vp, r, "RUN_VP: poll");
 		} else if (timeout_ms < 0) {
 			pthread_cond_wait(&node->cond, &node->lock);
 		} else {
@@ -229,22 +229,20 @@ static int wait_locked(struct sidecar_vp *vp, int timeout_ms)
 
 int sidecar_vp_wait(struct sidecar_vp *vp, int timeout_ms)
 {
-	struct sc_vmm_node *node;
+	struct vmm_node *node;
 	int r;
 
 	if (!vp)
 		return -EINVAL;
-	node = vp->node;
-	sc_vp_error_reset(vp, SIDECAR_COMMAND_RUN_VP);
-	pthread_mutex_lock(&node->lock);
-	if (vp->state == SC_VP_IDLE) {
+	node = run_call_begin(vp);
+	if (vp->state == VMM_RUN_NONE) {
 		pthread_mutex_unlock(&node->lock);
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
-				  "RUN_VP: cpu %u has no run in progress", vp->cpu);
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				   "RUN_VP: cpu %u has no run in progress", vp->cpu);
 	}
 	r = wait_locked(vp, timeout_ms);
 	if (r == 0) {
-		vp->state = SC_VP_IDLE;
+		vp->state = VMM_RUN_NONE;
 		vp->reported = true;
 	}
 	pthread_mutex_unlock(&node->lock);
@@ -253,21 +251,21 @@ int sidecar_vp_wait(struct sidecar_vp *vp, int timeout_ms)
 	/* The stop was read from the driver after the sidecar CPU went idle:
 	 * the page is the VMM's again. */
 	if (vp->page->has_error)
-		return sc_vp_fail_sidecar(vp);
+		return vmm_vp_fail_sidecar(vp);
 	return sidecar_response_run_vp(vp->page)->intercept ? SIDECAR_VP_INTERCEPT
 							    : SIDECAR_VP_STOPPED;
 }
 
 /* Moves the node's unreported stops to cpus[]; lock held. Returns how many
  * it stored; *left says whether some did not fit. */
-static size_t collect_node(struct sc_vmm_node *node, uint32_t *cpus, size_t max, bool *left)
+static size_t collect_node(struct vmm_node *node, uint32_t *cpus, size_t max, bool *left)
 {
 	size_t n = 0;
 
 	for (uint32_t i = 0; i < node->cpu_count; i++) {
 		struct sidecar_vp *vp = &node->vps[i];
 
-		if (vp->state != SC_VP_FINISHED || vp->reported)
+		if (vp->state != VMM_RUN_FINISHED || vp->reported)
 			continue;
 		if (n == max) {
 			*left = true;
@@ -292,18 +290,18 @@ int sidecar_vmm_collect(struct sidecar_vmm *vmm, unsigned int node, uint32_t *cp
 		last = vmm->node_count - 1;
 		/* Before scanning: a stop marked after this is seen by the scan
 		 * or signals again. */
-		sc_eventfd_clear(vmm->notify_fd);
+		vmm_eventfd_clear(vmm->notify_fd);
 	} else if (node >= vmm->node_count) {
 		return -EINVAL;
 	}
 	if (max > INT32_MAX)
 		max = INT32_MAX;
 	for (unsigned int i = first; i <= last; i++) {
-		struct sc_vmm_node *nd = &vmm->nodes[i];
+		struct vmm_node *nd = &vmm->nodes[i];
 		int r;
 
 		pthread_mutex_lock(&nd->lock);
-		r = sc_node_drain_locked(nd, NULL, false);
+		r = vmm_node_drain_locked(nd, NULL, false);
 		if (r >= 0)
 			/* cpus may be NULL when max is 0 (C17 6.5.6: no
 			 * arithmetic on a null pointer). */
@@ -319,6 +317,6 @@ int sidecar_vmm_collect(struct sidecar_vmm *vmm, unsigned int node, uint32_t *cp
 	}
 	/* Keep the poll fd readable while reports remain. */
 	if (left)
-		sc_eventfd_signal(vmm->notify_fd);
+		vmm_eventfd_signal(vmm->notify_fd);
 	return (int)n;
 }

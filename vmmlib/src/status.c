@@ -182,7 +182,7 @@ static bool parse_line(const char *line, size_t len, struct pairs *pairs, struct
 	return true;
 }
 
-int sc_vmm_parse_cpu_status(const char *text, uint32_t base, uint32_t count, uint8_t *status)
+int vmm_parse_cpu_status(const char *text, uint32_t base, uint32_t count, uint8_t *status)
 {
 	struct pairs pairs = {0}, list = {0};
 	bool all_in_node = true, all_indexes = true;

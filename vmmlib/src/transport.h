@@ -12,8 +12,8 @@
  * transport: the library polls them, puts them in an epoll set, and hands
  * them to the application.
  */
-#ifndef SC_VMM_TRANSPORT_H
-#define SC_VMM_TRANSPORT_H
+#ifndef VMM_TRANSPORT_H
+#define VMM_TRANSPORT_H
 
 #include <poll.h>
 #include <stddef.h>
@@ -22,7 +22,7 @@
 
 #include <sidecar/uapi.h>
 
-struct sc_vmm_transport_ops {
+struct vmm_transport_ops {
 	/* Opens device `name` ("sidecar0", "sidecar_guest") read-write,
 	 * non-blocking, close-on-exec; returns the fd, -ENOENT if it does not
 	 * exist. */
@@ -39,7 +39,8 @@ struct sc_vmm_transport_ops {
 	int (*ioctl_cpu)(void *ctx, int fd, unsigned long request, uint32_t cpu);
 	/* read(2) on the (non-blocking) device: the next stopped CPU. */
 	ssize_t (*read)(void *ctx, int fd, void *buf, size_t size);
-	/* poll(2). */
+	/* poll(2) on descriptors this transport handed out; NULL: the library
+	 * calls poll(2) itself, as a transport of real descriptors would. */
 	int (*poll)(void *ctx, struct pollfd *fds, nfds_t count, int timeout_ms);
 	/* Reads the driver's sysfs attribute `attr` of device `name` into buf
 	 * (NUL-terminated); returns its length or -ENOENT. */
@@ -51,8 +52,8 @@ struct sc_vmm_transport_ops {
 	void (*destroy)(void *ctx);
 };
 
-struct sc_vmm_transport {
-	const struct sc_vmm_transport_ops *ops;
+struct vmm_transport {
+	const struct vmm_transport_ops *ops;
 	void *ctx;
 };
 
@@ -62,18 +63,18 @@ struct sidecar_vmm;
  * sidecar_vmm_open() over any transport; the client takes the transport
  * (its destroy hook runs on close, or here on failure). `error` may be NULL.
  */
-int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidecar_vmm **vmm,
-			  char *error, size_t error_size);
+int vmm_open_transport(const struct vmm_transport *transport, struct sidecar_vmm **vmm, char *error,
+		       size_t error_size);
 
 /* The transport of the running system; dev_dir and sysfs_dir are copied. */
-int sc_vmm_linux_transport(const char *dev_dir, const char *sysfs_dir,
-			   struct sc_vmm_transport *transport);
+int vmm_linux_transport(const char *dev_dir, const char *sysfs_dir,
+			struct vmm_transport *transport);
 
 /*
  * Parses a cpu_status file (format: sidecar_vmm_cpu_status()) for the node
  * of CPUs [base, base + count); status[count] receives the statuses.
  * Returns the number of CPUs found, or -EINVAL.
  */
-int sc_vmm_parse_cpu_status(const char *text, uint32_t base, uint32_t count, uint8_t *status);
+int vmm_parse_cpu_status(const char *text, uint32_t base, uint32_t count, uint8_t *status);
 
-#endif /* SC_VMM_TRANSPORT_H */
+#endif /* VMM_TRANSPORT_H */

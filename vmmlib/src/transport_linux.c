@@ -84,15 +84,6 @@ static ssize_t lt_read(void *ctx, int fd, void *buf, size_t size)
 	return r < 0 ? -errno : r;
 }
 
-static int lt_poll(void *ctx, struct pollfd *fds, nfds_t count, int timeout_ms)
-{
-	int r;
-
-	(void)ctx;
-	r = poll(fds, count, timeout_ms);
-	return r < 0 ? -errno : r;
-}
-
 static ssize_t lt_read_attr(void *ctx, const char *name, const char *attr, char *buf, size_t size)
 {
 	struct linux_transport *t = ctx;
@@ -157,7 +148,7 @@ static void lt_destroy(void *ctx)
 	free(ctx);
 }
 
-static const struct sc_vmm_transport_ops linux_ops = {
+static const struct vmm_transport_ops linux_ops = {
 	.open = lt_open,
 	.close = lt_close,
 	.info = lt_info,
@@ -166,7 +157,6 @@ static const struct sc_vmm_transport_ops linux_ops = {
 	.munmap = lt_munmap,
 	.ioctl_cpu = lt_ioctl_cpu,
 	.read = lt_read,
-	.poll = lt_poll,
 	.read_attr = lt_read_attr,
 	.online_cpu = lt_online_cpu,
 	.destroy = lt_destroy,
@@ -183,8 +173,7 @@ static void set_dir(char *dst, const char *given, const char *env, const char *f
 	snprintf(dst, DIR_MAX, "%s", dir);
 }
 
-int sc_vmm_linux_transport(const char *dev_dir, const char *sysfs_dir,
-			   struct sc_vmm_transport *transport)
+int vmm_linux_transport(const char *dev_dir, const char *sysfs_dir, struct vmm_transport *transport)
 {
 	struct linux_transport *t = calloc(1, sizeof(*t));
 

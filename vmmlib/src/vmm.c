@@ -42,18 +42,18 @@ static int open_fail(struct open_error *e, int err, const char *fmt, ...)
 	return err;
 }
 
-static void free_vps(struct sc_vmm_node *node)
+static void free_vps(struct vmm_node *node)
 {
 	free(node->vps);
 	node->vps = NULL;
 }
 
-static void close_node(struct sidecar_vmm *vmm, struct sc_vmm_node *node)
+static void close_node(struct sidecar_vmm *vmm, struct vmm_node *node)
 {
 	if (node->map)
-		SC_CALL(vmm, munmap, node->map, node->map_size);
+		VMM_CALL(vmm, munmap, node->map, node->map_size);
 	if (node->fd >= 0)
-		SC_CALL(vmm, close, node->fd);
+		VMM_CALL(vmm, close, node->fd);
 	if (node->wake_fd >= 0)
 		close(node->wake_fd);
 	if (node->lock_ready) {
@@ -77,14 +77,14 @@ void sidecar_vmm_close(struct sidecar_vmm *vmm)
 		close(vmm->epoll_fd);
 	if (vmm->notify_fd >= 0)
 		close(vmm->notify_fd);
-	sc_vmm_unmap_guest_memory(vmm);
+	vmm_unmap_guest_memory(vmm);
 	if (vmm->transport.ops->destroy)
 		vmm->transport.ops->destroy(vmm->transport.ctx);
 	free(vmm->nodes);
 	free(vmm);
 }
 
-static int init_lock(struct sc_vmm_node *node)
+static int init_lock(struct vmm_node *node)
 {
 	pthread_condattr_t attr;
 	int r;
@@ -117,8 +117,8 @@ static int open_device(struct sidecar_vmm *vmm, unsigned int index, int *scheme,
 	for (int s = 0; s < 2; s++) {
 		if (*scheme >= 0 && s != *scheme)
 			continue;
-		sc_vmm_format(name, name_size, "%s%u", device_prefixes[s], index);
-		fd = SC_CALL(vmm, open, name);
+		vmm_format(name, name_size, "%s%u", device_prefixes[s], index);
+		fd = VMM_CALL(vmm, open, name);
 		if (fd != -ENOENT) {
 			*scheme = s;
 			return fd;
@@ -157,7 +157,7 @@ static int check_info(struct open_error *e, const char *name, const struct sidec
 	return 0;
 }
 
-static int setup_vps(struct sc_vmm_node *node)
+static int setup_vps(struct vmm_node *node)
 {
 	node->vps = calloc(node->cpu_count, sizeof(*node->vps));
 	if (!node->vps)
@@ -174,12 +174,12 @@ static int setup_vps(struct sc_vmm_node *node)
 					    ? shmem + SIDECAR_PAGE_SIZE
 					    : NULL;
 		atomic_init(&vp->owned, false);
-		vp->state = SC_VP_IDLE;
+		vp->state = VMM_RUN_NONE;
 	}
 	return 0;
 }
 
-static int open_node(struct sidecar_vmm *vmm, struct sc_vmm_node *node, int fd, const char *name,
+static int open_node(struct sidecar_vmm *vmm, struct vmm_node *node, int fd, const char *name,
 		     struct open_error *e)
 {
 	struct sidecar_ioctl_info info = {0};
@@ -188,10 +188,10 @@ static int open_node(struct sidecar_vmm *vmm, struct sc_vmm_node *node, int fd, 
 	int r;
 
 	node->fd = fd;
-	sc_vmm_format(node->device, sizeof(node->device), "%s", name);
-	r = SC_CALL(vmm, info, fd, &info);
+	vmm_format(node->device, sizeof(node->device), "%s", name);
+	r = VMM_CALL(vmm, info, fd, &info);
 	if (r < 0)
-		return open_fail(e, r, "%s: INFO: %s", name, sc_vmm_strerror(r, errbuf, 128));
+		return open_fail(e, r, "%s: INFO: %s", name, vmm_strerror(r, errbuf, 128));
 	r = check_info(e, name, &info, vmm->cpu_count, previous);
 	if (r < 0)
 		return r;
@@ -199,20 +199,20 @@ static int open_node(struct sidecar_vmm *vmm, struct sc_vmm_node *node, int fd, 
 	node->cpu_count = info.cpu_count;
 	node->per_cpu_shmem = info.per_cpu_shmem;
 	node->map_size = (size_t)info.cpu_count * info.per_cpu_shmem;
-	r = SC_CALL(vmm, mmap, fd, node->map_size, &node->map);
+	r = VMM_CALL(vmm, mmap, fd, node->map_size, &node->map);
 	if (r < 0) {
 		node->map = NULL;
 		return open_fail(e, r, "%s: mmap of %zu bytes: %s", name, node->map_size,
-				 sc_vmm_strerror(r, errbuf, 128));
+				 vmm_strerror(r, errbuf, 128));
 	}
 	node->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (node->wake_fd < 0)
-		return open_fail(e, -errno, "eventfd: %s", sc_vmm_strerror(errno, errbuf, 128));
+		return open_fail(e, -errno, "eventfd: %s", vmm_strerror(errno, errbuf, 128));
 	r = init_lock(node);
 	if (r == 0)
 		r = setup_vps(node);
 	if (r < 0)
-		return open_fail(e, r, "%s: %s", name, sc_vmm_strerror(r, errbuf, 128));
+		return open_fail(e, r, "%s: %s", name, vmm_strerror(r, errbuf, 128));
 	vmm->cpu_count = info.base_cpu + info.cpu_count;
 	return 0;
 }
@@ -225,20 +225,19 @@ static int setup_poll(struct sidecar_vmm *vmm, struct open_error *e)
 	vmm->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	vmm->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (vmm->notify_fd < 0 || vmm->epoll_fd < 0)
-		return open_fail(e, -errno, "epoll: %s", sc_vmm_strerror(errno, errbuf, 128));
+		return open_fail(e, -errno, "epoll: %s", vmm_strerror(errno, errbuf, 128));
 	for (unsigned int i = 0; i <= vmm->node_count; i++) {
 		int fd = i < vmm->node_count ? vmm->nodes[i].fd : vmm->notify_fd;
 
 		ev.data.u32 = i;
 		if (epoll_ctl(vmm->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-			return open_fail(e, -errno, "epoll: %s",
-					 sc_vmm_strerror(errno, errbuf, 128));
+			return open_fail(e, -errno, "epoll: %s", vmm_strerror(errno, errbuf, 128));
 	}
 	return 0;
 }
 
-int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidecar_vmm **out,
-			  char *error, size_t error_size)
+int vmm_open_transport(const struct vmm_transport *transport, struct sidecar_vmm **out, char *error,
+		       size_t error_size)
 {
 	struct open_error e = {error, error_size};
 	struct sidecar_vmm *vmm;
@@ -268,7 +267,7 @@ int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidec
 	vmm->guest_fd = -1;
 
 	for (unsigned int i = 0; i < SIDECAR_MAX_NODES; i++) {
-		struct sc_vmm_node *node = &vmm->nodes[i];
+		struct vmm_node *node = &vmm->nodes[i];
 		char name[32], errbuf[128];
 		int fd = open_device(vmm, i, &scheme, name, sizeof(name));
 
@@ -282,7 +281,7 @@ int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidec
 		}
 		if (fd < 0) {
 			r = open_fail(&e, fd, "%s: open: %s", name,
-				      sc_vmm_strerror(fd, errbuf, sizeof(errbuf)));
+				      vmm_strerror(fd, errbuf, sizeof(errbuf)));
 			goto fail;
 		}
 		node->vmm = vmm;
@@ -296,7 +295,7 @@ int sc_vmm_open_transport(const struct sc_vmm_transport *transport, struct sidec
 	r = setup_poll(vmm, &e);
 	if (r < 0)
 		goto fail;
-	r = sc_vmm_map_guest_memory(vmm, error, error_size);
+	r = vmm_map_guest_memory(vmm, error, error_size);
 	if (r < 0)
 		goto fail;
 	*out = vmm;
@@ -310,17 +309,17 @@ fail:
 int sidecar_vmm_open(const struct sidecar_vmm_options *options, struct sidecar_vmm **vmm)
 {
 	struct sidecar_vmm_options none = {0};
-	struct sc_vmm_transport transport;
+	struct vmm_transport transport;
 	int r;
 
 	if (!options)
 		options = &none;
-	r = sc_vmm_linux_transport(options->dev_dir, options->sysfs_dir, &transport);
+	r = vmm_linux_transport(options->dev_dir, options->sysfs_dir, &transport);
 	if (r < 0) {
-		sc_vmm_format(options->error, options->error_size, "out of memory");
+		vmm_format(options->error, options->error_size, "out of memory");
 		return r;
 	}
-	return sc_vmm_open_transport(&transport, vmm, options->error, options->error_size);
+	return vmm_open_transport(&transport, vmm, options->error, options->error_size);
 }
 
 unsigned int sidecar_vmm_node_count(const struct sidecar_vmm *vmm)
@@ -336,7 +335,7 @@ uint32_t sidecar_vmm_cpu_count(const struct sidecar_vmm *vmm)
 int sidecar_vmm_node_info(const struct sidecar_vmm *vmm, unsigned int node,
 			  struct sidecar_vmm_node_info *info)
 {
-	const struct sc_vmm_node *n;
+	const struct vmm_node *n;
 
 	if (!vmm || !info || node >= vmm->node_count)
 		return -EINVAL;
@@ -385,7 +384,7 @@ int sidecar_vmm_poll_fd(const struct sidecar_vmm *vmm)
 int sidecar_vmm_cpu_status(struct sidecar_vmm *vmm, unsigned int node, uint8_t *status,
 			   size_t count)
 {
-	const struct sc_vmm_node *n;
+	const struct vmm_node *n;
 	char *text;
 	ssize_t len;
 	int r;
@@ -400,12 +399,12 @@ int sidecar_vmm_cpu_status(struct sidecar_vmm *vmm, unsigned int node, uint8_t *
 	text = malloc(STATUS_TEXT_MAX);
 	if (!text)
 		return -ENOMEM;
-	len = SC_CALL(vmm, read_attr, n->device, "cpu_status", text, STATUS_TEXT_MAX);
+	len = VMM_CALL(vmm, read_attr, n->device, "cpu_status", text, STATUS_TEXT_MAX);
 	if (len < 0) {
 		free(text);
 		return (int)len;
 	}
-	r = sc_vmm_parse_cpu_status(text, n->base_cpu, n->cpu_count, status);
+	r = vmm_parse_cpu_status(text, n->base_cpu, n->cpu_count, status);
 	free(text);
 	return r;
 }

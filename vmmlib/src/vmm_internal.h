@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The client's state (vmm.c, vp.c, run.c). */
-#ifndef SC_VMM_INTERNAL_H
-#define SC_VMM_INTERNAL_H
+#ifndef VMM_INTERNAL_H
+#define VMM_INTERNAL_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -12,29 +12,29 @@
 #include "transport.h"
 
 /* Where a VP is in the asynchronous run protocol (under node->lock). */
-enum sc_vp_run_state {
-	SC_VP_IDLE,	/* no run in progress: synchronous commands allowed */
-	SC_VP_RUNNING,	/* started; the driver has not reported the stop yet */
-	SC_VP_FINISHED, /* stop read from the driver; sidecar_vp_wait() not done */
+enum vmm_run_state {
+	VMM_RUN_NONE,	  /* no run in progress: synchronous commands allowed */
+	VMM_RUN_ACTIVE,	  /* started; the driver has not reported the stop yet */
+	VMM_RUN_FINISHED, /* stop read from the driver; sidecar_vp_wait() not done */
 };
 
-struct sc_vmm_node;
+struct vmm_node;
 
 struct sidecar_vp {
-	struct sc_vmm_node *node;
+	struct vmm_node *node;
 	uint32_t cpu;
 	uint32_t index; /* within the node */
 	struct sidecar_command_page *page;
 	void *register_page; /* NULL if per_cpu_shmem is one page */
 	atomic_bool owned;
 	/* Under node->lock. */
-	enum sc_vp_run_state state;
+	enum vmm_run_state state;
 	bool reported; /* the stop was reported by collect or wait */
 	/* The owner's. */
 	struct sidecar_vp_error error;
 };
 
-struct sc_vmm_node {
+struct vmm_node {
 	struct sidecar_vmm *vmm;
 	unsigned int index;
 	int fd;
@@ -60,10 +60,10 @@ struct sc_vmm_node {
 };
 
 struct sidecar_vmm {
-	struct sc_vmm_transport transport;
+	struct vmm_transport transport;
 	unsigned int node_count;
 	uint32_t cpu_count;
-	struct sc_vmm_node *nodes;
+	struct vmm_node *nodes;
 	int epoll_fd;
 	/* In the epoll set: a waiter read stops of VPs it does not own, which
 	 * only sidecar_vmm_collect() reports. */
@@ -77,10 +77,10 @@ struct sidecar_vmm {
 
 /* Maps /dev/sidecar_guest if it exists (no device is not an error);
  * writes a one-line reason into error on failure. */
-int sc_vmm_map_guest_memory(struct sidecar_vmm *vmm, char *error, size_t error_size);
-void sc_vmm_unmap_guest_memory(struct sidecar_vmm *vmm);
+int vmm_map_guest_memory(struct sidecar_vmm *vmm, char *error, size_t error_size);
+void vmm_unmap_guest_memory(struct sidecar_vmm *vmm);
 
 /* Transport shorthand. */
-#define SC_CALL(vmm, op, ...) ((vmm)->transport.ops->op((vmm)->transport.ctx, __VA_ARGS__))
+#define VMM_CALL(vmm, op, ...) ((vmm)->transport.ops->op((vmm)->transport.ctx, __VA_ARGS__))
 
-#endif /* SC_VMM_INTERNAL_H */
+#endif /* VMM_INTERNAL_H */

@@ -20,7 +20,7 @@
 
 int sidecar_vp_acquire(struct sidecar_vmm *vmm, uint32_t cpu, struct sidecar_vp **out)
 {
-	struct sc_vmm_node *node;
+	struct vmm_node *node;
 	struct sidecar_vp *vp;
 	int n;
 
@@ -36,21 +36,21 @@ int sidecar_vp_acquire(struct sidecar_vmm *vmm, uint32_t cpu, struct sidecar_vp 
 	 * previous owner did to the VP happens before the new owner uses it. */
 	if (atomic_exchange_explicit(&vp->owned, true, memory_order_acquire))
 		return -EBUSY;
-	sc_vp_error_reset(vp, SIDECAR_COMMAND_NONE);
+	vmm_vp_error_reset(vp, SIDECAR_COMMAND_NONE);
 	*out = vp;
 	return 0;
 }
 
 void sidecar_vp_release(struct sidecar_vp *vp)
 {
-	enum sc_vp_run_state state;
+	enum vmm_run_state state;
 
 	if (!vp)
 		return;
 	pthread_mutex_lock(&vp->node->lock);
 	state = vp->state;
 	pthread_mutex_unlock(&vp->node->lock);
-	if (state != SC_VP_IDLE) {
+	if (state != VMM_RUN_NONE) {
 		/* A run the owner did not wait for: stop it, and wait so that
 		 * the next owner finds the VP idle. */
 		sidecar_vp_cancel(vp);
@@ -87,13 +87,13 @@ void *sidecar_vp_register_page(struct sidecar_vp *vp)
  * RUNNING behind our back once seen IDLE. */
 static int check_stopped(struct sidecar_vp *vp)
 {
-	enum sc_vp_run_state state;
+	enum vmm_run_state state;
 
 	pthread_mutex_lock(&vp->node->lock);
 	state = vp->state;
 	pthread_mutex_unlock(&vp->node->lock);
-	if (state != SC_VP_IDLE)
-		return sc_vp_fail(
+	if (state != VMM_RUN_NONE)
+		return vmm_vp_fail(
 			vp, SIDECAR_VMM_ERROR_ARGUMENT, -EBUSY,
 			"%s: cpu %u has a run in progress: sidecar_vp_wait() for it first",
 			sidecar_command_name(vp->error.command), vp->cpu);
@@ -107,20 +107,20 @@ static int run_sync(struct sidecar_vp *vp)
 	char op[40];
 	int r;
 
-	r = SC_CALL(vmm, ioctl_cpu, vp->node->fd, SIDECAR_IOCTL_RUN, vp->cpu);
+	r = VMM_CALL(vmm, ioctl_cpu, vp->node->fd, SIDECAR_IOCTL_RUN, vp->cpu);
 	if (r < 0) {
-		sc_vmm_format(op, sizeof(op), "%s", sidecar_command_name(vp->error.command));
-		return sc_vp_fail_driver(vp, r, op);
+		vmm_format(op, sizeof(op), "%s", sidecar_command_name(vp->error.command));
+		return vmm_vp_fail_driver(vp, r, op);
 	}
 	if (vp->page->has_error)
-		return sc_vp_fail_sidecar(vp);
+		return vmm_vp_fail_sidecar(vp);
 	return 0;
 }
 
 /* Starts a synchronous call: argument check and state. */
 static int begin(struct sidecar_vp *vp, uint32_t command)
 {
-	sc_vp_error_reset(vp, command);
+	vmm_vp_error_reset(vp, command);
 	return check_stopped(vp);
 }
 
@@ -152,10 +152,10 @@ static int get_set(struct sidecar_vp *vp, bool set, hv_input_vtl_t vtl,
 
 	if (!vp)
 		return -EINVAL;
-	sc_vp_error_reset(vp, command);
+	vmm_vp_error_reset(vp, command);
 	if (!in && count)
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
-				  "%s: NULL register array", sidecar_command_name(command));
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				   "%s: NULL register array", sidecar_command_name(command));
 	r = check_stopped(vp);
 	if (r < 0)
 		return r;
@@ -185,7 +185,7 @@ static int get_set(struct sidecar_vp *vp, bool set, hv_input_vtl_t vtl,
 		if (r < 0)
 			return r;
 		if (req->status != HV_STATUS_SUCCESS)
-			return sc_vp_fail_hv(vp, req->status);
+			return vmm_vp_fail_hv(vp, req->status);
 		if (!set) {
 			for (size_t i = 0; i < n; i++)
 				out[first + i].value = req->regs[i].value;
@@ -215,9 +215,9 @@ int sidecar_vp_get_register(struct sidecar_vp *vp, hv_register_name_t name,
 	int r;
 
 	if (vp && !value) {
-		sc_vp_error_reset(vp, SIDECAR_COMMAND_GET_VP_REGISTERS);
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
-				  "GET_VP_REGISTERS: NULL value");
+		vmm_vp_error_reset(vp, SIDECAR_COMMAND_GET_VP_REGISTERS);
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				   "GET_VP_REGISTERS: NULL value");
 	}
 	r = get_set(vp, false, HV_INPUT_VTL_CURRENT, &assoc, &assoc, 1);
 	if (r == 0)
@@ -231,9 +231,9 @@ int sidecar_vp_set_register(struct sidecar_vp *vp, hv_register_name_t name,
 	struct hv_register_assoc assoc = {.name = name};
 
 	if (vp && !value) {
-		sc_vp_error_reset(vp, SIDECAR_COMMAND_SET_VP_REGISTERS);
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
-				  "SET_VP_REGISTERS: NULL value");
+		vmm_vp_error_reset(vp, SIDECAR_COMMAND_SET_VP_REGISTERS);
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				   "SET_VP_REGISTERS: NULL value");
 	}
 	if (value)
 		assoc.value = *value;
@@ -253,8 +253,8 @@ int sidecar_vp_translate_gva(struct sidecar_vp *vp, uint64_t gvn, uint64_t contr
 	if (r < 0)
 		return r;
 	if (!out)
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
-				  "TRANSLATE_GVA: NULL output");
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_ARGUMENT, -EINVAL,
+				   "TRANSLATE_GVA: NULL output");
 	req = sidecar_request_translate_gva(vp->page);
 	memset(vp->page->request_data, 0, sizeof(struct sidecar_translate_gva_response));
 	req->gvn = gvn;
@@ -265,7 +265,7 @@ int sidecar_vp_translate_gva(struct sidecar_vp *vp, uint64_t gvn, uint64_t contr
 		return r;
 	resp = sidecar_response_translate_gva(vp->page);
 	if (resp->status != HV_STATUS_SUCCESS)
-		return sc_vp_fail_hv(vp, resp->status);
+		return vmm_vp_fail_hv(vp, resp->status);
 	*out = resp->output;
 	return 0;
 }

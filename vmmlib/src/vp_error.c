@@ -15,7 +15,7 @@
 #include "vp_error.h"
 #include "vmm_internal.h"
 
-void sc_vp_error_reset(struct sidecar_vp *vp, uint32_t command)
+void vmm_vp_error_reset(struct sidecar_vp *vp, uint32_t command)
 {
 	vp->error.source = SIDECAR_VMM_ERROR_NONE;
 	vp->error.err = 0;
@@ -26,8 +26,8 @@ void sc_vp_error_reset(struct sidecar_vp *vp, uint32_t command)
 	vp->error.message[0] = '\0';
 }
 
-int sc_vp_fail(struct sidecar_vp *vp, enum sidecar_vmm_error_source source, int err,
-	       const char *fmt, ...)
+int vmm_vp_fail(struct sidecar_vp *vp, enum sidecar_vmm_error_source source, int err,
+		const char *fmt, ...)
 {
 	va_list ap;
 
@@ -40,30 +40,30 @@ int sc_vp_fail(struct sidecar_vp *vp, enum sidecar_vmm_error_source source, int 
 	return err;
 }
 
-int sc_vp_fail_driver(struct sidecar_vp *vp, int err, const char *operation)
+int vmm_vp_fail_driver(struct sidecar_vp *vp, int err, const char *operation)
 {
 	char buf[128];
 
 	switch (err) {
 	case -EBUSY:
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
-				  "%s: cpu %u is busy with another command (another process?)",
-				  operation, vp->cpu);
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
+				   "%s: cpu %u is busy with another command (another process?)",
+				   operation, vp->cpu);
 	case -ENOENT:
-		return sc_vp_fail(
+		return vmm_vp_fail(
 			vp, SIDECAR_VMM_ERROR_DRIVER, err,
 			"%s: cpu %u is not in the sidecar (converted to Linux, or removed)",
 			operation, vp->cpu);
 	case -EINTR:
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
-				  "%s: cpu %u: interrupted by a signal", operation, vp->cpu);
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err,
+				   "%s: cpu %u: interrupted by a signal", operation, vp->cpu);
 	default:
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err, "%s: cpu %u: %s", operation,
-				  vp->cpu, sc_vmm_strerror(err, buf, sizeof(buf)));
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_DRIVER, err, "%s: cpu %u: %s", operation,
+				   vp->cpu, vmm_strerror(err, buf, sizeof(buf)));
 	}
 }
 
-int sc_vp_fail_sidecar(struct sidecar_vp *vp)
+int vmm_vp_fail_sidecar(struct sidecar_vp *vp)
 {
 	const struct sidecar_command_error *e = &vp->page->error;
 	size_t len = e->len;
@@ -78,11 +78,11 @@ int sc_vp_fail_sidecar(struct sidecar_vp *vp)
 		text[i] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
 	}
 	text[len] = '\0';
-	return sc_vp_fail(vp, SIDECAR_VMM_ERROR_SIDECAR, -SIDECAR_VMM_ESIDECAR, "%s",
-			  len ? text : "the sidecar reported an error without a message");
+	return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_SIDECAR, -SIDECAR_VMM_ESIDECAR, "%s",
+			   len ? text : "the sidecar reported an error without a message");
 }
 
-int sc_vp_fail_hv(struct sidecar_vp *vp, hv_status_t status)
+int vmm_vp_fail_hv(struct sidecar_vp *vp, hv_status_t status)
 {
 	const char *name = sidecar_hv_status_name(status);
 	const char *command = sidecar_command_name(vp->error.command);
@@ -91,12 +91,12 @@ int sc_vp_fail_hv(struct sidecar_vp *vp, hv_status_t status)
 	if (!name)
 		name = "HV status";
 	if (vp->error.register_count)
-		return sc_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV,
-				  "%s: %s (0x%04x) in registers %zu-%zu", command, name, status,
-				  vp->error.first_register,
-				  vp->error.first_register + vp->error.register_count - 1);
-	return sc_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV, "%s: %s (0x%04x)", command,
-			  name, status);
+		return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV,
+				   "%s: %s (0x%04x) in registers %zu-%zu", command, name, status,
+				   vp->error.first_register,
+				   vp->error.first_register + vp->error.register_count - 1);
+	return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_HV, -SIDECAR_VMM_EHV, "%s: %s (0x%04x)", command,
+			   name, status);
 }
 
 int sidecar_vp_last_error(const struct sidecar_vp *vp, struct sidecar_vp_error *error)

@@ -64,7 +64,7 @@ SIDECAR_ASSERT_OFFSET(struct x86_fxsave, xmm, 160);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, reserved2, 416);
 SIDECAR_ASSERT_OFFSET(struct x86_fxsave, unused, 464);
 
-/* Indexes into sidecar_cpu_context_x64.gps: the usual order, CR2 in RSP's slot. */
+/* Indexes into sidecar_cpu_context_x64.gps: the usual order, CR2 in RSP's place. */
 #define SIDECAR_CPU_CONTEXT_RAX 0
 #define SIDECAR_CPU_CONTEXT_RCX 1
 #define SIDECAR_CPU_CONTEXT_RDX 2

@@ -64,7 +64,7 @@ enum {
  */
 bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 {
-	const struct node_state *n = &sc_boot.nodes[node];
+	const struct node_state *n = &sk_boot.nodes[node];
 	const uint64_t data = PTE_P | PTE_RW | PTE_NX;
 	uint64_t page[SIDECAR_PER_VP_PAGES];
 	uint64_t command = n->memory_base + sidecar_command_page_offset(cpu);
@@ -90,7 +90,7 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 
 	pml4[511] = page[SIDECAR_VP_PAGE_PDPT] | PTE_P | PTE_RW;
 	pdpt[0] = page[SIDECAR_VP_PAGE_PD] | PTE_P | PTE_RW;
-	pd[0] = sc_boot.image_pt_pa | PTE_P | PTE_RW;
+	pd[0] = sk_boot.image_pt_pa | PTE_P | PTE_RW;
 	pd[1] = page[SIDECAR_VP_PAGE_PT] | PTE_P | PTE_RW;
 
 	pt[SLOT_PT_SELF] = page[SIDECAR_VP_PAGE_PT] | data;
@@ -98,9 +98,9 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 	pt[SLOT_COMMAND] = command | data;
 	pt[SLOT_REGISTER] = (command + SIDECAR_PAGE_SIZE) | data;
 	pt[SLOT_CONTROL] = n->memory_base | data;
-	if (!sc_boot.x2apic)
-		pt[SLOT_APIC] = sc_boot.apic_base_pa | data | PTE_PCD | PTE_PWT;
-	for (uint32_t i = 0; i < SC_VP_BACKEND_PAGES; i++)
+	if (!sk_boot.x2apic)
+		pt[SLOT_APIC] = sk_boot.apic_base_pa | data | PTE_PCD | PTE_PWT;
+	for (uint32_t i = 0; i < SK_VP_BACKEND_PAGES; i++)
 		pt[SLOT_BACKEND + i] = page[SIDECAR_VP_PAGE_BACKEND + i] | data;
 	for (uint32_t i = 0; i < SIDECAR_STACK_PAGES; i++)
 		pt[SLOT_STACK + i] = page[SIDECAR_VP_PAGE_STACK + i] | data;
@@ -108,10 +108,10 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 	g->vp_index = n->base_vp + cpu;
 	g->node = node;
 	g->node_cpu_index = cpu;
-	g->slot = n->first_slot + cpu;
-	g->apic_id = sc_boot.apic_ids[g->vp_index];
-	g->x2apic = sc_boot.x2apic;
-	for (uint32_t i = 0; i < SC_VP_BACKEND_PAGES; i++)
+	g->ap = n->first_ap + cpu;
+	g->apic_id = sk_boot.apic_ids[g->vp_index];
+	g->x2apic = sk_boot.x2apic;
+	for (uint32_t i = 0; i < SK_VP_BACKEND_PAGES; i++)
 		g->backend_pages.pa[i] = page[SIDECAR_VP_PAGE_BACKEND + i];
 	g->backend_pages.va = slot_va(SLOT_BACKEND);
 

@@ -10,7 +10,7 @@
  * The start-up protocol (SDM Vol. 3A 9.4.4.1, MP spec B.4): INIT, a delay,
  * SIPI, a short delay, and a second SIPI only if the CPU has not checked in.
  * A CPU that does not check in before the timeout is given up: the starter
- * claims its slot (so a late arrival parks itself), sends INIT again (which
+ * claims its record (so a late arrival parks itself), sends INIT again (which
  * holds the CPU in wait-for-SIPI, harmless to whoever reuses the
  * trampoline), and marks it REMOVED so that nothing waits for it.
  *
@@ -43,18 +43,18 @@
 
 static uint64_t since_entry(void)
 {
-	return rdtsc() - sc_boot.entry_tsc;
+	return rdtsc() - sk_boot.entry_tsc;
 }
 
 /*
- * Waits until TSC `end` for the slot to leave `state`; true if it did. An
+ * Waits until TSC `end` for the record to leave `state`; true if it did. An
  * AP sleeps until the CPU's check-in IPI (or `end`); the BSP, which takes
  * no IPI, polls, first often (a CPU can check in within microseconds),
  * then less and less: each poll is a timer interrupt and a host wake-up
  * (under TCG also QEMU's global lock), and a CPU that is slow to start is
  * usually slow by milliseconds.
  */
-static bool wait_leave(struct boot_slot *s, uint32_t state, uint64_t end)
+static bool wait_leave(struct ap_record *s, uint32_t state, uint64_t end)
 {
 	struct percpu *cpu = this_cpu();
 	uint64_t poll = tsc_from_us(BSP_POLL_FIRST_US), poll_max = tsc_from_us(BSP_POLL_MAX_US);
@@ -80,14 +80,14 @@ static void delay_us(uint64_t us)
 		wait_step(end);
 }
 
-static void give_up(uint32_t node, uint32_t cpu, struct boot_slot *s, uint32_t apic_id,
+static void give_up(uint32_t node, uint32_t cpu, struct ap_record *s, uint32_t apic_id,
 		    const char *why)
 {
-	const struct node_state *n = &sc_boot.nodes[node];
-	uint32_t expected = SLOT_STARTING;
+	const struct node_state *n = &sk_boot.nodes[node];
+	uint32_t expected = AP_STARTING;
 	struct sidecar_control_page *control;
 
-	if (!atomic_compare_exchange_strong_explicit(&s->state, &expected, SLOT_FAILED,
+	if (!atomic_compare_exchange_strong_explicit(&s->state, &expected, AP_FAILED,
 						     memory_order_acq_rel, memory_order_acquire))
 		return; /* it checked in at the last moment */
 	apic_send_init(apic_id);
@@ -101,7 +101,7 @@ static void give_up(uint32_t node, uint32_t cpu, struct boot_slot *s, uint32_t a
 
 /* One CPU a starter has claimed. */
 struct target {
-	uint32_t node, cpu, slot, apic_id;
+	uint32_t node, cpu, ap, apic_id;
 	bool sent;	   /* INIT-SIPI sent: wait for it */
 	uint64_t sipi_tsc; /* when its first SIPI went out */
 };
@@ -112,26 +112,26 @@ static uint32_t claim(struct target *t, uint32_t max, uint32_t *node)
 {
 	uint32_t count = 0;
 
-	while (count < max && *node < sc_boot.node_count) {
-		struct node_state *n = &sc_boot.nodes[*node];
+	while (count < max && *node < sk_boot.node_count) {
+		struct node_state *n = &sk_boot.nodes[*node];
 		uint32_t cpu = atomic_fetch_add_explicit(&n->next_vp, 1, memory_order_relaxed);
 
 		if (cpu >= n->vp_count) {
 			++*node;
 			continue;
 		}
-		if (atomic_load_explicit(&sc_boot.slots[n->first_slot + cpu].state,
-					 memory_order_relaxed) == SLOT_SKIP) {
+		if (atomic_load_explicit(&sk_boot.aps[n->first_ap + cpu].state,
+					 memory_order_relaxed) == AP_SKIP) {
 			log_line("skipping VP %u: left to Linux", n->base_vp + cpu);
 			continue;
 		}
 		t[count++] = (struct target){
 			.node = *node,
 			.cpu = cpu,
-			.slot = n->first_slot + cpu,
-			.apic_id = sc_ap_apic_ids[n->first_slot + cpu],
+			.ap = n->first_ap + cpu,
+			.apic_id = sk_ap_apic_ids[n->first_ap + cpu],
 		};
-		sc_boot.slots[n->first_slot + cpu].claim_tsc = since_entry();
+		sk_boot.aps[n->first_ap + cpu].claim_tsc = since_entry();
 	}
 	return count;
 }
@@ -139,7 +139,7 @@ static uint32_t claim(struct target *t, uint32_t max, uint32_t *node)
 /* Builds the CPU's tables and sends it INIT; false if it was given up. */
 static bool prepare(struct target *t, uint32_t my_vp, uint32_t my_depth)
 {
-	struct boot_slot *s = &sc_boot.slots[t->slot];
+	struct ap_record *s = &sk_boot.aps[t->ap];
 	uint64_t cr3;
 
 	s->depth = my_depth + 1;
@@ -147,15 +147,15 @@ static bool prepare(struct target *t, uint32_t my_vp, uint32_t my_depth)
 	/* The BSP takes no IPI of ours (its APIC is the loader's): it polls. */
 	s->waker_apic_id = this_cpu()->is_bsp ? UINT32_MAX : this_cpu()->apic_id;
 	if (!build_cpu_tables(t->node, t->cpu, &cr3)) {
-		atomic_store_explicit(&s->state, SLOT_STARTING, memory_order_relaxed);
+		atomic_store_explicit(&s->state, AP_STARTING, memory_order_relaxed);
 		give_up(t->node, t->cpu, s, t->apic_id, "could not get its page tables mapped");
 		return false;
 	}
-	sc_ap_cr3[t->slot] = cr3;
+	sk_ap_cr3[t->ap] = cr3;
 	s->phase_end_tsc[SIDECAR_VP_PHASE_TABLES] = since_entry();
 	/* Release: the tables, globals and cr3 are in place before the CPU can
-	 * see its slot as starting (the IPIs come after this store). */
-	atomic_store_explicit(&s->state, SLOT_STARTING, memory_order_release);
+	 * see its record as starting (the IPIs come after this store). */
+	atomic_store_explicit(&s->state, AP_STARTING, memory_order_release);
 	apic_send_init(t->apic_id);
 	return true;
 }
@@ -178,25 +178,25 @@ static void start_batch(struct target *t, uint32_t count, uint32_t my_vp, uint32
 	}
 	if (!any)
 		return;
-	delay_us(sc_boot.init_delay_us);
+	delay_us(sk_boot.init_delay_us);
 	for (uint32_t i = 0; i < count; i++) {
 		if (!t[i].sent)
 			continue;
-		apic_send_sipi(t[i].apic_id, sc_boot.trampoline_page >> 12);
+		apic_send_sipi(t[i].apic_id, sk_boot.trampoline_page >> 12);
 		t[i].sipi_tsc = rdtsc();
-		sc_boot.slots[t[i].slot].phase_end_tsc[SIDECAR_VP_PHASE_SIPI] =
-			t[i].sipi_tsc - sc_boot.entry_tsc;
+		sk_boot.aps[t[i].ap].phase_end_tsc[SIDECAR_VP_PHASE_SIPI] =
+			t[i].sipi_tsc - sk_boot.entry_tsc;
 	}
 	for (uint32_t i = 0; i < count; i++) {
-		if (t[i].sent && !wait_leave(&sc_boot.slots[t[i].slot], SLOT_STARTING,
-					     t[i].sipi_tsc + tsc_from_us(sc_boot.sipi_delay_us)))
-			apic_send_sipi(t[i].apic_id, sc_boot.trampoline_page >> 12);
+		if (t[i].sent && !wait_leave(&sk_boot.aps[t[i].ap], AP_STARTING,
+					     t[i].sipi_tsc + tsc_from_us(sk_boot.sipi_delay_us)))
+			apic_send_sipi(t[i].apic_id, sk_boot.trampoline_page >> 12);
 	}
 	for (uint32_t i = 0; i < count; i++) {
-		struct boot_slot *s = &sc_boot.slots[t[i].slot];
+		struct ap_record *s = &sk_boot.aps[t[i].ap];
 
-		if (t[i].sent && !wait_leave(s, SLOT_STARTING,
-					     t[i].sipi_tsc + tsc_from_us(sc_boot.ap_timeout_us)))
+		if (t[i].sent &&
+		    !wait_leave(s, AP_STARTING, t[i].sipi_tsc + tsc_from_us(sk_boot.ap_timeout_us)))
 			give_up(t[i].node, t[i].cpu, s, t[i].apic_id, "did not start in time");
 	}
 }
@@ -206,7 +206,7 @@ void start_aps(uint32_t my_vp, uint32_t my_depth)
 	struct target batch[START_BATCH];
 	uint32_t node = 0, count;
 
-	if (my_depth > sc_boot.max_starter_depth)
+	if (my_depth > sk_boot.max_starter_depth)
 		return;
 	while ((count = claim(batch, START_BATCH, &node)) != 0)
 		start_batch(batch, count, my_vp, my_depth);

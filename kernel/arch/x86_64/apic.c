@@ -43,7 +43,7 @@ void apic_init_this_cpu(void)
 	} else if (!(base & APIC_BASE_EN)) {
 		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	}
-	sc_lapic_enable(&l, SC_SPURIOUS_VECTOR);
+	sc_lapic_enable(&l, SK_SPURIOUS_VECTOR);
 	/* Clear stale errors: write, then read (11.5.3). */
 	if (!l.x2apic) {
 		sc_lapic_write(&l, APIC_ESR, 0);
@@ -56,14 +56,14 @@ void apic_init_this_cpu(void)
 /* How long the first CPU that needs the timer measures it against the TSC. */
 #define TIMER_MEASURE_US 200
 
-/* One-shot on SC_WAKE_VECTOR, stopped (initial count 0), divide by 1. */
+/* One-shot on SK_WAKE_VECTOR, stopped (initial count 0), divide by 1. */
 void apic_timer_prepare(void)
 {
 	struct sc_lapic l = lapic();
 
 	sc_lapic_write(&l, APIC_TIMER_INITIAL, 0);
 	sc_lapic_write(&l, APIC_TIMER_DIVIDE, TIMER_DIVIDE_1);
-	sc_lapic_write(&l, APIC_LVT_TIMER, SC_WAKE_VECTOR);
+	sc_lapic_write(&l, APIC_LVT_TIMER, SK_WAKE_VECTOR);
 }
 
 /*
@@ -78,7 +78,7 @@ uint64_t apic_timer_measure_khz(void)
 	uint64_t start, ticks;
 	uint32_t left;
 
-	sc_lapic_write(&l, APIC_LVT_TIMER, APIC_LVT_MASKED | SC_WAKE_VECTOR);
+	sc_lapic_write(&l, APIC_LVT_TIMER, APIC_LVT_MASKED | SK_WAKE_VECTOR);
 	sc_lapic_write(&l, APIC_TIMER_DIVIDE, TIMER_DIVIDE_1);
 	sc_lapic_write(&l, APIC_TIMER_INITIAL, UINT32_MAX);
 	start = rdtsc();
@@ -86,11 +86,11 @@ uint64_t apic_timer_measure_khz(void)
 	left = sc_lapic_read(&l, APIC_TIMER_CURRENT);
 	ticks = rdtsc() - start;
 	sc_lapic_write(&l, APIC_TIMER_INITIAL, 0);
-	sc_lapic_write(&l, APIC_LVT_TIMER, SC_WAKE_VECTOR);
+	sc_lapic_write(&l, APIC_LVT_TIMER, SK_WAKE_VECTOR);
 	if (!ticks || left == 0 || left == UINT32_MAX)
 		return 0;
 	/* counted * tsc_khz / ticks: both factors are below 2^32. */
-	return (uint64_t)(UINT32_MAX - left) * (sc_boot.tsc_khz ? sc_boot.tsc_khz : 1) / ticks;
+	return (uint64_t)(UINT32_MAX - left) * (sk_boot.tsc_khz ? sk_boot.tsc_khz : 1) / ticks;
 }
 
 void apic_timer_arm(uint32_t count)
@@ -110,7 +110,7 @@ void apic_timer_disarm(void)
 /*
  * The BSP's APIC is the loader's: sidecar_entry() borrows its timer only if
  * the loader does not use it (LVT masked), and raises the TPR to 0xE0 so
- * that only class-15 vectors (SC_WAKE_VECTOR) interrupt its HLT; any
+ * that only class-15 vectors (SK_WAKE_VECTOR) interrupt its HLT; any
  * interrupt of the loader's stays pending in the IRR for the loader
  * (11.8.3.1). The TPR does not hold back ExtINT (10.8.3.1 / 11.6.2: an
  * 8259 in virtual-wire mode through LINT0, whose vectors from firmware
@@ -157,7 +157,7 @@ void apic_disable_this_cpu(void)
 
 	/* Software disable only: hardware stays enabled so the CPU still
 	 * takes INIT and SIPI (11.4.7.2). */
-	sc_lapic_write(&l, APIC_SVR, SC_SPURIOUS_VECTOR);
+	sc_lapic_write(&l, APIC_SVR, SK_SPURIOUS_VECTOR);
 }
 
 void apic_eoi(void)

@@ -13,7 +13,7 @@
 #include "cpu.h"
 #include "kernel.h"
 
-extern const char sc_isr_stubs[];
+extern const char sk_isr_stubs[];
 
 static struct sc_idt_gate ap_idt[256] __attribute__((aligned(16)));
 static struct sc_idt_gate bsp_idt[256] __attribute__((aligned(16)));
@@ -21,7 +21,7 @@ static struct sc_idt_gate bsp_idt[256] __attribute__((aligned(16)));
 void descriptors_init_idt(void)
 {
 	for (int v = 0; v < 256; v++) {
-		uint64_t stub = (uint64_t)(uintptr_t)sc_isr_stubs + (uint64_t)v * SC_ISR_STUB_SIZE;
+		uint64_t stub = (uint64_t)(uintptr_t)sk_isr_stubs + (uint64_t)v * SC_ISR_STUB_SIZE;
 		bool ist = v == 2 || v == 8 || v == 18; /* NMI, #DF, #MC */
 
 		sc_idt_gate_set(&ap_idt[v], stub, SEL_CODE, ist ? 1 : 0);

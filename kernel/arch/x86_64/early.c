@@ -4,9 +4,9 @@
  * running at the load address under the loader's page tables.
  *
  * Rules for this file: it runs before relocation is complete and before the
- * image is mapped at SC_IMAGE_VA, so it may only use its arguments, locals
+ * image is mapped at SK_IMAGE_VA, so it may only use its arguments, locals
  * and RIP-relative addresses of symbols (which are physical here). It must
- * not follow a pointer stored in data (those hold SC_IMAGE_VA addresses
+ * not follow a pointer stored in data (those hold SK_IMAGE_VA addresses
  * once relocated) nor call into other files.
  */
 #include <stdint.h>
@@ -45,7 +45,7 @@ static void zero_page(uint64_t *page)
 }
 
 /*
- * Applies the image's relocations for SC_IMAGE_VA and builds the boot page
+ * Applies the image's relocations for SK_IMAGE_VA and builds the boot page
  * tables. Returns the physical address of the boot PML4, or 0 if the image
  * holds a relocation it cannot apply (the build checks there is none).
  */
@@ -64,7 +64,7 @@ uint64_t early_setup(uint64_t image_pa)
 	for (const struct elf64_rela *r = __rela_start; r < __rela_end; r++) {
 		if ((r->r_info & 0xFFFFFFFF) != R_X86_64_RELATIVE)
 			return 0;
-		*(uint64_t *)(image_pa + r->r_offset) = SC_IMAGE_VA + (uint64_t)r->r_addend;
+		*(uint64_t *)(image_pa + r->r_offset) = SK_IMAGE_VA + (uint64_t)r->r_addend;
 	}
 
 	zero_page(boot_pml4);
@@ -111,10 +111,10 @@ uint64_t early_setup(uint64_t image_pa)
 	boot_pml4[0] = (uint64_t)(uintptr_t)ident_pdpt | PTE_P | PTE_RW;
 
 	/* Physical addresses the BSP needs later, when symbols resolve to
-	 * SC_IMAGE_VA addresses. (Storing to data is fine here: it is the
+	 * SK_IMAGE_VA addresses. (Storing to data is fine here: it is the
 	 * same memory under both mappings.) */
-	sc_boot.image_pa = image_pa;
-	sc_boot.image_pt_pa = (uint64_t)(uintptr_t)image_pt;
-	sc_boot.boot_pml4_pa = (uint64_t)(uintptr_t)boot_pml4;
+	sk_boot.image_pa = image_pa;
+	sk_boot.image_pt_pa = (uint64_t)(uintptr_t)image_pt;
+	sk_boot.boot_pml4_pa = (uint64_t)(uintptr_t)boot_pml4;
 	return (uint64_t)(uintptr_t)boot_pml4;
 }

@@ -7,35 +7,31 @@
 ;   1. at the load address, under the loader's page tables: save the
 ;      loader's CPU state, set EFER.NXE and CR0.WP, relocate and build the
 ;      boot page tables (early.c), switch to them;
-;   2. jump to SC_IMAGE_VA, load the sidecar's GDT and stack, run bsp_main();
+;   2. jump to SK_IMAGE_VA, load the sidecar's GDT and stack, run bsp_main();
 ;   3. jump back to the load address (identity-mapped in the boot tables),
 ;      restore the loader's CR3, GDT, IDT, segments, EFER, CR0, RFLAGS and
 ;      stack, and return bsp_main()'s result.
-; Build-time constants SC_IMAGE_VA, SEL_CODE and SEL_DATA come from Meson.
+; Build-time constants SK_IMAGE_VA, SEL_CODE and SEL_DATA come from Meson.
 
 bits 64
 default rel
 
+%include "callee_saved.inc"
+
 extern early_setup
 extern bsp_main
 extern ap_main
-extern sc_stack_top
-extern sc_ap_apic_ids
-extern sc_ap_cr3
-extern sc_ap_count
+extern sk_stack_top
+extern sk_ap_apic_ids
+extern sk_ap_cr3
+extern sk_ap_count
 extern __image_start
 
 section .text.entry progbits alloc exec nowrite align=16
 
 global sidecar_entry
 sidecar_entry:
-	push rbp
-	mov rbp, rsp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_CALLEE_SAVED
 	pushfq
 	cli
 	mov r12, rdi			; params_pa
@@ -72,7 +68,7 @@ sidecar_entry:
 	; Continue at the image's fixed address.
 	lea rax, [rel .high]
 	sub rax, r14
-	mov rcx, SC_IMAGE_VA
+	mov rcx, SK_IMAGE_VA
 	add rax, rcx
 	jmp rax
 .high:
@@ -86,7 +82,7 @@ sidecar_entry:
 	mov ds, ax
 	mov es, ax
 	mov ss, ax
-	mov rsp, [rel sc_stack_top]
+	mov rsp, [rel sk_stack_top]
 	xor ebp, ebp
 	mov rdi, r12
 	mov rsi, r13
@@ -95,7 +91,7 @@ sidecar_entry:
 
 	; Back to the load address, where the loader's page tables map us.
 	lea rax, [rel .low]
-	mov rcx, SC_IMAGE_VA
+	mov rcx, SK_IMAGE_VA
 	sub rax, rcx
 	add rax, r14
 	jmp rax
@@ -132,20 +128,15 @@ sidecar_entry:
 	mov rsp, [rel ls_rsp]
 	mov eax, r15d
 	popfq
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	POP_CALLEE_SAVED
 	ret
 
 ; An AP arrives here from the trampoline: long mode, the boot page tables,
-; the trampoline's GDT, interrupts off, no stack. It finds its start-up slot
-; by APIC ID (the starter filled sc_ap_apic_ids and sc_ap_cr3), switches to
-; its own page tables and stack, and calls ap_main(slot).
-global sc_ap_entry64
-sc_ap_entry64:
+; the trampoline's GDT, interrupts off, no stack. It finds its start-up record
+; by APIC ID (the starter filled sk_ap_apic_ids and sk_ap_cr3), switches to
+; its own page tables and stack, and calls ap_main(ap).
+global sk_ap_entry64
+sk_ap_entry64:
 	mov eax, 1
 	cpuid
 	mov esi, ebx
@@ -161,8 +152,8 @@ sc_ap_entry64:
 	cpuid
 	mov esi, edx			; CPUID.0BH:EDX, the x2APIC ID (SDM Vol. 3A 11.12.8.1)
 .have_id:
-	lea rdi, [rel sc_ap_apic_ids]
-	mov ecx, [rel sc_ap_count]
+	lea rdi, [rel sk_ap_apic_ids]
+	mov ecx, [rel sk_ap_count]
 	xor edx, edx
 .scan:
 	cmp edx, ecx
@@ -172,10 +163,10 @@ sc_ap_entry64:
 	inc edx
 	jmp .scan
 .found:
-	lea rax, [rel sc_ap_cr3]
+	lea rax, [rel sk_ap_cr3]
 	mov rax, [rax + rdx * 8]
 	mov cr3, rax
-	mov rsp, [rel sc_stack_top]
+	mov rsp, [rel sk_stack_top]
 	xor ebp, ebp
 	mov edi, edx
 	call ap_main
@@ -196,7 +187,7 @@ boot_gdt_end:
 align 16
 boot_gdtr:
 	dw boot_gdt_end - boot_gdt - 1
-	dq boot_gdt			; relocated to SC_IMAGE_VA by early_setup
+	dq boot_gdt			; relocated to SK_IMAGE_VA by early_setup
 
 align 16
 ls_gdtr:	times 10 db 0

@@ -6,7 +6,7 @@
  * through the GOT.
  *
  * -fvisibility=hidden covers definitions only. For an extern declaration
- * (the linker-script symbols, sc_boot) both compilers emit a GOT load;
+ * (the linker-script symbols, sk_boot) both compilers emit a GOT load;
  * GCC's happen to be plain movs that the linker rewrites into leas, but
  * clang folds some into cmp, which static-PIE links keep as GOT reads.
  * early.c runs before relocation, when the GOT still holds link-time

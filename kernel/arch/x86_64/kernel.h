@@ -5,9 +5,9 @@
  *
  * Address space (identical layout on every CPU, different pages behind it):
  *
- *   SC_IMAGE_VA            the image, 4 KiB pages: text RX, rodata R, data RW
+ *   SK_IMAGE_VA            the image, 4 KiB pages: text RX, rodata R, data RW
  *                          (one page table shared by all CPUs)
- *   SC_PERCPU_VA           this CPU's window, one page table per CPU:
+ *   SK_PERCPU_VA           this CPU's window, one page table per CPU:
  *     slot 0               the window's own page table (to edit it)
  *     slot 1               globals (struct percpu, IST stack, crash record)
  *     slot 2, 3            command page, register page
@@ -19,8 +19,8 @@
  *     slots 509-511        the stack
  * Nothing else is mapped: no identity map, no other CPU's pages.
  */
-#ifndef SC_KERNEL_H
-#define SC_KERNEL_H
+#ifndef SK_KERNEL_H
+#define SK_KERNEL_H
 
 #include <sidecar/boot_ext.h>
 #include <sidecar/vp_pages.h>
@@ -28,19 +28,19 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 
-#include "sc_vp.h"
+#include "sk_vp.h"
 #include "sc_x86.h"
 
-/* SC_IMAGE_VA and the selectors come from kernel/arch/x86_64/meson.build,
- * which passes the same values to nasm. SC_IMAGE_VA is PML4[511], PDPT[0],
+/* SK_IMAGE_VA and the selectors come from kernel/arch/x86_64/meson.build,
+ * which passes the same values to nasm. SK_IMAGE_VA is PML4[511], PDPT[0],
  * PD[0]. */
-#if !defined(SC_IMAGE_VA) || !defined(SEL_CODE) || !defined(SEL_DATA) || !defined(SEL_TSS)
-#error "SC_IMAGE_VA and SEL_* must be defined by the build"
+#if !defined(SK_IMAGE_VA) || !defined(SEL_CODE) || !defined(SEL_DATA) || !defined(SEL_TSS)
+#error "SK_IMAGE_VA and SEL_* must be defined by the build"
 #endif
-#define SC_PERCPU_VA	  (SC_IMAGE_VA + 0x200000ull) /* PD[1] */
-#define SC_IMAGE_MAX_SIZE 0x200000ull
+#define SK_PERCPU_VA	  (SK_IMAGE_VA + 0x200000ull) /* PD[1] */
+#define SK_IMAGE_MAX_SIZE 0x200000ull
 
-enum sc_slot {
+enum sk_slot {
 	SLOT_PT_SELF = 0,
 	SLOT_GLOBALS = 1,
 	SLOT_COMMAND = 2,
@@ -68,10 +68,10 @@ enum temp_index {
 
 static inline void *slot_va(unsigned int slot)
 {
-	return (void *)(uintptr_t)(SC_PERCPU_VA + (uint64_t)slot * SIDECAR_PAGE_SIZE);
+	return (void *)(uintptr_t)(SK_PERCPU_VA + (uint64_t)slot * SIDECAR_PAGE_SIZE);
 }
 
-#define SC_STACK_TOP (SC_PERCPU_VA + 512ull * SIDECAR_PAGE_SIZE)
+#define SK_STACK_TOP (SK_PERCPU_VA + 512ull * SIDECAR_PAGE_SIZE)
 
 /* Page-table entry bits (SDM Vol. 3A, 4.5). */
 #define PTE_P	      (1ull << 0)
@@ -84,8 +84,8 @@ static inline void *slot_va(unsigned int slot)
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000ull
 
 /* The vector the driver sends to wake a sidecar CPU (OpenHCL's 0x20). */
-#define SC_REQUEST_VECTOR  0x20
-#define SC_SPURIOUS_VECTOR 0xFF
+#define SK_REQUEST_VECTOR  0x20
+#define SK_SPURIOUS_VECTOR 0xFF
 /*
  * Ends a start-up wait's HLT: the one-shot APIC timer that bounds the wait
  * and the IPI a CPU sends its starter when it checks in. Priority class 15,
@@ -93,7 +93,7 @@ static inline void *slot_va(unsigned int slot)
  * loader's own interrupts pending instead of taking them (SDM Vol. 3A
  * 11.8.3.1).
  */
-#define SC_WAKE_VECTOR 0xF0
+#define SK_WAKE_VECTOR 0xF0
 
 struct tss64 {
 	uint32_t reserved0;
@@ -106,17 +106,17 @@ struct tss64 {
 } __attribute__((packed));
 
 /* Room for a VP backend's per-VP state in each CPU's globals page
- * (sc_vp_backend.state_size at most). */
-#define SC_BACKEND_STATE_SIZE 256u
+ * (sk_vp_backend.state_size at most). */
+#define SK_BACKEND_STATE_SIZE 256u
 
 /* State of one CPU, at the start of its globals page. */
 struct percpu {
-	struct sc_vp vp;
+	struct sk_vp vp;
 	uint32_t vp_index;
 	uint32_t node;
 	uint32_t node_cpu_index;
 	uint32_t apic_id;
-	uint32_t slot; /* index into sc_boot.slots */
+	uint32_t ap; /* index into sk_boot.aps */
 	bool is_bsp;
 	bool x2apic;
 	/* Start-up waits may sleep in HLT on the APIC timer (apic_timer_*). */
@@ -124,11 +124,11 @@ struct percpu {
 	bool timer_ready; /* apic_timer_prepare() done */
 	/* Longest such sleep in TSC ticks; 0: no limit, a check-in IPI ends it. */
 	uint64_t sleep_max_tsc;
-	struct sc_vp_backend_pages backend_pages; /* mapped at SLOT_BACKEND */
+	struct sk_vp_backend_pages backend_pages; /* mapped at SLOT_BACKEND */
 	uint64_t gdt[5];			  /* null, code, data, TSS (two entries) */
 	struct tss64 tss;
 	/* The VP backend's per-VP state, opaque here (vp.backend_state). */
-	_Alignas(16) unsigned char backend_state[SC_BACKEND_STATE_SIZE];
+	_Alignas(16) unsigned char backend_state[SK_BACKEND_STATE_SIZE];
 };
 
 #define PERCPU_IST_BOTTOM 0x400u
@@ -140,32 +140,32 @@ static inline struct percpu *this_cpu(void)
 	return slot_va(SLOT_GLOBALS);
 }
 
-/* AP start-up slot states. */
-enum slot_state {
-	SLOT_SKIP,     /* not started by the sidecar (REMOVED at boot) */
-	SLOT_PENDING,  /* to be started */
-	SLOT_STARTING, /* INIT-SIPI sent */
-	SLOT_ALIVE,    /* running its own code */
-	SLOT_IDLE,     /* announced IDLE */
-	SLOT_FAILED,   /* did not check in */
-	SLOT_CRASHED,  /* took an exception */
+/* States of an AP's start-up record. */
+enum ap_state {
+	AP_SKIP,     /* not started by the sidecar (REMOVED at boot) */
+	AP_PENDING,  /* to be started */
+	AP_STARTING, /* INIT-SIPI sent */
+	AP_ALIVE,    /* running its own code */
+	AP_READY,    /* announced IDLE */
+	AP_FAILED,   /* did not check in */
+	AP_CRASHED,  /* took an exception */
 };
 
 struct node_state {
 	uint64_t memory_base;
 	uint32_t base_vp;
 	uint32_t vp_count;
-	uint32_t first_slot;
+	uint32_t first_ap;
 	_Atomic uint32_t next_vp;
 };
 
-struct boot_slot {
+struct ap_record {
 	_Atomic uint32_t state;
 	uint32_t node;
 	uint32_t cpu;
 	uint32_t depth;
 	uint32_t started_by;
-	/* Where the CPU sends its check-in IPI (SC_WAKE_VECTOR): its starter's
+	/* Where the CPU sends its check-in IPI (SK_WAKE_VECTOR): its starter's
 	 * APIC ID, or UINT32_MAX for none (the BSP polls). */
 	uint32_t waker_apic_id;
 	/* TSC stamps relative to entry: claimed, then the end of each
@@ -177,9 +177,9 @@ struct boot_slot {
 
 /*
  * Everything the BSP prepares during sidecar_entry() and the APs read.
- * The slot of a CPU is node.first_slot + its index in the node.
+ * The start-up record of a CPU is node.first_ap + its index in the node.
  */
-struct sc_boot {
+struct sk_boot {
 	uint64_t image_pa;
 	uint64_t image_pt_pa;
 	uint64_t boot_pml4_pa;
@@ -193,7 +193,7 @@ struct sc_boot {
 	 * the TSC by the first CPU that needed it; 0: not measured yet. */
 	_Atomic uint64_t apic_timer_khz;
 	/* The deepest a starter may be and still start CPUs: every CPU then
-	 * has fan-out depth at most this + 1 (sc_fanout_max_depth()). */
+	 * has fan-out depth at most this + 1 (sk_fanout_max_depth()). */
 	uint32_t max_starter_depth;
 	uint32_t trampoline_page;
 	uint32_t flags;
@@ -201,13 +201,12 @@ struct sc_boot {
 	bool x2apic; /* APs use x2APIC */
 	bool log_enabled;
 	/* The VP backend every sidecar CPU tries, or NULL and why not. */
-	const struct sc_vp_backend *backend;
+	const struct sk_vp_backend *backend;
 	const char *no_backend_reason;
 	uint32_t backend_output_flags; /* SIDECAR_OUTPUT_EXT_* it sets */
 	uint32_t node_count;
-	uint32_t slot_count;
 	struct node_state nodes[SIDECAR_MAX_NODES];
-	struct boot_slot slots[SIDECAR_EXT_MAX_VPS];
+	struct ap_record aps[SIDECAR_EXT_MAX_VPS];
 	/* Copies of the loader's input, read once. ext ends in a flexible
 	 * array (apic_ids, copied into apic_ids here instead), so it is last:
 	 * a struct with one is not allowed in the middle of another (C11
@@ -217,14 +216,14 @@ struct sc_boot {
 	struct sidecar_params_ext ext;
 };
 
-extern struct sc_boot sc_boot;
+extern struct sk_boot sk_boot;
 
-/* What an AP needs before it has a stack (entry.asm): it finds its slot by
- * APIC ID in sc_ap_apic_ids and switches to sc_ap_cr3[slot]. */
-extern uint32_t sc_ap_apic_ids[SIDECAR_EXT_MAX_VPS];
-extern uint64_t sc_ap_cr3[SIDECAR_EXT_MAX_VPS];
-extern uint32_t sc_ap_count;
-extern const uint64_t sc_stack_top;
+/* What an AP needs before it has a stack (entry.asm): it finds its start-up record by
+ * APIC ID in sk_ap_apic_ids and switches to sk_ap_cr3[ap]. */
+extern uint32_t sk_ap_apic_ids[SIDECAR_EXT_MAX_VPS];
+extern uint64_t sk_ap_cr3[SIDECAR_EXT_MAX_VPS];
+extern uint32_t sk_ap_count;
+extern const uint64_t sk_stack_top;
 
 /*
  * The VP backends this kernel can offer (vp_backends.c), in the order the
@@ -232,16 +231,16 @@ extern const uint64_t sc_stack_top;
  * loader's guest memory serves every sidecar CPU. Adding a backend adds
  * one entry there; nothing here or in the core changes.
  */
-struct sc_backend_choice {
-	const struct sc_vp_backend *backend;
+struct sk_backend_choice {
+	const struct sk_vp_backend *backend;
 	/* Checks the BSP's CPU and builds what all VPs share; NULL on
 	 * success, else why the backend cannot be used. */
 	const char *(*init_partition)(uint64_t guest_base, uint64_t guest_size);
 	/* What the output extension's flags say when it is chosen. */
 	uint32_t output_ext_flags;
 };
-extern const struct sc_backend_choice sc_backend_choices[];
-extern const uint32_t sc_backend_choice_count;
+extern const struct sk_backend_choice sk_backend_choices[];
+extern const uint32_t sk_backend_choice_count;
 
 /* addr_space.c */
 void *temp_map(unsigned int index, uint64_t pa, uint64_t size);
@@ -251,7 +250,7 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3);
 
 /* apic.c */
 void apic_init_this_cpu(void);
-/* The one-shot APIC timer on SC_WAKE_VECTOR, for start-up waits. */
+/* The one-shot APIC timer on SK_WAKE_VECTOR, for start-up waits. */
 void apic_timer_prepare(void);
 uint64_t apic_timer_measure_khz(void);
 void apic_timer_arm(uint32_t count);
@@ -294,12 +293,12 @@ void log_force_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void start_aps(uint32_t my_vp, uint32_t my_depth);
 
 /* ap_main.c */
-void ap_main(uint32_t slot) __attribute__((noreturn));
+void ap_main(uint32_t ap) __attribute__((noreturn));
 
 /* trap.c: the handler of lib/x86/isr_stubs.inc */
-void sc_trap(struct sc_trap_frame *frame);
+void sk_trap(struct sc_trap_frame *frame);
 
 /* bsp_main.c */
 bool bsp_main(uint64_t params_pa, uint64_t output_pa);
 
-#endif /* SC_KERNEL_H */
+#endif /* SK_KERNEL_H */

@@ -2,7 +2,7 @@
 ;
 ; RDMSR and WRMSR that report a #GP instead of taking the CPU down: an
 ; unimplemented MSR, or a value with reserved bits set, makes them fault
-; (SDM Vol. 2B, RDMSR/WRMSR). sc_trap() finds the faulting instruction in
+; (SDM Vol. 2B, RDMSR/WRMSR). sk_trap() finds the faulting instruction in
 ; .ex_table and resumes at its fixup, which returns false.
 
 bits 64
@@ -10,9 +10,9 @@ default rel
 
 section .text
 
-; bool sc_rdmsr_safe(uint32_t msr, uint64_t *value)
-global sc_rdmsr_safe
-sc_rdmsr_safe:
+; bool sk_rdmsr_safe(uint32_t msr, uint64_t *value)
+global sk_rdmsr_safe
+sk_rdmsr_safe:
 	mov ecx, edi
 .insn:
 	rdmsr
@@ -25,9 +25,9 @@ sc_rdmsr_safe:
 	xor eax, eax
 	ret
 
-; bool sc_wrmsr_safe(uint32_t msr, uint64_t value)
-global sc_wrmsr_safe
-sc_wrmsr_safe:
+; bool sk_wrmsr_safe(uint32_t msr, uint64_t value)
+global sk_wrmsr_safe
+sk_wrmsr_safe:
 	mov ecx, edi
 	mov eax, esi
 	mov rdx, rsi
@@ -43,5 +43,5 @@ sc_wrmsr_safe:
 ; Writable as far as the linker knows, so that it may hold relocations; the
 ; image page table maps it read-only once early.c has relocated it.
 section .ex_table progbits alloc noexec write align=8
-	dq sc_rdmsr_safe.insn, sc_rdmsr_safe.fault
-	dq sc_wrmsr_safe.insn, sc_wrmsr_safe.fault
+	dq sk_rdmsr_safe.insn, sk_rdmsr_safe.fault
+	dq sk_wrmsr_safe.insn, sk_wrmsr_safe.fault

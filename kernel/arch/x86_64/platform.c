@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-/* sc_platform.h on real x86-64 hardware. */
+/* sk_platform.h on real x86-64 hardware. */
 #include "cpu.h"
 #include "kernel.h"
-#include "sc_platform.h"
+#include "sk_platform.h"
 
-void sc_plat_wait_for_request(struct sc_vp *vp)
+void sk_plat_wait_for_request(struct sk_vp *vp)
 {
 	(void)vp;
 	/* STI's interrupt shadow covers the HLT: a request IPI that arrives
@@ -13,25 +13,25 @@ void sc_plat_wait_for_request(struct sc_vp *vp)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
-void sc_plat_send_ipi(struct sc_vp *vp, uint32_t apic_id, uint8_t vector)
+void sk_plat_send_ipi(struct sk_vp *vp, uint32_t apic_id, uint8_t vector)
 {
 	(void)vp;
 	apic_send_fixed(apic_id, vector);
 }
 
-bool sc_plat_read_msr(struct sc_vp *vp, uint32_t msr, uint64_t *value)
+bool sk_plat_read_msr(struct sk_vp *vp, uint32_t msr, uint64_t *value)
 {
 	(void)vp;
-	return sc_rdmsr_safe(msr, value);
+	return sk_rdmsr_safe(msr, value);
 }
 
-bool sc_plat_write_msr(struct sc_vp *vp, uint32_t msr, uint64_t value)
+bool sk_plat_write_msr(struct sk_vp *vp, uint32_t msr, uint64_t value)
 {
 	(void)vp;
-	return sc_wrmsr_safe(msr, value);
+	return sk_wrmsr_safe(msr, value);
 }
 
-uint64_t sc_plat_read_dr(struct sc_vp *vp, unsigned int n)
+uint64_t sk_plat_read_dr(struct sk_vp *vp, unsigned int n)
 {
 	uint64_t v = 0;
 
@@ -58,7 +58,7 @@ uint64_t sc_plat_read_dr(struct sc_vp *vp, unsigned int n)
 	return v;
 }
 
-void sc_plat_write_dr(struct sc_vp *vp, unsigned int n, uint64_t value)
+void sk_plat_write_dr(struct sk_vp *vp, unsigned int n, uint64_t value)
 {
 	(void)vp;
 	/* DR7 stays 0 on sidecar CPUs, so these addresses arm no breakpoint
@@ -84,14 +84,14 @@ void sc_plat_write_dr(struct sc_vp *vp, unsigned int n, uint64_t value)
 	}
 }
 
-void sc_plat_park(struct sc_vp *vp)
+void sk_plat_park(struct sk_vp *vp)
 {
 	(void)vp;
 	apic_disable_this_cpu();
 	halt_forever();
 }
 
-void sc_plat_log(struct sc_vp *vp, const char *fmt, ...)
+void sk_plat_log(struct sk_vp *vp, const char *fmt, ...)
 {
 	va_list ap;
 

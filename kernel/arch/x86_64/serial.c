@@ -85,7 +85,7 @@ static void write_line(const char *fmt, va_list ap)
 
 void log_vline(const char *fmt, va_list ap)
 {
-	if (sc_boot.log_enabled)
+	if (sk_boot.log_enabled)
 		write_line(fmt, ap);
 }
 

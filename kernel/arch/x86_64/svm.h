@@ -4,15 +4,15 @@
  * Vol. 2, Appendix B "Layout of VMCB" and Appendix C "SVM Intercept Exit
  * Codes"). Fields are byte offsets into the 4 KiB VMCB page.
  */
-#ifndef SC_SVM_H
-#define SC_SVM_H
+#ifndef SK_SVM_H
+#define SK_SVM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "sc_gva.h"
-#include "sc_vp.h"
+#include "sk_gva.h"
+#include "sk_vp.h"
 #include "sc_x86.h"
 
 /* Control area. */
@@ -237,21 +237,21 @@ extern uint64_t svm_npt_pa, svm_iopm_pa, svm_msrpm_pa;
  */
 void svm_vmcb_control_init(struct svm_vp *s);
 void svm_vmcb_reset_state(struct svm_vp *s);
-hv_status_t svm_get_register(struct sc_vp *vp, hv_register_name_t name,
+hv_status_t svm_get_register(struct sk_vp *vp, hv_register_name_t name,
 			     union hv_register_value *value);
-hv_status_t svm_set_register(struct sc_vp *vp, hv_register_name_t name,
+hv_status_t svm_set_register(struct sk_vp *vp, hv_register_name_t name,
 			     const union hv_register_value *value);
-struct sc_gva_regs svm_walk_regs(const struct svm_vp *s);
+struct sk_gva_regs svm_walk_regs(const struct svm_vp *s);
 void svm_seg_get(const struct svm_vp *s, unsigned int off, struct hv_x64_segment_register *seg);
 /* Guest memory for the walker, over svm_guest_read/svm_guest_cmpxchg. */
-extern const struct sc_guest_memory svm_guest_memory;
+extern const struct sk_guest_memory svm_guest_memory;
 
 /*
  * One #VMEXIT (svm_exit.c): an intercept message for the VMM, an event
  * reflected into the guest, an instruction emulated, or a command error.
  * `gps` are the guest's GPRs after the exit. Built like svm_vmcb.c.
  */
-enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
+enum sk_run_result svm_handle_exit(struct sk_vp *vp, struct svm_vp *s,
 				   struct sidecar_command_page *cp, const uint64_t *gps);
 
 /*
@@ -267,7 +267,7 @@ void svm_host_take_interrupt(void);
 void svm_host_wbinvd(void);
 
 /* The backend, and what decides whether it can be used (bsp_main.c). */
-extern const struct sc_vp_backend svm_backend;
+extern const struct sk_vp_backend svm_backend;
 
 /* Checks the BSP's CPU and builds the partition-wide structures (nested
  * page tables over the guest memory, I/O and MSR permission maps). Returns
@@ -278,12 +278,12 @@ const char *svm_partition_init(uint64_t guest_base, uint64_t guest_size);
  * decoder; false outside it. */
 bool svm_guest_read(uint64_t gpa, void *buf, uint32_t size);
 /* A locked compare-exchange of a naturally aligned 4- or 8-byte value of
- * guest memory (for the walker's accessed/dirty bits): see sc_gva.h. */
-enum sc_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
+ * guest memory (for the walker's accessed/dirty bits): see sk_gva.h. */
+enum sk_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
 					 uint64_t desired);
 
 /* svm_run.asm: enters the guest once. gps are the guest's GPRs in the
  * usual order (RAX and RSP are taken from the VMCB instead). */
-void sc_svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, uint64_t *gps);
+void sk_svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, uint64_t *gps);
 
-#endif /* SC_SVM_H */
+#endif /* SK_SVM_H */

@@ -2,13 +2,13 @@
 /*
  * The SVM VP backend: runs the guest VP on this CPU with AMD SVM and nested
  * paging (AMD64 APM Vol. 2 chapter 15), and reports its exits as Hyper-V
- * intercept messages (sc_intercept.h), so a VMM written for OpenHCL's
+ * intercept messages (sk_intercept.h), so a VMM written for OpenHCL's
  * Hyper-V sidecar drives it unchanged.
  *
  * Where the guest state lives while the VP is stopped:
  *   - RAX..R15 except RSP, and CR2: command_page.cpu_context (the VMM's
  *     copy, loaded for every run and written back after it), with CR2 in
- *     RSP's slot as the ABI says; GET/SET by name reach the same copy;
+ *     RSP's place as the ABI says; GET/SET by name reach the same copy;
  *   - FX state: cpu_context.fx_state;
  *   - everything else (RSP, RIP, RFLAGS, segments, control registers, MSRs,
  *     pending event, interrupt shadow, DR6, DR7): the VMCB;
@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "cpu.h"
-#include "sc_commands.h"
-#include "sc_gva.h"
-#include "sc_intercept.h"
+#include "sk_commands.h"
+#include "sk_gva.h"
+#include "sk_intercept.h"
 #include "svm.h"
 
 /* CPUID.1:ECX.XSAVE (SDM Vol. 2A, CPUID). */
@@ -91,10 +91,10 @@ static void after_guest(struct svm_vp *s)
 		xsetbv(0, s->cpu_xcr0);
 }
 
-_Static_assert(SC_VP_BACKEND_PAGES == 3, "the VMCB, the host save area, the VMSAVE page");
+_Static_assert(SK_VP_BACKEND_PAGES == 3, "the VMCB, the host save area, the VMSAVE page");
 _Static_assert(_Alignof(struct svm_vp) <= 16, "the platform aligns backend_state to 16");
 
-static bool svm_init_vp(struct sc_vp *vp, const struct sc_vp_backend_pages *pages, const char **why)
+static bool svm_init_vp(struct sk_vp *vp, const struct sk_vp_backend_pages *pages, const char **why)
 {
 	struct svm_vp *s = vp->backend_state;
 	uint8_t fx[512] __attribute__((aligned(16)));
@@ -104,7 +104,7 @@ static bool svm_init_vp(struct sc_vp *vp, const struct sc_vp_backend_pages *page
 	s->hsave_pa = pages->pa[1];
 	s->host_save_pa = pages->pa[2];
 	s->vmcb = pages->va;
-	memset(pages->va, 0, SC_VP_BACKEND_PAGES * SIDECAR_PAGE_SIZE);
+	memset(pages->va, 0, SK_VP_BACKEND_PAGES * SIDECAR_PAGE_SIZE);
 	if (!(cpuid(0x80000001, 0).ecx & CPUID_80000001_ECX_SVM)) {
 		*why = "this CPU has no SVM";
 		return false;
@@ -139,7 +139,7 @@ static bool svm_init_vp(struct sc_vp *vp, const struct sc_vp_backend_pages *page
 	return true;
 }
 
-static void svm_teardown_vp(struct sc_vp *vp)
+static void svm_teardown_vp(struct sk_vp *vp)
 {
 	(void)vp;
 	/* The CPU is about to be handed to Linux through INIT, which clears
@@ -147,7 +147,7 @@ static void svm_teardown_vp(struct sc_vp *vp)
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) & ~EFER_SVME);
 }
 
-static enum sc_run_result svm_run_once(struct sc_vp *vp, struct sidecar_command_page *cp)
+static enum sk_run_result svm_run_once(struct sk_vp *vp, struct sidecar_command_page *cp)
 {
 	struct svm_vp *s = vp->backend_state;
 	struct sidecar_cpu_context_x64 *ctx = &cp->cpu_context;
@@ -162,13 +162,13 @@ static enum sc_run_result svm_run_once(struct sc_vp *vp, struct sidecar_command_
 	memcpy(fx, &ctx->fx_state, sizeof(fx));
 	memcpy(&mxcsr, fx + 24, 4);
 	if (mxcsr & ~s->mxcsr_mask) {
-		sc_command_error(cp, "invalid MXCSR %#x in cpu_context.fx_state (allowed bits %#x)",
+		sk_command_error(cp, "invalid MXCSR %#x in cpu_context.fx_state (allowed bits %#x)",
 				 mxcsr, s->mxcsr_mask);
-		return SC_RUN_FAILED;
+		return SK_RUN_FAILED;
 	}
 
-	SET64(s, VMCB_RAX, gps[SC_RAX]);
-	SET64(s, VMCB_CR2, gps[SIDECAR_CPU_CONTEXT_CR2]); /* CR2 in RSP's slot */
+	SET64(s, VMCB_RAX, gps[SK_RAX]);
+	SET64(s, VMCB_CR2, gps[SIDECAR_CPU_CONTEXT_CR2]); /* CR2 in RSP's place */
 	vmcb_set(s, VMCB_TLB_CONTROL, 1, s->flush_tlb ? 1 : 0);
 	vmcb_set(s, VMCB_CLEAN_BITS, 4, 0);
 	/* The sidecar never uses the FPU itself: the guest's state can sit in
@@ -178,12 +178,12 @@ static enum sc_run_result svm_run_once(struct sc_vp *vp, struct sidecar_command_
 		s->cpu_xcr0 = s->xcr0;
 	}
 	__asm__ volatile("fxrstor64 %0" : : "m"(fx));
-	sc_svm_run(s->vmcb_pa, s->host_save_pa, gps);
+	sk_svm_run(s->vmcb_pa, s->host_save_pa, gps);
 	__asm__ volatile("fxsave64 %0" : "=m"(fx));
 	after_guest(s);
 	s->flush_tlb = false;
 
-	gps[SC_RAX] = GET64(s, VMCB_RAX);
+	gps[SK_RAX] = GET64(s, VMCB_RAX);
 	gps[SIDECAR_CPU_CONTEXT_CR2] = GET64(s, VMCB_CR2);
 	memcpy(ctx->gps, gps, sizeof(gps));
 	memcpy(&ctx->fx_state, fx, sizeof(fx));
@@ -199,18 +199,18 @@ static enum sc_run_result svm_run_once(struct sc_vp *vp, struct sidecar_command_
 	return svm_handle_exit(vp, s, cp, gps);
 }
 
-static hv_status_t svm_translate_gva(struct sc_vp *vp, uint64_t gvn, uint64_t control_flags,
+static hv_status_t svm_translate_gva(struct sk_vp *vp, uint64_t gvn, uint64_t control_flags,
 				     struct hv_translate_virtual_address_ex_output_x64 *out)
 {
 	const struct svm_vp *s = vp->backend_state;
-	struct sc_gva_regs regs = svm_walk_regs(s);
+	struct sk_gva_regs regs = svm_walk_regs(s);
 
 	if (gvn >> 52)
 		return HV_STATUS_INVALID_PARAMETER;
-	return sc_translate_gva(&regs, gvn << 12, control_flags, &svm_guest_memory, out);
+	return sk_translate_gva(&regs, gvn << 12, control_flags, &svm_guest_memory, out);
 }
 
-const struct sc_vp_backend svm_backend = {
+const struct sk_vp_backend svm_backend = {
 	.name = "svm",
 	.state_size = sizeof(struct svm_vp),
 	.owns_dr6 = true,

@@ -2,15 +2,15 @@
 /*
  * One #VMEXIT of the SVM backend (AMD64 APM Vol. 2 15.6-15.13): what the
  * guest did becomes a Hyper-V intercept message for the VMM
- * (sc_intercept.h), an exception reflected back into the guest, an
+ * (sk_intercept.h), an exception reflected back into the guest, an
  * instruction emulated here, or a command error. Plain C over the VMCB's
  * bytes, built freestanding into the kernel and hosted into the unit tests
  * and the fuzz harness (svm.h lists what the CPU must provide).
  */
 #include <string.h>
 
-#include "sc_commands.h"
-#include "sc_intercept.h"
+#include "sk_commands.h"
+#include "sk_intercept.h"
 #include "sc_x86_regs.h"
 #include "svm.h"
 
@@ -19,9 +19,9 @@
  * the CPU gave them (15.33.2), else read from guest memory through the
  * guest's page tables, up to 16 bytes or the first unreadable page.
  */
-static void fetch_instruction(const struct svm_vp *s, struct sc_exit_state *st)
+static void fetch_instruction(const struct svm_vp *s, struct sk_exit_state *st)
 {
-	struct sc_gva_regs regs = svm_walk_regs(s);
+	struct sk_gva_regs regs = svm_walk_regs(s);
 	uint64_t linear = st->cs.base + st->rip;
 	uint8_t n = 0;
 
@@ -49,7 +49,7 @@ static void fetch_instruction(const struct svm_vp *s, struct sc_exit_state *st)
 
 		if (want > page_left)
 			want = (uint32_t)page_left;
-		if (sc_translate_gva(&regs, linear, 0, &svm_guest_memory, &out) !=
+		if (sk_translate_gva(&regs, linear, 0, &svm_guest_memory, &out) !=
 			    HV_STATUS_SUCCESS ||
 		    (uint32_t)out.translation_result.result != HV_TRANSLATE_GVA_SUCCESS ||
 		    !svm_guest_read(out.gpa_page << 12 | (linear & 0xFFF),
@@ -60,12 +60,12 @@ static void fetch_instruction(const struct svm_vp *s, struct sc_exit_state *st)
 	}
 }
 
-static void exit_state(const struct sc_vp *vp, const struct svm_vp *s, const uint64_t *gps,
-		       uint8_t fixed_length, struct sc_exit_state *st)
+static void exit_state(const struct sk_vp *vp, const struct svm_vp *s, const uint64_t *gps,
+		       uint8_t fixed_length, struct sk_exit_state *st)
 {
 	uint64_t rip = GET64(s, VMCB_RIP), nrip = GET64(s, VMCB_NEXT_RIP);
 
-	*st = (struct sc_exit_state){
+	*st = (struct sk_exit_state){
 		.vp_index = vp->vp_index,
 		.rip = rip,
 		.rflags = GET64(s, VMCB_RFLAGS),
@@ -87,7 +87,7 @@ static void exit_state(const struct sc_vp *vp, const struct svm_vp *s, const uin
 	svm_seg_get(s, VMCB_ES, &st->es);
 	svm_seg_get(s, VMCB_SS, &st->ss);
 	memcpy(st->gps, gps, sizeof(st->gps));
-	st->gps[SC_RSP] = GET64(s, VMCB_RSP);
+	st->gps[SK_RSP] = GET64(s, VMCB_RSP);
 	fetch_instruction(s, st);
 }
 
@@ -163,13 +163,13 @@ static void skip_instruction(struct svm_vp *s, uint8_t fixed_length)
  */
 static void emulate_xsetbv(struct svm_vp *s, const uint64_t *gps)
 {
-	uint64_t value = (gps[SC_RDX] & 0xFFFFFFFF) << 32 | (gps[SC_RAX] & 0xFFFFFFFF);
+	uint64_t value = (gps[SK_RDX] & 0xFFFFFFFF) << 32 | (gps[SK_RAX] & 0xFFFFFFFF);
 
 	if (!(GET64(s, VMCB_CR4) & CR4_OSXSAVE)) {
 		inject_fault(s, SVM_VECTOR_UD, false);
 		return;
 	}
-	if (vmcb_get(s, VMCB_CPL, 1) != 0 || (uint32_t)gps[SC_RCX] != 0 || !svm_xcr0_valid(value)) {
+	if (vmcb_get(s, VMCB_CPL, 1) != 0 || (uint32_t)gps[SK_RCX] != 0 || !svm_xcr0_valid(value)) {
 		inject_fault(s, SVM_VECTOR_GP, true);
 		return;
 	}
@@ -177,13 +177,13 @@ static void emulate_xsetbv(struct svm_vp *s, const uint64_t *gps)
 	skip_instruction(s, 3);
 }
 
-enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
+enum sk_run_result svm_handle_exit(struct sk_vp *vp, struct svm_vp *s,
 				   struct sidecar_command_page *cp, const uint64_t *gps)
 {
 	uint64_t code = GET64(s, VMCB_EXIT_CODE);
 	uint64_t info1 = GET64(s, VMCB_EXIT_INFO1), info2 = GET64(s, VMCB_EXIT_INFO2);
 	struct hv_message *msg = &cp->intercept_message;
-	struct sc_exit_state st;
+	struct sk_exit_state st;
 
 	/*
 	 * APM Vol. 2 15.6: EXITCODE is 64 bits and VMEXIT_INVALID is -1, but
@@ -199,18 +199,18 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 		/* Take the interrupt that made us exit (the request IPI of a
 		 * STOP, usually); the caller checks for STOP. */
 		svm_host_take_interrupt();
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case SVM_EXIT_NMI:
 	case SVM_EXIT_SMI:
 	case SVM_EXIT_INIT:
 		/*
 		 * The intercepted NMI, SMI or INIT is held pending, not lost,
-		 * and taken by the host when sc_svm_run sets GIF again (APM
+		 * and taken by the host when sk_svm_run sets GIF again (APM
 		 * Vol. 2 15.13.1-15.13.2, 15.17): before this code runs. An
 		 * NMI is how the driver escalates a STOP the request IPI did
 		 * not deliver; the caller's loop checks for STOP next.
 		 */
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case SVM_EXIT_EXCP_DB:
 		/*
 		 * DR6 in the VMCB already says why: the CPU updates DR6 as for
@@ -223,11 +223,11 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 		if (GET64(s, VMCB_DR6) & DR6_BD)
 			SET64(s, VMCB_DR7, GET64(s, VMCB_DR7) & ~DR7_GD);
 		reflect_exception(s, SVM_VECTOR_DB, false, 0);
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case SVM_EXIT_EXCP_AC:
 		/* #AC pushes an error code, always 0 (EXITINFO1 holds it). */
 		reflect_exception(s, SVM_VECTOR_AC, true, (uint32_t)info1);
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case SVM_EXIT_INVD:
 		/*
 		 * INVD would throw away every dirty line in this CPU's caches,
@@ -238,25 +238,25 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 		 */
 		svm_host_wbinvd();
 		skip_instruction(s, 2);
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case SVM_EXIT_XSETBV:
 		emulate_xsetbv(s, gps);
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case SVM_EXIT_CPUID: {
-		struct cpuid_regs r = svm_host_cpuid((uint32_t)gps[SC_RAX], (uint32_t)gps[SC_RCX]);
+		struct cpuid_regs r = svm_host_cpuid((uint32_t)gps[SK_RAX], (uint32_t)gps[SK_RCX]);
 
 		/* The default: what this CPU says, without the virtualization
 		 * extensions the guest cannot use. */
-		if ((uint32_t)gps[SC_RAX] == 0x80000001)
+		if ((uint32_t)gps[SK_RAX] == 0x80000001)
 			r.ecx &= ~CPUID_80000001_ECX_SVM;
 		exit_state(vp, s, gps, 2, &st);
-		sc_msg_cpuid(msg, &st, r.eax, r.ebx, r.ecx, r.edx);
-		return SC_RUN_INTERCEPT;
+		sk_msg_cpuid(msg, &st, r.eax, r.ebx, r.ecx, r.edx);
+		return SK_RUN_INTERCEPT;
 	}
 	case SVM_EXIT_HLT:
 		exit_state(vp, s, gps, 1, &st);
-		sc_msg_halt(msg, &st);
-		return SC_RUN_INTERCEPT;
+		sk_msg_halt(msg, &st);
+		return SK_RUN_INTERCEPT;
 	case SVM_EXIT_IOIO: {
 		uint8_t size = (info1 >> SVM_IOIO_SIZE_SHIFT) & 0x4   ? 4
 			       : (info1 >> SVM_IOIO_SIZE_SHIFT) & 0x2 ? 2
@@ -266,15 +266,15 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 		/* EXITINFO2 is the next RIP (15.10.2). */
 		if (info2 > st.rip && info2 - st.rip <= 15)
 			st.instruction_length = (uint8_t)(info2 - st.rip);
-		sc_msg_io_port(msg, &st, (uint16_t)(info1 >> SVM_IOIO_PORT_SHIFT), size,
+		sk_msg_io_port(msg, &st, (uint16_t)(info1 >> SVM_IOIO_PORT_SHIFT), size,
 			       !(info1 & SVM_IOIO_TYPE_IN), info1 & SVM_IOIO_STR,
 			       info1 & SVM_IOIO_REP);
-		return SC_RUN_INTERCEPT;
+		return SK_RUN_INTERCEPT;
 	}
 	case SVM_EXIT_MSR:
 		exit_state(vp, s, gps, 2, &st);
-		sc_msg_msr(msg, &st, (uint32_t)gps[SC_RCX], info1 == 1);
-		return SC_RUN_INTERCEPT;
+		sk_msg_msr(msg, &st, (uint32_t)gps[SK_RCX], info1 == 1);
+		return SK_RUN_INTERCEPT;
 	case SVM_EXIT_NPF: {
 		uint8_t access = info1 & SVM_NPF_FETCH	 ? HV_INTERCEPT_ACCESS_EXECUTE
 				 : info1 & SVM_NPF_WRITE ? HV_INTERCEPT_ACCESS_WRITE
@@ -282,14 +282,14 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 
 		exit_state(vp, s, gps, 0, &st);
 		/* SVM reports the guest-physical address only (EXITINFO2). */
-		sc_msg_unmapped_gpa(msg, &st, info2, false, 0, access);
-		return SC_RUN_INTERCEPT;
+		sk_msg_unmapped_gpa(msg, &st, info2, false, 0, access);
+		return SK_RUN_INTERCEPT;
 	}
 	case SVM_EXIT_SHUTDOWN:
 		/* The guest state is undefined now (15.13.3): the VMM must reset it. */
 		exit_state(vp, s, gps, 0, &st);
-		sc_msg_unrecoverable_exception(msg, &st);
-		return SC_RUN_INTERCEPT;
+		sk_msg_unrecoverable_exception(msg, &st);
+		return SK_RUN_INTERCEPT;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:
@@ -298,7 +298,7 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
 		inject_fault(s, SVM_VECTOR_UD, false);
-		return SC_RUN_CONTINUE;
+		return SK_RUN_CONTINUE;
 	case SVM_EXIT_INVALID:
 		/*
 		 * Rewrite the control area: under QEMU 7.2's TCG, a refused
@@ -308,14 +308,14 @@ enum sc_run_result svm_handle_exit(struct sc_vp *vp, struct svm_vp *s,
 		 */
 		svm_vmcb_control_init(s);
 		s->flush_tlb = true;
-		sc_command_error(cp,
+		sk_command_error(cp,
 				 "VMRUN refused the guest state (VMEXIT_INVALID): check CR0, CR3, "
 				 "CR4, EFER and the segments (APM Vol. 2 15.5.1)");
-		return SC_RUN_FAILED;
+		return SK_RUN_FAILED;
 	default:
-		sc_command_error(cp, "unexpected #VMEXIT %#llx (EXITINFO1 %#llx, EXITINFO2 %#llx)",
+		sk_command_error(cp, "unexpected #VMEXIT %#llx (EXITINFO1 %#llx, EXITINFO2 %#llx)",
 				 (unsigned long long)code, (unsigned long long)info1,
 				 (unsigned long long)info2);
-		return SC_RUN_FAILED;
+		return SK_RUN_FAILED;
 	}
 }

@@ -30,7 +30,7 @@ extern char __image_start[];
 
 static uint64_t image_pa_of(const void *va)
 {
-	return sc_boot.image_pa + (uint64_t)((const char *)va - __image_start);
+	return sk_boot.image_pa + (uint64_t)((const char *)va - __image_start);
 }
 
 /* Permission map bits of an MSR (APM Vol. 2 15.11): read, write. */
@@ -150,23 +150,23 @@ bool svm_guest_read(uint64_t gpa, void *buf, uint32_t size)
  * seen, never overwritten (the CPU's own A/D updates are locked the same
  * way, SDM Vol. 3A 4.8). Natural alignment keeps the value inside one page.
  */
-enum sc_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
+enum sk_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
 					 uint64_t desired)
 {
-	enum sc_cmpxchg_result result = SC_CMPXCHG_CHANGED;
+	enum sk_cmpxchg_result result = SK_CMPXCHG_CHANGED;
 	void *map;
 
 	if ((size != 4 && size != 8) || (gpa & (size - 1)))
-		return SC_CMPXCHG_UNMAPPED;
+		return SK_CMPXCHG_UNMAPPED;
 	if (gpa >= guest_size || size > guest_size - gpa)
-		return SC_CMPXCHG_UNMAPPED;
+		return SK_CMPXCHG_UNMAPPED;
 	map = temp_map(TEMP_GUEST, guest_base + gpa, size);
 	if (!map)
-		return SC_CMPXCHG_UNMAPPED;
+		return SK_CMPXCHG_UNMAPPED;
 	if (size == 8) {
 		if (__atomic_compare_exchange_n((uint64_t *)map, expected, desired, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-			result = SC_CMPXCHG_DONE;
+			result = SK_CMPXCHG_DONE;
 	} else {
 		uint32_t old = (uint32_t)*expected;
 
@@ -174,7 +174,7 @@ enum sc_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *
 			old = *(volatile uint32_t *)map;
 		else if (__atomic_compare_exchange_n((uint32_t *)map, &old, (uint32_t)desired,
 						     false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-			result = SC_CMPXCHG_DONE;
+			result = SK_CMPXCHG_DONE;
 		*expected = old;
 	}
 	temp_unmap(TEMP_GUEST, guest_base + gpa, size);

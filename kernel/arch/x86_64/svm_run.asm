@@ -1,6 +1,6 @@
 ; SPDX-License-Identifier: MIT
 ;
-; void sc_svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, uint64_t *gps)
+; void sk_svm_run(uint64_t vmcb_pa, uint64_t host_save_pa, uint64_t *gps)
 ;
 ; One guest entry and exit (AMD64 APM Vol. 2 15.5, 15.17). VMRUN switches
 ; only part of the CPU state; the rest (FS, GS, TR, LDTR, KernelGsBase,
@@ -15,16 +15,13 @@
 bits 64
 default rel
 
+%include "callee_saved.inc"
+
 section .text
 
-global sc_svm_run
-sc_svm_run:
-	push rbp
-	push rbx
-	push r12
-	push r13
-	push r14
-	push r15
+global sk_svm_run
+sk_svm_run:
+	PUSH_CALLEE_SAVED
 	push rdx			; gps
 	push rsi			; host save page
 	push rdi			; VMCB
@@ -84,10 +81,5 @@ sc_svm_run:
 	stgi
 
 	add rsp, 8 * 3
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
+	POP_CALLEE_SAVED
 	ret

@@ -94,9 +94,9 @@ void svm_vmcb_control_init(struct svm_vp *s)
 	SET64(s, VMCB_N_CR3, svm_npt_pa);
 }
 
-struct sc_gva_regs svm_walk_regs(const struct svm_vp *s)
+struct sk_gva_regs svm_walk_regs(const struct svm_vp *s)
 {
-	return (struct sc_gva_regs){
+	return (struct sk_gva_regs){
 		.cr0 = GET64(s, VMCB_CR0),
 		.cr3 = GET64(s, VMCB_CR3),
 		.cr4 = GET64(s, VMCB_CR4),
@@ -113,14 +113,14 @@ static bool mem_read(void *ctx, uint64_t gpa, void *buf, uint32_t size)
 	return svm_guest_read(gpa, buf, size);
 }
 
-static enum sc_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
+static enum sk_cmpxchg_result mem_cmpxchg(void *ctx, uint64_t gpa, uint32_t size,
 					  uint64_t *expected, uint64_t desired)
 {
 	(void)ctx;
 	return svm_guest_cmpxchg(gpa, size, expected, desired);
 }
 
-const struct sc_guest_memory svm_guest_memory = {mem_read, mem_cmpxchg, NULL};
+const struct sk_guest_memory svm_guest_memory = {mem_read, mem_cmpxchg, NULL};
 
 /* ---- registers by Hyper-V name ---- */
 
@@ -157,8 +157,8 @@ static const struct vmcb_field plain[] = {
 	{HV_X64_REGISTER_SYSENTER_ESP, VMCB_SYSENTER_ESP},
 };
 
-/* Index into cpu_context.gps of a GPR name (CR2 in RSP's slot), or -1. */
-static int context_slot(hv_register_name_t name)
+/* Index into cpu_context.gps of a GPR name (CR2 in RSP's place), or -1. */
+static int context_index(hv_register_name_t name)
 {
 	if (name == HV_X64_REGISTER_CR2)
 		return SIDECAR_CPU_CONTEXT_CR2;
@@ -200,11 +200,11 @@ static bool hv_to_eventinj(uint64_t v, uint64_t *e)
 	return true;
 }
 
-hv_status_t svm_get_register(struct sc_vp *vp, hv_register_name_t name,
+hv_status_t svm_get_register(struct sk_vp *vp, hv_register_name_t name,
 			     union hv_register_value *value)
 {
 	const struct svm_vp *s = vp->backend_state;
-	int slot = context_slot(name);
+	int slot = context_index(name);
 
 	value->reg128.low = value->reg128.high = 0;
 	if (slot >= 0) {
@@ -256,12 +256,12 @@ hv_status_t svm_get_register(struct sc_vp *vp, hv_register_name_t name,
 	}
 }
 
-hv_status_t svm_set_register(struct sc_vp *vp, hv_register_name_t name,
+hv_status_t svm_set_register(struct sk_vp *vp, hv_register_name_t name,
 			     const union hv_register_value *value)
 {
 	struct svm_vp *s = vp->backend_state;
 	uint64_t v = value->reg64;
-	int slot = context_slot(name);
+	int slot = context_index(name);
 
 	if (slot >= 0) {
 		vp->command->cpu_context.gps[slot] = v;

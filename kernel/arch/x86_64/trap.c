@@ -12,7 +12,7 @@
 
 #include "cpu.h"
 #include "kernel.h"
-#include "sc_dispatch.h"
+#include "sk_dispatch.h"
 #include "sc_format.h"
 
 struct ex_entry {
@@ -86,25 +86,25 @@ static void __attribute__((noreturn)) crash(struct sc_trap_frame *f)
 	__atomic_store_n(&rec->magic, SIDECAR_CRASH_RECORD_MAGIC, __ATOMIC_RELEASE);
 
 	log_force_line("crashed: %.*s; parking", rec->message_len, (const char *)rec->message);
-	atomic_store_explicit(&sc_boot.slots[cpu->slot].state, SLOT_CRASHED, memory_order_release);
+	atomic_store_explicit(&sk_boot.aps[cpu->ap].state, AP_CRASHED, memory_order_release);
 
 	sidecar_cpu_status_publish(control, cpu->node_cpu_index, SIDECAR_CPU_STATUS_REMOVED);
 	if (cpu->vp.control)
-		sc_raise_attention(&cpu->vp);
+		sk_raise_attention(&cpu->vp);
 	else
 		sidecar_raise_attention(control);
 	apic_disable_this_cpu();
 	halt_forever();
 }
 
-void sc_trap(struct sc_trap_frame *f)
+void sk_trap(struct sc_trap_frame *f)
 {
-	if (f->vector == SC_REQUEST_VECTOR || f->vector == SC_WAKE_VECTOR) {
+	if (f->vector == SK_REQUEST_VECTOR || f->vector == SK_WAKE_VECTOR) {
 		apic_eoi();
 		return;
 	}
 	/* Spurious interrupts take no EOI (SDM Vol. 3A 11.9). */
-	if (f->vector == SC_SPURIOUS_VECTOR)
+	if (f->vector == SK_SPURIOUS_VECTOR)
 		return;
 	if (f->vector >= 32) {
 		apic_eoi();
@@ -115,7 +115,7 @@ void sc_trap(struct sc_trap_frame *f)
 	/*
 	 * An NMI is not an error: the driver sends one to escalate a STOP
 	 * that the request IPI did not deliver, and one that arrives while a
-	 * guest runs is taken here once sc_svm_run sets GIF again (APM Vol. 2
+	 * guest runs is taken here once sk_svm_run sets GIF again (APM Vol. 2
 	 * 15.13.1). Returning is all it takes: HLT in the dispatch loop ends
 	 * and the loop reads cpu_status again; RUN_VP's loop checks for STOP
 	 * after every exit. Nothing is logged: the NMI may have interrupted

@@ -7,7 +7,7 @@
  */
 #include "cpu.h"
 #include "kernel.h"
-#include "sc_boot.h"
+#include "sk_boot.h"
 
 #define FALLBACK_TSC_KHZ 4000000ull
 
@@ -33,7 +33,7 @@ uint64_t tsc_khz_from_cpuid(void)
 
 uint64_t tsc_from_us(uint64_t us)
 {
-	uint64_t khz = sc_boot.tsc_khz ? sc_boot.tsc_khz : FALLBACK_TSC_KHZ;
+	uint64_t khz = sk_boot.tsc_khz ? sk_boot.tsc_khz : FALLBACK_TSC_KHZ;
 
 	return us * khz / 1000;
 }
@@ -62,7 +62,7 @@ void udelay(uint64_t us)
 void wait_step(uint64_t deadline)
 {
 	struct percpu *cpu = this_cpu();
-	uint64_t now = rdtsc(), khz = sc_boot.tsc_khz ? sc_boot.tsc_khz : FALLBACK_TSC_KHZ;
+	uint64_t now = rdtsc(), khz = sk_boot.tsc_khz ? sk_boot.tsc_khz : FALLBACK_TSC_KHZ;
 	uint32_t count;
 
 	if (now >= deadline)
@@ -73,8 +73,8 @@ void wait_step(uint64_t deadline)
 	}
 	if (cpu->sleep_max_tsc && deadline - now > cpu->sleep_max_tsc)
 		deadline = now + cpu->sleep_max_tsc;
-	count = cpu->can_sleep ? sc_boot_timer_count(deadline - now, khz,
-						     atomic_load_explicit(&sc_boot.apic_timer_khz,
+	count = cpu->can_sleep ? sk_boot_timer_count(deadline - now, khz,
+						     atomic_load_explicit(&sk_boot.apic_timer_khz,
 									  memory_order_relaxed))
 			       : 0;
 	if (!count) {

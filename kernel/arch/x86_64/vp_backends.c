@@ -9,10 +9,10 @@
 #include "kernel.h"
 #include "svm.h"
 
-const struct sc_backend_choice sc_backend_choices[] = {
+const struct sk_backend_choice sk_backend_choices[] = {
 	/* AMD SVM with nested paging (APM Vol. 2 chapter 15). */
 	{&svm_backend, svm_partition_init, SIDECAR_OUTPUT_EXT_SVM},
 };
 
-const uint32_t sc_backend_choice_count =
-	(uint32_t)(sizeof(sc_backend_choices) / sizeof(sc_backend_choices[0]));
+const uint32_t sk_backend_choice_count =
+	(uint32_t)(sizeof(sk_backend_choices) / sizeof(sk_backend_choices[0]));

@@ -25,12 +25,9 @@ void st_check(bool ok, const char *part, const char *fmt, ...)
 		return;
 	}
 	st_failed++;
-	printf("FAIL: %s: ", part);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	test_report_failure(part, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 int st_open_node(struct st_node *n, unsigned int index, int flags)

@@ -19,6 +19,7 @@
 #include <sidecar/command_page.h>
 #include <sidecar/uapi.h>
 
+#include "../check_report.h"
 #include "../monotonic.h"
 
 #define ST_MAX_NODES 16

@@ -37,12 +37,9 @@ void tv_check(struct tv *t, bool ok, const char *part, const char *fmt, ...)
 		return;
 	}
 	t->failed++;
-	printf("FAIL: %s: ", part);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	test_report_failure(part, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 void tv_part_done(struct tv *t, const char *part, unsigned int failed_before, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../check_report.h"
 #include "../monotonic.h"
 
 #include <sidecar_vmm.h>

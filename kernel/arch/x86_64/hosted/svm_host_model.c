@@ -37,19 +37,19 @@ bool svm_guest_read(uint64_t gpa, void *buf, uint32_t size)
 	return true;
 }
 
-enum sc_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
+enum sk_cmpxchg_result svm_guest_cmpxchg(uint64_t gpa, uint32_t size, uint64_t *expected,
 					 uint64_t desired)
 {
 	uint64_t old = 0;
 
 	if ((size != 4 && size != 8) || (gpa & (size - 1)) || gpa >= svm_host_model.guest_size ||
 	    size > svm_host_model.guest_size - gpa)
-		return SC_CMPXCHG_UNMAPPED;
+		return SK_CMPXCHG_UNMAPPED;
 	memcpy(&old, svm_host_model.guest + gpa, size);
 	if (old != *expected) {
 		*expected = old;
-		return SC_CMPXCHG_CHANGED;
+		return SK_CMPXCHG_CHANGED;
 	}
 	memcpy(svm_host_model.guest + gpa, &desired, size);
-	return SC_CMPXCHG_DONE;
+	return SK_CMPXCHG_DONE;
 }

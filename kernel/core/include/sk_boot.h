@@ -4,8 +4,8 @@
  * validating what the loader passed, and the initial contents of each
  * control page. Pure functions, so the unit tests cover every error.
  */
-#ifndef SC_BOOT_H
-#define SC_BOOT_H
+#ifndef SK_BOOT_H
+#define SK_BOOT_H
 
 #include <sidecar/boot_ext.h>
 #include <sidecar_defs.h>
@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 /* What sidecar_entry() knows about its surroundings. */
-struct sc_boot_env {
+struct sk_boot_env {
 	uint64_t image_start, image_size; /* physical */
 	uint64_t params_pa;		  /* the params page; the extension and APIC IDs follow */
 	uint64_t output_pa;		  /* struct sidecar_output */
@@ -28,7 +28,7 @@ struct sc_boot_env {
  * the first write to it (an error goes there); on false there is nowhere
  * to say why.
  */
-bool sc_boot_output_ok(const struct sc_boot_env *env);
+bool sk_boot_output_ok(const struct sk_boot_env *env);
 
 /*
  * Whether the kernel may read the params: page aligned, and the page, the
@@ -37,34 +37,34 @@ bool sc_boot_output_ok(const struct sc_boot_env *env);
  * address above MAXPHYADDR in a page-table entry is a reserved-bit page
  * fault). Runs before they are read; false with a reason in err.
  */
-bool sc_boot_params_place_ok(const struct sc_boot_env *env, char *err, size_t err_size);
+bool sk_boot_params_place_ok(const struct sk_boot_env *env, char *err, size_t err_size);
 
 /* Checks the extension header (before its apic_ids are read). */
-bool sc_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t err_size);
+bool sk_boot_check_ext(const struct sidecar_params_ext *ext, char *err, size_t err_size);
 
 /*
  * Checks the parameters against each other and the environment; `ext`
- * passed sc_boot_check_ext() and apic_ids has ext->vp_count entries. Every
+ * passed sk_boot_check_ext() and apic_ids has ext->vp_count entries. Every
  * physical range the kernel reads or writes (image, params with extension
  * and APIC IDs, output, output extension, trampoline page, guest memory,
  * node memory) must not wrap, must lie below 2^MAXPHYADDR, and must not
  * overlap any other. Returns false with a readable reason in err.
  */
-bool sc_boot_check(const struct sidecar_params *params, const struct sidecar_params_ext *ext,
-		   const uint32_t *apic_ids, const struct sc_boot_env *env, char *err,
+bool sk_boot_check(const struct sidecar_params *params, const struct sidecar_params_ext *ext,
+		   const uint32_t *apic_ids, const struct sk_boot_env *env, char *err,
 		   size_t err_size);
 
 /* True if the sidecar starts CPU `cpu` of `node` (see control_page_init). */
-bool sc_boot_starts_cpu(const struct sidecar_node_params *node,
+bool sk_boot_starts_cpu(const struct sidecar_node_params *node,
 			const struct sidecar_per_cpu_state *initial, uint32_t cpu);
 
 /*
  * Initial control page of node `index`: identity, request vector, response
  * fields and attention zero, and the status of every CPU: the base VP
  * REMOVED (Linux starts it), the others RUN (the sidecar starts them)
- * unless initial_state says otherwise, unused slots REMOVED.
+ * unless initial_state says otherwise, unused entries REMOVED.
  */
-void sc_control_page_init(struct sidecar_control_page *cp, uint32_t index,
+void sk_control_page_init(struct sidecar_control_page *cp, uint32_t index,
 			  const struct sidecar_node_params *node,
 			  const struct sidecar_per_cpu_state *initial, uint32_t request_vector);
 
@@ -75,6 +75,6 @@ void sc_control_page_init(struct sidecar_control_page *cp, uint32_t index,
  * several steps), never overflowing. 0 if a frequency is 0 or above
  * UINT32_MAX kHz, which no clock has: the caller does not sleep then.
  */
-uint32_t sc_boot_timer_count(uint64_t tsc_ticks, uint64_t tsc_khz, uint64_t timer_khz);
+uint32_t sk_boot_timer_count(uint64_t tsc_ticks, uint64_t tsc_khz, uint64_t timer_khz);
 
-#endif /* SC_BOOT_H */
+#endif /* SK_BOOT_H */

@@ -5,8 +5,8 @@
  * freestanding kernel over kernel/arch/x86_64, and into a hosted library
  * over kernel/hosted, where Criterion runs it with threads for CPUs.
  */
-#ifndef SC_VP_H
-#define SC_VP_H
+#ifndef SK_VP_H
+#define SK_VP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,7 +14,7 @@
 #include <sidecar/vp_pages.h>
 #include <sidecar_defs.h>
 
-struct sc_vp;
+struct sk_vp;
 
 /* One read of a field the VMM may change at any time (the command page is
  * the VMM's): a volatile access the compiler cannot repeat or split into
@@ -22,18 +22,18 @@ struct sc_vp;
 #define READ_ONCE_FIELD(x) (*(const volatile __typeof__(x) *)&(x))
 
 /* What one attempt to run the guest ended with. */
-enum sc_run_result {
-	SC_RUN_CONTINUE,  /* nothing for the VMM (e.g. a physical interrupt): run again */
-	SC_RUN_INTERCEPT, /* intercept_message written: the VMM must see it */
-	SC_RUN_FAILED,	  /* the command failed; the error is set */
+enum sk_run_result {
+	SK_RUN_CONTINUE,  /* nothing for the VMM (e.g. a physical interrupt): run again */
+	SK_RUN_INTERCEPT, /* intercept_message written: the VMM must see it */
+	SK_RUN_FAILED,	  /* the command failed; the error is set */
 };
 
 /* The private pages of a sidecar CPU that belong to its VP backend
  * (vp_pages.h): their physical addresses and where this CPU maps them,
  * contiguously and writable. */
-#define SC_VP_BACKEND_PAGES (SIDECAR_PER_VP_PAGES - SIDECAR_VP_PAGE_BACKEND)
-struct sc_vp_backend_pages {
-	uint64_t pa[SC_VP_BACKEND_PAGES];
+#define SK_VP_BACKEND_PAGES (SIDECAR_PER_VP_PAGES - SIDECAR_VP_PAGE_BACKEND)
+struct sk_vp_backend_pages {
+	uint64_t pa[SK_VP_BACKEND_PAGES];
 	void *va;
 };
 
@@ -46,10 +46,10 @@ struct sc_vp_backend_pages {
  * gives each CPU `state_size` bytes (aligned for any type) at
  * vp->backend_state before init_vp, and the backend reaches its state only
  * there and its pages only through init_vp's `pages`. So a new backend is
- * one more struct sc_vp_backend; neither the core nor the platform's
+ * one more struct sk_vp_backend; neither the core nor the platform's
  * per-CPU structure knows its types.
  */
-struct sc_vp_backend {
+struct sk_vp_backend {
 	const char *name;
 	/* Bytes of per-VP state at vp->backend_state; a platform with less
 	 * room per CPU does not offer the backend. */
@@ -64,31 +64,31 @@ struct sc_vp_backend {
 	bool host_owns_mtrrs;
 	/* Prepares per-VP state at vp->backend_state (zeroed) from this
 	 * CPU's backend pages; returns false and sets *why on failure. */
-	bool (*init_vp)(struct sc_vp *vp, const struct sc_vp_backend_pages *pages,
+	bool (*init_vp)(struct sk_vp *vp, const struct sk_vp_backend_pages *pages,
 			const char **why);
 	/* Releases per-VP state before the CPU leaves the sidecar. */
-	void (*teardown_vp)(struct sc_vp *vp);
+	void (*teardown_vp)(struct sk_vp *vp);
 	/* Runs the guest once with cpu_context from `cp`. */
-	enum sc_run_result (*run_once)(struct sc_vp *vp, struct sidecar_command_page *cp);
+	enum sk_run_result (*run_once)(struct sk_vp *vp, struct sidecar_command_page *cp);
 	/* Architectural registers of the guest, by Hyper-V name. */
-	hv_status_t (*get_register)(struct sc_vp *vp, hv_register_name_t name,
+	hv_status_t (*get_register)(struct sk_vp *vp, hv_register_name_t name,
 				    union hv_register_value *value);
-	hv_status_t (*set_register)(struct sc_vp *vp, hv_register_name_t name,
+	hv_status_t (*set_register)(struct sk_vp *vp, hv_register_name_t name,
 				    const union hv_register_value *value);
 	/* Translates guest virtual page `gvn`; fills `out` on success. */
-	hv_status_t (*translate_gva)(struct sc_vp *vp, uint64_t gvn, uint64_t control_flags,
+	hv_status_t (*translate_gva)(struct sk_vp *vp, uint64_t gvn, uint64_t control_flags,
 				     struct hv_translate_virtual_address_ex_output_x64 *out);
 };
 
-struct sc_vp {
+struct sk_vp {
 	/* The node's control page and this CPU's command page. */
 	struct sidecar_control_page *control;
 	struct sidecar_command_page *command;
-	/* Index of this CPU in the node (cpu_status slot), and its VP index. */
+	/* Index of this CPU in the node (its cpu_status index), and its VP index. */
 	uint32_t node_cpu_index;
 	uint32_t vp_index;
 	/* The guest backend, or NULL when there is none; then why. */
-	const struct sc_vp_backend *backend;
+	const struct sk_vp_backend *backend;
 	const char *no_backend_reason;
 	/* The backend's own per-VP state (state_size bytes, see above). */
 	void *backend_state;
@@ -99,4 +99,4 @@ struct sc_vp {
 	uint64_t unexpected_status;
 };
 
-#endif /* SC_VP_H */
+#endif /* SK_VP_H */

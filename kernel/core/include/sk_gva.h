@@ -5,15 +5,15 @@
  * an accessor for guest-physical memory (the nested mapping). Pure C: the
  * unit tests run it on synthetic page tables.
  */
-#ifndef SC_GVA_H
-#define SC_GVA_H
+#ifndef SK_GVA_H
+#define SK_GVA_H
 
 #include <sidecar_defs.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 /* The guest state that decides how an address translates. */
-struct sc_gva_regs {
+struct sk_gva_regs {
 	uint64_t cr0;
 	uint64_t cr3;
 	uint64_t cr4;
@@ -24,10 +24,10 @@ struct sc_gva_regs {
 };
 
 /* What a compare-exchange on guest memory did. */
-enum sc_cmpxchg_result {
-	SC_CMPXCHG_DONE,     /* the entry held the expected value and was replaced */
-	SC_CMPXCHG_CHANGED,  /* it held another value, now in *expected */
-	SC_CMPXCHG_UNMAPPED, /* not backed, or not a naturally aligned 4 or 8 bytes */
+enum sk_cmpxchg_result {
+	SK_CMPXCHG_DONE,     /* the entry held the expected value and was replaced */
+	SK_CMPXCHG_CHANGED,  /* it held another value, now in *expected */
+	SK_CMPXCHG_UNMAPPED, /* not backed, or not a naturally aligned 4 or 8 bytes */
 };
 
 /*
@@ -39,9 +39,9 @@ enum sc_cmpxchg_result {
  * write: other vCPUs of the guest change its page tables concurrently, and
  * a read-modify-write through a plain store would revert their changes.
  */
-struct sc_guest_memory {
+struct sk_guest_memory {
 	bool (*read)(void *ctx, uint64_t gpa, void *buf, uint32_t size);
-	enum sc_cmpxchg_result (*cmpxchg)(void *ctx, uint64_t gpa, uint32_t size,
+	enum sk_cmpxchg_result (*cmpxchg)(void *ctx, uint64_t gpa, uint32_t size,
 					  uint64_t *expected, uint64_t desired);
 	void *ctx;
 };
@@ -53,8 +53,8 @@ struct sc_guest_memory {
  * page fault the guest would take in event_info on a translation failure),
  * or an HV_STATUS_* error for invalid flags.
  */
-hv_status_t sc_translate_gva(const struct sc_gva_regs *regs, uint64_t gva, uint64_t control_flags,
-			     const struct sc_guest_memory *mem,
+hv_status_t sk_translate_gva(const struct sk_gva_regs *regs, uint64_t gva, uint64_t control_flags,
+			     const struct sk_guest_memory *mem,
 			     struct hv_translate_virtual_address_ex_output_x64 *out);
 
-#endif /* SC_GVA_H */
+#endif /* SK_GVA_H */

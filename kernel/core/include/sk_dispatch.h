@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The dispatch state machine (kernel/core/dispatch.c). */
-#ifndef SC_DISPATCH_H
-#define SC_DISPATCH_H
+#ifndef SK_DISPATCH_H
+#define SK_DISPATCH_H
 
-#include "sc_vp.h"
+#include "sk_vp.h"
 
 /*
  * Announces the CPU to the host: zeroes its command and register pages
  * (nothing from a previous boot leaks to the VMM) and moves its status from
  * RUN to IDLE. The BSP waits for this during sidecar_entry().
  */
-void sc_dispatch_announce(struct sc_vp *vp, void *register_page);
+void sk_dispatch_announce(struct sk_vp *vp, void *register_page);
 
 /*
  * The dispatch loop: waits for RUN, STOP or REMOVE; runs each command
@@ -18,9 +18,9 @@ void sc_dispatch_announce(struct sc_vp *vp, void *register_page);
  * cancelled before it ran); returns after REMOVE has been answered with
  * REMOVED. The caller then parks the CPU.
  */
-void sc_dispatch_loop(struct sc_vp *vp);
+void sk_dispatch_loop(struct sk_vp *vp);
 
 /* Sets needs_attention and sends the response IPI if one is configured. */
-void sc_raise_attention(struct sc_vp *vp);
+void sk_raise_attention(struct sk_vp *vp);
 
-#endif /* SC_DISPATCH_H */
+#endif /* SK_DISPATCH_H */

@@ -6,19 +6,19 @@
  * doorbell per CPU (like an IRR bit: a kick sent while the CPU is busy is
  * not lost); response IPIs ring one doorbell for the host.
  */
-#ifndef SC_HOSTED_H
-#define SC_HOSTED_H
+#ifndef SK_HOSTED_H
+#define SK_HOSTED_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sc_vp.h"
+#include "sk_vp.h"
 
 /* The emulated local registers of one CPU. */
-#define SC_HOSTED_MSR_COUNT 32
+#define SK_HOSTED_MSR_COUNT 32
 
-struct sc_hosted_host {
+struct sk_hosted_host {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	uint64_t ipis; /* response IPIs received */
@@ -26,9 +26,9 @@ struct sc_hosted_host {
 	uint8_t last_vector;
 };
 
-struct sc_hosted_cpu {
-	struct sc_vp vp;
-	struct sc_hosted_host *host;
+struct sk_hosted_cpu {
+	struct sk_vp vp;
+	struct sk_hosted_host *host;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -38,7 +38,7 @@ struct sc_hosted_cpu {
 	struct {
 		uint32_t index;
 		uint64_t value;
-	} msrs[SC_HOSTED_MSR_COUNT];
+	} msrs[SK_HOSTED_MSR_COUNT];
 	uint64_t dr[8];
 	uint64_t msr_faults;
 	uint64_t log_lines;
@@ -51,31 +51,31 @@ struct sc_hosted_cpu {
 	 * every MSR or debug-register access of a command, with its outcome:
 	 * the point where a VMM may change the command page mid-command.
 	 */
-	bool (*on_wait)(struct sc_hosted_cpu *cpu);
-	void (*on_access)(struct sc_hosted_cpu *cpu, bool write, bool ok, uint64_t value);
+	bool (*on_wait)(struct sk_hosted_cpu *cpu);
+	void (*on_access)(struct sk_hosted_cpu *cpu, bool write, bool ok, uint64_t value);
 	void *hook_ctx;
 };
 
 /* Prepares a CPU over the given pages; does not start its thread. */
-void sc_hosted_cpu_init(struct sc_hosted_cpu *cpu, struct sc_hosted_host *host,
+void sk_hosted_cpu_init(struct sk_hosted_cpu *cpu, struct sk_hosted_host *host,
 			struct sidecar_control_page *control, struct sidecar_command_page *command,
 			uint32_t node_cpu_index, uint32_t vp_index);
-void sc_hosted_cpu_destroy(struct sc_hosted_cpu *cpu);
+void sk_hosted_cpu_destroy(struct sk_hosted_cpu *cpu);
 
 /* Starts the CPU's thread: announce (RUN -> IDLE), then the dispatch loop
  * until REMOVE; the thread ends parked. */
-void sc_hosted_cpu_start(struct sc_hosted_cpu *cpu);
-void sc_hosted_cpu_join(struct sc_hosted_cpu *cpu);
+void sk_hosted_cpu_start(struct sk_hosted_cpu *cpu);
+void sk_hosted_cpu_join(struct sk_hosted_cpu *cpu);
 
 /* The host's request IPI to a CPU. */
-void sc_hosted_kick(struct sc_hosted_cpu *cpu);
+void sk_hosted_kick(struct sk_hosted_cpu *cpu);
 
-void sc_hosted_host_init(struct sc_hosted_host *host);
-void sc_hosted_host_destroy(struct sc_hosted_host *host);
+void sk_hosted_host_init(struct sk_hosted_host *host);
+void sk_hosted_host_destroy(struct sk_hosted_host *host);
 /* Waits until more than `seen` response IPIs arrived (or `timeout_ms`
  * passed); returns the count. */
-uint64_t sc_hosted_host_wait(struct sc_hosted_host *host, uint64_t seen, unsigned int timeout_ms);
+uint64_t sk_hosted_host_wait(struct sk_hosted_host *host, uint64_t seen, unsigned int timeout_ms);
 /* Destination and vector of the last response IPI (read under the lock). */
-void sc_hosted_host_last_ipi(struct sc_hosted_host *host, uint32_t *apic_id, uint8_t *vector);
+void sk_hosted_host_last_ipi(struct sk_hosted_host *host, uint32_t *apic_id, uint8_t *vector);
 
-#endif /* SC_HOSTED_H */
+#endif /* SK_HOSTED_H */

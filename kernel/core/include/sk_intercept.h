@@ -10,15 +10,15 @@
  * instruction_length tells how far to advance it: completing the
  * instruction (writing RAX for IN/RDMSR/CPUID, moving RIP) is the VMM's job.
  */
-#ifndef SC_INTERCEPT_H
-#define SC_INTERCEPT_H
+#ifndef SK_INTERCEPT_H
+#define SK_INTERCEPT_H
 
 #include <sidecar_defs.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 /* The guest state every intercept message header carries. */
-struct sc_exit_state {
+struct sk_exit_state {
 	uint32_t vp_index;
 	uint64_t rip;
 	uint64_t rflags;
@@ -36,49 +36,49 @@ struct sc_exit_state {
 	uint8_t instruction_byte_count;
 };
 
-enum sc_gp {
-	SC_RAX,
-	SC_RCX,
-	SC_RDX,
-	SC_RBX,
-	SC_RSP,
-	SC_RBP,
-	SC_RSI,
-	SC_RDI,
-	SC_R8,
-	SC_R9,
-	SC_R10,
-	SC_R11,
-	SC_R12,
-	SC_R13,
-	SC_R14,
-	SC_R15,
+enum sk_gp {
+	SK_RAX,
+	SK_RCX,
+	SK_RDX,
+	SK_RBX,
+	SK_RSP,
+	SK_RBP,
+	SK_RSI,
+	SK_RDI,
+	SK_R8,
+	SK_R9,
+	SK_R10,
+	SK_R11,
+	SK_R12,
+	SK_R13,
+	SK_R14,
+	SK_R15,
 };
 
 /* IN or OUT (string and REP forms included). */
-void sc_msg_io_port(struct hv_message *msg, const struct sc_exit_state *st, uint16_t port,
+void sk_msg_io_port(struct hv_message *msg, const struct sk_exit_state *st, uint16_t port,
 		    uint8_t access_size, bool is_write, bool is_string, bool has_rep);
 
 /* RDMSR or WRMSR of an intercepted MSR (number in ECX). */
-void sc_msg_msr(struct hv_message *msg, const struct sc_exit_state *st, uint32_t msr,
+void sk_msg_msr(struct hv_message *msg, const struct sk_exit_state *st, uint32_t msr,
 		bool is_write);
 
 /* CPUID, with the results the CPU would give by default. */
-void sc_msg_cpuid(struct hv_message *msg, const struct sc_exit_state *st, uint64_t default_rax,
+void sk_msg_cpuid(struct hv_message *msg, const struct sk_exit_state *st, uint64_t default_rax,
 		  uint64_t default_rbx, uint64_t default_rcx, uint64_t default_rdx);
 
 /* An access to guest-physical memory that is not mapped (message type
  * UNMAPPED_GPA). access_type is HV_INTERCEPT_ACCESS_READ/WRITE/EXECUTE. */
-void sc_msg_unmapped_gpa(struct hv_message *msg, const struct sc_exit_state *st, uint64_t gpa,
+void sk_msg_unmapped_gpa(struct hv_message *msg, const struct sk_exit_state *st, uint64_t gpa,
 			 bool gva_valid, uint64_t gva, uint8_t access_type);
 
 /* HLT. */
-void sc_msg_halt(struct hv_message *msg, const struct sc_exit_state *st);
+void sk_msg_halt(struct hv_message *msg, const struct sk_exit_state *st);
 
 /* A triple fault or shutdown: the guest cannot continue. */
-void sc_msg_unrecoverable_exception(struct hv_message *msg, const struct sc_exit_state *st);
+void sk_msg_unrecoverable_exception(struct hv_message *msg, const struct sk_exit_state *st);
 
 /* The HvX64VpExecutionState bits of the header. */
-uint16_t sc_msg_execution_state(const struct sc_exit_state *st);
+uint16_t sk_msg_execution_state(const struct sk_exit_state *st);
 
-#endif /* SC_INTERCEPT_H */
+#endif /* SK_INTERCEPT_H */

@@ -5,13 +5,13 @@
  * registers) and once by the hosted test platform (kernel/hosted: condition
  * variables and a register file per thread).
  */
-#ifndef SC_PLATFORM_H
-#define SC_PLATFORM_H
+#ifndef SK_PLATFORM_H
+#define SK_PLATFORM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sc_vp.h"
+#include "sk_vp.h"
 
 /*
  * Waits for a request interrupt. Called with the status already seen IDLE;
@@ -19,25 +19,25 @@
  * whose interrupt shadow covers the HLT; SDM Vol. 2B, STI). May return
  * spuriously.
  */
-void sc_plat_wait_for_request(struct sc_vp *vp);
+void sk_plat_wait_for_request(struct sk_vp *vp);
 
 /* Sends the response IPI: fixed delivery, physical destination. */
-void sc_plat_send_ipi(struct sc_vp *vp, uint32_t apic_id, uint8_t vector);
+void sk_plat_send_ipi(struct sk_vp *vp, uint32_t apic_id, uint8_t vector);
 
 /* MSR access that survives a #GP: false if the access faulted. */
-bool sc_plat_read_msr(struct sc_vp *vp, uint32_t msr, uint64_t *value);
-bool sc_plat_write_msr(struct sc_vp *vp, uint32_t msr, uint64_t value);
+bool sk_plat_read_msr(struct sk_vp *vp, uint32_t msr, uint64_t *value);
+bool sk_plat_write_msr(struct sk_vp *vp, uint32_t msr, uint64_t value);
 
 /* DR0-DR3 (n = 0..3) and DR6 (n = 6); the caller validates values. */
-uint64_t sc_plat_read_dr(struct sc_vp *vp, unsigned int n);
-void sc_plat_write_dr(struct sc_vp *vp, unsigned int n, uint64_t value);
+uint64_t sk_plat_read_dr(struct sk_vp *vp, unsigned int n);
+void sk_plat_write_dr(struct sk_vp *vp, unsigned int n, uint64_t value);
 
 /* Leaves the sidecar for good after REMOVE: the kernel parks the CPU for
  * INIT-SIPI, the hosted platform ends the thread's loop. */
-void sc_plat_park(struct sc_vp *vp);
+void sk_plat_park(struct sk_vp *vp);
 
 /* One log line, prefixed with the VP index (the kernel: COM1 when logging
  * is enabled; hosted: nothing unless asked). */
-void sc_plat_log(struct sc_vp *vp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sk_plat_log(struct sk_vp *vp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#endif /* SC_PLATFORM_H */
+#endif /* SK_PLATFORM_H */
