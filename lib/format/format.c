@@ -15,7 +15,7 @@ struct spec {
 	bool alt; /* '#': 0x prefix for non-zero %x */
 	int width;
 	int precision; /* -1: none */
-	int length;    /* 0, 'H' (hh), 'h', 'l', 'L' (ll), 'z', 'j' */
+	char length;   /* 0, 'H' (hh), 'h', 'l', 'L' (ll), 'z', 'j' */
 };
 
 static void emit_repeat(sc_emit_fn emit, void *ctx, char c, int count, size_t *total)
@@ -98,7 +98,7 @@ static uint64_t fetch_unsigned(const struct spec *spec, va_list *ap)
 		return va_arg(*ap, unsigned long);
 	case 'L':
 		return va_arg(*ap, unsigned long long);
-	case 'z':
+	case 'z': /* NOLINT(bugprone-branch-clone): size_t is uintmax_t on LP64 only */
 		return va_arg(*ap, size_t);
 	case 'j':
 		return va_arg(*ap, uintmax_t);

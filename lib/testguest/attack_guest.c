@@ -55,8 +55,8 @@ static void gate(uint8_t *m, unsigned int vector, uint64_t handler, unsigned int
 	uint64_t low = (handler & 0xFFFF) | 0x08ull << 16 | (uint64_t)ist << 32 | 0x8Eull << 40 |
 		       ((handler >> 16) & 0xFFFF) << 48;
 
-	put64(m, TA_IDT + 16 * vector, low);
-	put64(m, TA_IDT + 16 * vector + 8, handler >> 32);
+	put64(m, TA_IDT + 16ull * vector, low);
+	put64(m, TA_IDT + 16ull * vector + 8, handler >> 32);
 }
 
 bool ta_build(void *mem, uint64_t size)

@@ -76,7 +76,7 @@ static int read_reg_pairs(const void *fdt, int node, int addr_cells, int size_ce
 		return fail(topo, "%s node %s: reg is %d bytes, not a multiple of %d", what,
 			    fdt_get_name(fdt, node, NULL), len, stride * 4);
 	for (int i = 0; i < len / (stride * 4); i++) {
-		const fdt32_t *pair = reg + i * stride;
+		const fdt32_t *pair = reg + (ptrdiff_t)i * stride;
 		int rc = add(topo, read_cells(pair, addr_cells),
 			     read_cells(pair + addr_cells, size_cells), vnode);
 

@@ -122,6 +122,7 @@ static void open_nodes(struct demo *d)
 		fail("sidecar_vmm_open: %s", error);
 	cpu_count = sidecar_vmm_cpu_count(d->vmm);
 	d->cpus = calloc(cpu_count, sizeof(*d->cpus));
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so pointer-sized */
 	d->vps = calloc(cpu_count, sizeof(*d->vps));
 	if (!d->cpus || !d->vps)
 		fail("out of memory");
@@ -196,7 +197,7 @@ static void exercise(struct demo *d)
 			     (unsigned)(out.translation_result.result &
 					HV_TRANSLATE_GVA_RESULT_CODE_MASK));
 		printf("  %4u  %26.1f  %#14llx  %#llx\n", d->cpus[i], us,
-		       (unsigned long long)back.reg64, (unsigned long long)(out.gpa_page << 12));
+		       (unsigned long long)back.reg64, (unsigned long long)out.gpa_page << 12);
 	}
 }
 

@@ -828,13 +828,12 @@ static void shutdown_node(struct fake_node *node)
 
 			if (s == SIDECAR_CPU_STATUS_REMOVED)
 				break;
-			if (s == SIDECAR_CPU_STATUS_IDLE &&
-			    sidecar_cpu_status_transition(node->control, i, s,
-							  SIDECAR_CPU_STATUS_REMOVE))
-				sk_hosted_kick(&c->hc);
-			else if (s == SIDECAR_CPU_STATUS_RUN &&
-				 sidecar_cpu_status_transition(node->control, i, s,
-							       SIDECAR_CPU_STATUS_STOP))
+			if ((s == SIDECAR_CPU_STATUS_IDLE &&
+			     sidecar_cpu_status_transition(node->control, i, s,
+							   SIDECAR_CPU_STATUS_REMOVE)) ||
+			    (s == SIDECAR_CPU_STATUS_RUN &&
+			     sidecar_cpu_status_transition(node->control, i, s,
+							   SIDECAR_CPU_STATUS_STOP)))
 				sk_hosted_kick(&c->hc);
 			wait_scan(node);
 		}

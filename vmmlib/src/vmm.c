@@ -379,7 +379,7 @@ int sidecar_vmm_poll_fd(const struct sidecar_vmm *vmm)
 
 /* sysfs attributes are at most a page in Linux, but a driver may use a
  * binary attribute for big nodes: room for 4032 long lines. */
-#define STATUS_TEXT_MAX (64u * 1024u)
+#define STATUS_TEXT_MAX ((size_t)64 * 1024)
 
 int sidecar_vmm_cpu_status(struct sidecar_vmm *vmm, unsigned int node, uint8_t *status,
 			   size_t count)

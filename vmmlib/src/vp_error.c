@@ -75,7 +75,7 @@ int vmm_vp_fail_sidecar(struct sidecar_vp *vp)
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = e->buf[i];
 
-		text[i] = (c < 0x20 || c == 0x7F) ? ' ' : (char)c;
+		text[i] = (char)(c < 0x20 || c == 0x7F ? ' ' : c);
 	}
 	text[len] = '\0';
 	return vmm_vp_fail(vp, SIDECAR_VMM_ERROR_SIDECAR, -SIDECAR_VMM_ESIDECAR, "%s",

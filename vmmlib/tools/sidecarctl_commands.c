@@ -82,9 +82,16 @@ static int fail(struct ctl *ctl, const char *fmt, ...)
 	return SIDECARCTL_FAILED;
 }
 
-static int usage_error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void usage_message(struct ctl *ctl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-static int usage_error(struct ctl *ctl, const char *fmt, ...)
+/* Prints the message; its value is SIDECARCTL_USAGE. A macro, so that the
+ * value is a constant at each return: clang's analyzer does not follow
+ * variadic calls, and would take a parse_cpu() that fails with 0, its
+ * callers then reading a CPU number never set, for possible. */
+#define usage_error(ctl, ...) (usage_message(ctl, __VA_ARGS__), SIDECARCTL_USAGE)
+
+static void usage_message(struct ctl *ctl, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -93,7 +100,6 @@ static int usage_error(struct ctl *ctl, const char *fmt, ...)
 	vfprintf(ctl->err, fmt, ap);
 	va_end(ap);
 	fputs(" (sidecarctl --help for usage)\n", ctl->err);
-	return SIDECARCTL_USAGE;
 }
 
 static void usage(FILE *f)
@@ -369,7 +375,7 @@ static int cmd_status(struct ctl *ctl)
 				sysfs ? sidecar_cpu_status_name(status[i]) : probe_status(ctl, cpu);
 			unsigned int k;
 
-			for (k = 0; k < kinds - 1 && strcmp(name, total_names[k]); k++)
+			for (k = 0; k < kinds - 1 && strcmp(name, total_names[k]) != 0; k++)
 				;
 			totals[k]++;
 			if (ctl->json)
