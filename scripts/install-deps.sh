@@ -12,8 +12,9 @@ packages=(
 	# The fuzz harnesses (scripts/fuzz): clang's libFuzzer and sanitizer
 	# runtimes, and llvm-symbolizer for readable reports.
 	clang libclang-rt-dev llvm
-	# The style suite: Debian 12's clang-format (14) is the pinned one.
-	clang-format
+	# The style suite: Debian 12's clang-format and clang-tidy (14) are the
+	# pinned ones.
+	clang-format clang-tidy
 )
 
 # QEMU comes from bookworm-backports (10.0): Debian 12's own 7.2 has no
