@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then configures and builds into build/ (or $1).
-# Further arguments go to the first `meson setup` (e.g. -Dkernel_headers=none);
-# the compiler is Meson's choice, or CC/CXX at that first setup
+# Further arguments go to `meson setup` (e.g. -Dkernel_headers=none), also
+# when it reconfigures; the compiler is Meson's choice, or CC/CXX at the first setup
 # (CC=clang CXX=clang++ scripts/build.sh build-clang: docs/conventions.md,
 # "Compilers").
 set -euo pipefail
@@ -11,7 +11,7 @@ shift || true
 
 scripts/install-deps.sh
 if [ -f "$build/build.ninja" ]; then
-	meson setup --reconfigure "$build" >/dev/null
+	meson setup --reconfigure "$build" "$@" >/dev/null
 else
 	meson setup "$build" "$@"
 fi

@@ -3,8 +3,8 @@
 # ThreadSanitizer (build-tsan/, hosted parts only), the fuzz harnesses for a
 # short fixed budget and the user-space units built by clang under ASan and
 # UBSan (build-fuzz/), the whole tree built by clang with its unit and
-# QEMU suites (build-clang/), then every Meson suite of the main build
-# (build/). Ends with Meson's summary.
+# QEMU suites and two Linux tests (build-clang/), then every Meson suite
+# of the main build (build/). Ends with Meson's summary.
 #
 # scripts/test.sh --scale runs the 'scale' suite instead (the self-test on
 # 1024 and 2048 vCPUs, tests/qemu/meson.build), after the same setup and
@@ -59,14 +59,21 @@ echo "== unit tests built by clang, under ASan + UBSan (build-fuzz/)"
 meson test -C build-fuzz --suite unit --print-errorlogs
 
 # The whole tree, freestanding kernel and boot shim included, built by
-# clang (docs/conventions.md, "Compilers"): its unit and QEMU suites. Not
-# the Linux suite, which would add several minutes for what the driver
-# does not change: sidecar.ko is built by Kbuild with the kernel's own gcc
-# whatever CC says (hence kernel_headers=none here), and the main build's
-# Linux suite runs it. The build and the two suites take about 1.5 minutes.
-echo "== unit and QEMU suites, built by clang (build-clang/)"
-CC=clang CXX=clang++ scripts/build.sh build-clang -Dkernel_headers=none
+# clang (docs/conventions.md, "Compilers"): its unit and QEMU suites, and
+# two Linux tests that boot the clang-built kernel and shim under stock
+# Linux: the whole stack (driver, test VMM, sidecarctl) on 6.12 and a
+# plain boot of 6.1. sidecar.ko is built by Kbuild with the kernel's own
+# gcc whatever CC says, so it is built for 6.12 only, and the main build's
+# Linux suite runs the rest. About 2.5 minutes in all.
+echo "== unit, QEMU and two Linux tests, built by clang (build-clang/)"
+k612=$(sh driver/kernels.sh | awk '$1 ~ /^6[.]12[.]/ { print $2; exit }')
+if [ -z "$k612" ]; then
+	echo "test.sh: no 6.12 kernel headers (scripts/fetch-kernels installs them)" >&2
+	exit 1
+fi
+CC=clang CXX=clang++ scripts/build.sh build-clang -Dkernel_headers="$k612"
 meson test -C build-clang --suite unit --suite qemu --print-errorlogs
+meson test -C build-clang --print-errorlogs linux-6.12-8cpu-2vnode-vmm linux-6.1-8cpu-2vnode-boot
 
 echo "== all suites (build/)"
 meson test -C build --print-errorlogs

@@ -38,13 +38,15 @@ static int read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
+	int err;
 
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, size - 1);
+	err = errno; /* before close() can change it */
 	close(fd);
 	if (n < 0)
-		return -errno;
+		return -err;
 	buf[n] = '\0';
 	return 0;
 }
