@@ -73,15 +73,6 @@ static void expect_node(uint32_t i, uint32_t base_vp, uint32_t vp_count, uint32_
 
 static const struct sidecar_plan_ram one_gib[] = {{0, 1 * GiB, 0}};
 
-Test(planner, one_cpu_declines)
-{
-	make_cpus(1, NULL);
-	cr_assert_eq(run(1, one_gib, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "all NUMA nodes have one CPU");
-	cr_expect_eq(plan.node_count, 0);
-	cr_expect_str_eq(plan.boot_cpus, "");
-}
-
 Test(planner, two_cpus_one_node)
 {
 	make_cpus(2, NULL);
@@ -97,17 +88,6 @@ Test(planner, two_cpus_one_node)
 static uint32_t vnode_is_index(size_t i)
 {
 	return (uint32_t)i;
-}
-
-Test(planner, every_vnode_one_cpu_declines)
-{
-	struct sidecar_plan_ram ram[4];
-
-	for (uint32_t v = 0; v < 4; v++)
-		ram[v] = (struct sidecar_plan_ram){v * GiB, (v + 1) * GiB, v};
-	make_cpus(4, vnode_is_index);
-	cr_assert_eq(run(4, ram, 4, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "all NUMA nodes have one CPU");
 }
 
 Test(planner, thirty_three_cpus_split_17_16)
@@ -265,22 +245,6 @@ static uint32_t vnode_64(size_t i)
 	return i < 2 ? 0 : 64;
 }
 
-Test(planner, vnode_out_of_range)
-{
-	make_cpus(4, vnode_64);
-	cr_assert_eq(run(4, one_gib, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "NUMA node 64 too large (at most 64 nodes)");
-}
-
-Test(planner, ram_vnode_out_of_range)
-{
-	struct sidecar_plan_ram ram[] = {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 70}};
-
-	make_cpus(4, NULL);
-	cr_assert_eq(run(4, ram, 2, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "NUMA node 70 too large (at most 64 nodes)");
-}
-
 Test(planner, overlapping_used_ranges)
 {
 	/* Used ranges overlap each other and stick out of RAM. The free pieces
@@ -393,15 +357,6 @@ Test(planner, inverted_used_range_declines)
 		     "an empty range is fine");
 }
 
-Test(planner, overlapping_ram_declines)
-{
-	struct sidecar_plan_ram ram[] = {{0, 1 * GiB, 0}, {512 * MiB, 2 * GiB, 1}};
-
-	make_cpus(4, NULL);
-	cr_assert_eq(run(4, ram, 2, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "RAM ranges overlap at 0x20000000");
-}
-
 Test(planner, unordered_cpus_decline)
 {
 	make_cpus(4, NULL);
@@ -413,17 +368,6 @@ Test(planner, unordered_cpus_decline)
 static uint32_t alternating(size_t i)
 {
 	return (uint32_t)(i % 2);
-}
-
-Test(planner, too_many_nodes_declines)
-{
-	/* Alternating vnodes make every CPU its own run: 300 nodes. OpenHCL
-	 * would silently drop the nodes past 128; we decline. */
-	struct sidecar_plan_ram ram[] = {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 1}};
-
-	make_cpus(300, alternating);
-	cr_assert_eq(run(300, ram, 2, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "the CPUs form 300 sidecar nodes, at most 128 supported");
 }
 
 /* 2048 CPUs in runs of 16, vnodes 0..63 and then 0..63 again: 128 runs. */
@@ -732,16 +676,6 @@ Test(planner, node_without_sidecar_aps_is_skipped)
 	expect_boot_cpus("boot_cpus=0,1,2,3,4");
 }
 
-Test(planner, every_node_skipped_declines)
-{
-	make_cpus(8, four_and_four);
-	EXCLUDE(1, 2, 3, 5, 6, 7);
-	cr_assert_eq(run(8, two_vnodes, 2, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "no nodes have sidecar-started APs");
-	cr_expect_eq(plan.node_count, 0);
-	cr_expect_str_eq(plan.boot_cpus, "");
-}
-
 Test(planner, one_cpu_chunk_with_overrides)
 {
 	/* 4 + 1: the 1-CPU chunk has no AP, so it is skipped with or without
@@ -757,15 +691,6 @@ Test(planner, one_cpu_chunk_with_overrides)
 	cr_expect_eq(plan.node_count, 1);
 	cr_expect_eq(plan.initial_state.sidecar_starts_cpu[4], 1);
 	expect_boot_cpus("boot_cpus=0,4");
-}
-
-Test(planner, one_cpu_chunks_decline_before_skipping)
-{
-	/* sidecar.rs checks "all NUMA nodes have one CPU" first. */
-	make_cpus(4, vnode_is_index);
-	EXCLUDE(1);
-	cr_assert_eq(run(4, one_gib, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
-	cr_expect_str_eq(plan.reason, "all NUMA nodes have one CPU");
 }
 
 Test(planner, overrides_at_the_400_limit)
@@ -872,4 +797,96 @@ Test(planner, kernel_cpulist)
 	cr_assert_eq(run(1, one_gib, 1, NULL, 0, ""), SIDECAR_PLAN_DECLINED);
 	cr_expect_eq(sidecar_plan_kernel_cpulist(&plan, buf, sizeof(buf)), 0);
 	cr_expect_str_eq(buf, "");
+}
+
+/*
+ * Inputs the planner declines, one row each: the reason it gives, and no
+ * node and no boot_cpus= with it. Each row starts from make_cpus(cpus,
+ * vnode_of), the RAM ranges and the overrides given.
+ */
+static const struct {
+	const char *what;
+	size_t cpus;
+	uint32_t (*vnode_of)(size_t);
+	struct sidecar_plan_ram ram[4];
+	size_t ram_count;
+	uint32_t excluded[6];
+	size_t excluded_count;
+	const char *reason;
+} decline_cases[] = {
+	{"one CPU", 1, NULL, {{0, 1 * GiB, 0}}, 1, {0}, 0, "all NUMA nodes have one CPU"},
+	{"every vnode one CPU",
+	 4,
+	 vnode_is_index,
+	 {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 1}, {2 * GiB, 3 * GiB, 2}, {3 * GiB, 4 * GiB, 3}},
+	 4,
+	 {0},
+	 0,
+	 "all NUMA nodes have one CPU"},
+	/* sidecar.rs checks "all NUMA nodes have one CPU" before skipping. */
+	{"one-CPU chunks before skipping",
+	 4,
+	 vnode_is_index,
+	 {{0, 1 * GiB, 0}},
+	 1,
+	 {1},
+	 1,
+	 "all NUMA nodes have one CPU"},
+	{"a CPU's vnode out of range",
+	 4,
+	 vnode_64,
+	 {{0, 1 * GiB, 0}},
+	 1,
+	 {0},
+	 0,
+	 "NUMA node 64 too large (at most 64 nodes)"},
+	{"a RAM range's vnode out of range",
+	 4,
+	 NULL,
+	 {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 70}},
+	 2,
+	 {0},
+	 0,
+	 "NUMA node 70 too large (at most 64 nodes)"},
+	{"overlapping RAM",
+	 4,
+	 NULL,
+	 {{0, 1 * GiB, 0}, {512 * MiB, 2 * GiB, 1}},
+	 2,
+	 {0},
+	 0,
+	 "RAM ranges overlap at 0x20000000"},
+	/* Alternating vnodes make every CPU its own run: 300 nodes. OpenHCL
+	 * would silently drop the nodes past 128; we decline. */
+	{"300 nodes",
+	 300,
+	 alternating,
+	 {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 1}},
+	 2,
+	 {0},
+	 0,
+	 "the CPUs form 300 sidecar nodes, at most 128 supported"},
+	{"every node skipped",
+	 8,
+	 four_and_four,
+	 {{0, 1 * GiB, 0}, {1 * GiB, 2 * GiB, 1}},
+	 2,
+	 {1, 2, 3, 5, 6, 7},
+	 6,
+	 "no nodes have sidecar-started APs"},
+};
+
+Test(planner, declines)
+{
+	for (size_t i = 0; i < sizeof(decline_cases) / sizeof(decline_cases[0]); i++) {
+		make_cpus(decline_cases[i].cpus, decline_cases[i].vnode_of);
+		excluded = decline_cases[i].excluded;
+		excluded_count = decline_cases[i].excluded_count;
+		cr_expect_eq(run(decline_cases[i].cpus, decline_cases[i].ram,
+				 decline_cases[i].ram_count, NULL, 0, ""),
+			     SIDECAR_PLAN_DECLINED, "%s", decline_cases[i].what);
+		cr_expect_str_eq(plan.reason, decline_cases[i].reason, "%s", decline_cases[i].what);
+		cr_expect_eq(plan.node_count, 0, "%s", decline_cases[i].what);
+		cr_expect_str_eq(plan.boot_cpus, "", "%s", decline_cases[i].what);
+	}
 }
