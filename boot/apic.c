@@ -7,7 +7,6 @@
 #include "apic.h"
 #include "sc_format.h"
 #include "sc_lapic.h"
-#include "idt.h"
 #include "paging.h"
 #include "tsc.h"
 #include "x86.h"

@@ -1,25 +1,21 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The shim's IDT: every vector goes to its stub in isr.asm, which saves
+ * the registers and calls shim_interrupt() (trap.c).
+ */
 #include <stdint.h>
 
-#include "apic.h"
-#include "exit.h"
 #include "idt.h"
-#include "load_sidecar.h"
-#include "serial.h"
 #include "x86.h"
 
 #define IDT_ENTRIES 256
 #define SEL_CODE64  0x08
-/* More stray interrupts than this means a storm: stop instead of looping. */
-#define UNEXPECTED_LIMIT 64
 
 extern const char isr_stubs[];
 
 /* Interrupt gates clear IF on entry, so the handlers never nest (SDM Vol.
  * 3A 7.12.1.3). */
 static struct sc_idt_gate idt[IDT_ENTRIES] __attribute__((aligned(16)));
-static irq_handler_fn handlers[IDT_ENTRIES];
-static uint64_t unexpected;
 
 void idt_init(void)
 {
@@ -28,59 +24,4 @@ void idt_init(void)
 				(uint64_t)(uintptr_t)isr_stubs + (uint64_t)v * SC_ISR_STUB_SIZE,
 				SEL_CODE64, 0);
 	sc_lidt(idt, sizeof(idt));
-}
-
-void idt_set_handler(uint8_t vector, irq_handler_fn fn)
-{
-	handlers[vector] = fn;
-}
-
-uint64_t idt_unexpected_count(void)
-{
-	return unexpected;
-}
-
-static _Noreturn void report_exception(const struct sc_trap_frame *f)
-{
-	shim_print("\nsidecar-shim: exception %llu (%s), error code %#llx\n",
-		   (unsigned long long)f->vector, sc_x86_exception_name(f->vector),
-		   (unsigned long long)f->error_code);
-	shim_print("  RIP %#018llx  CS %#llx  RFLAGS %#llx  RSP %#018llx  SS %#llx\n",
-		   (unsigned long long)f->rip, (unsigned long long)f->cs,
-		   (unsigned long long)f->rflags, (unsigned long long)f->rsp,
-		   (unsigned long long)f->ss);
-	shim_print("  CR2 %#018llx  CR3 %#018llx\n", (unsigned long long)read_cr2(),
-		   (unsigned long long)read_cr3());
-	shim_print("  RAX %#018llx  RBX %#018llx  RCX %#018llx  RDX %#018llx\n",
-		   (unsigned long long)f->rax, (unsigned long long)f->rbx,
-		   (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-	shim_print("  RSI %#018llx  RDI %#018llx  RBP %#018llx\n", (unsigned long long)f->rsi,
-		   (unsigned long long)f->rdi, (unsigned long long)f->rbp);
-	/* The kernel runs on the BSP under the shim's IDT until it loads its
-	 * own, and again after it restored the shim's. */
-	shim_boot_error("exception %llu in %s", (unsigned long long)f->vector,
-			sidecar_image_contains(f->rip) ? "the sidecar kernel (called by the shim)"
-						       : "the boot shim");
-}
-
-void shim_interrupt(struct sc_trap_frame *f);
-
-void shim_interrupt(struct sc_trap_frame *f)
-{
-	uint8_t vector = (uint8_t)f->vector;
-
-	if (f->vector < 32)
-		report_exception(f);
-	if (handlers[vector]) {
-		handlers[vector](vector);
-		return;
-	}
-	/* Nothing should arrive here: the PIC is masked and the local APIC
-	 * sources the shim does not use are masked. Report it, acknowledge
-	 * it, and keep going; a flood ends the boot. */
-	unexpected++;
-	shim_print("sidecar-shim: unexpected interrupt, vector %u\n", vector);
-	apic_eoi();
-	if (unexpected > UNEXPECTED_LIMIT)
-		shim_boot_error("more than %u unexpected interrupts", UNEXPECTED_LIMIT);
 }

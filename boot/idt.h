@@ -1,22 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * The shim's IDT: every exception prints the vector, error code, RIP and
- * CR2 and exits with the boot-error code (a shim bug never becomes a silent
- * triple fault); interrupt vectors go to handlers registered here.
- */
+/* The shim's IDT (idt.c); what runs on each vector is trap.h's. */
 #ifndef SHIM_IDT_H
 #define SHIM_IDT_H
 
-#include <stdint.h>
-
-typedef void (*irq_handler_fn)(uint8_t vector);
-
+/* Loads an IDT whose every vector enters isr.asm's stub for it. */
 void idt_init(void);
-
-/* Installs `fn` for interrupt vector `vector` (32..255). */
-void idt_set_handler(uint8_t vector, irq_handler_fn fn);
-
-/* Interrupts that arrived on a vector without a handler. */
-uint64_t idt_unexpected_count(void);
 
 #endif /* SHIM_IDT_H */

@@ -1,7 +1,7 @@
 ; SPDX-License-Identifier: MIT
 ;
 ; The shim's interrupt and exception entry: the shared stubs
-; (lib/x86/isr_stubs.inc) calling shim_interrupt() (idt.c). Interrupts are
+; (lib/x86/isr_stubs.inc) calling shim_interrupt() (trap.c). Interrupts are
 ; taken only in the shim's own STI;HLT wait, on the current stack (the
 ; shim's code is built with -mno-red-zone).
 

@@ -21,11 +21,11 @@
 
 #include "apic.h"
 #include "exit.h"
-#include "idt.h"
 #include "report.h"
 #include "selftest.h"
 #include "selftest_harness.h"
 #include "serial.h"
+#include "trap.h"
 #include "tsc.h"
 #include "x86.h"
 
@@ -390,9 +390,9 @@ void selftest_setup_interrupts(void)
 {
 	char why[160];
 
-	idt_set_handler(SELFTEST_RESPONSE_VECTOR, on_response);
-	idt_set_handler(SELFTEST_TICK_VECTOR, on_tick);
-	idt_set_handler(APIC_SPURIOUS_VECTOR, on_spurious);
+	trap_set_handler(SELFTEST_RESPONSE_VECTOR, on_response);
+	trap_set_handler(SELFTEST_TICK_VECTOR, on_tick);
+	trap_set_handler(APIC_SPURIOUS_VECTOR, on_spurious);
 	if (!apic_init(why, sizeof(why)))
 		shim_boot_error("self-test: %s", why);
 	boot->bsp_apic_id = apic_id();
@@ -422,11 +422,11 @@ bool selftest_finish(void)
 	shim_print("selftest:   %llu response IPIs received, %llu timer ticks\n", ULL(responses),
 		   ULL(ticks));
 	group_end(&ipi_group);
-	if (idt_unexpected_count() == 0)
+	if (trap_unexpected_count() == 0)
 		check_pass(&stray);
 	else
 		check_fail(&stray, NULL, "%llu interrupts on vectors the shim does not use",
-			   ULL(idt_unexpected_count()));
+			   ULL(trap_unexpected_count()));
 	group_end(&stray);
 	apic_timer_stop();
 

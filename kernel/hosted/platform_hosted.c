@@ -81,26 +81,6 @@ void sk_hosted_cpu_destroy(struct sk_hosted_cpu *cpu)
 	pthread_cond_destroy(&cpu->cond);
 }
 
-static void *cpu_thread(void *arg)
-{
-	struct sk_hosted_cpu *cpu = arg;
-
-	sk_dispatch_announce(&cpu->vp, NULL);
-	sk_dispatch_loop(&cpu->vp);
-	sk_plat_park(&cpu->vp);
-	return NULL;
-}
-
-void sk_hosted_cpu_start(struct sk_hosted_cpu *cpu)
-{
-	pthread_create(&cpu->thread, NULL, cpu_thread, cpu);
-}
-
-void sk_hosted_cpu_join(struct sk_hosted_cpu *cpu)
-{
-	pthread_join(cpu->thread, NULL);
-}
-
 void sk_hosted_kick(struct sk_hosted_cpu *cpu)
 {
 	pthread_mutex_lock(&cpu->lock);

@@ -165,32 +165,3 @@ void fake_vp_backend_init(struct fake_vp *c)
 	c->hc.vp.backend = &fake_vp_backend;
 	c->hc.vp.backend_state = c;
 }
-
-/* ---- Test controls ---- */
-
-void fake_set_run_mode(struct fake_driver *fake, uint32_t cpu, enum fake_run_mode mode,
-		       unsigned int after)
-{
-	struct fake_vp *c = fake_find_cpu(fake, cpu);
-
-	if (!c)
-		return;
-	atomic_store(&c->after, after ? after : 1);
-	atomic_store(&c->mode, (int)mode);
-}
-
-void fake_set_backend(struct fake_driver *fake, uint32_t cpu, bool present)
-{
-	struct fake_vp *c = fake_find_cpu(fake, cpu);
-
-	/* The next command's IDLE->RUN (release) publishes the change. */
-	if (c)
-		c->hc.vp.backend = present ? &fake_vp_backend : NULL;
-}
-
-uint64_t fake_runs(struct fake_driver *fake, uint32_t cpu)
-{
-	struct fake_vp *c = fake_find_cpu(fake, cpu);
-
-	return c ? atomic_load(&c->runs) : 0;
-}

@@ -10,7 +10,7 @@
  * the sleeping, and poll readiness (fake_driver.c).
  *
  * A fake VP backend gives the guest a register file and a run loop whose
- * behaviour the test chooses (fake_set_run_mode(), fake_backend.c).
+ * behaviour the test chooses (fake_set_run_mode(), fake_backend_controls.c).
  */
 #ifndef SIDECAR_VMM_FAKE_DRIVER_H
 #define SIDECAR_VMM_FAKE_DRIVER_H

@@ -90,7 +90,7 @@ uint64_t apic_timer_measure_khz(void)
 	if (!ticks || left == 0 || left == UINT32_MAX)
 		return 0;
 	/* counted * tsc_khz / ticks: both factors are below 2^32. */
-	return (uint64_t)(UINT32_MAX - left) * (sk_boot.tsc_khz ? sk_boot.tsc_khz : 1) / ticks;
+	return (uint64_t)(UINT32_MAX - left) * tsc_khz() / ticks;
 }
 
 void apic_timer_arm(uint32_t count)

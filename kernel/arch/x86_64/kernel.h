@@ -276,8 +276,12 @@ void descriptors_load_bsp(void);
 /* tsc.c */
 /* The TSC frequency from CPUID 15H/16H, or a 4 GHz guess (never 0). */
 uint64_t tsc_khz_from_cpuid(void);
+/* The TSC frequency the delays use: the loader's or CPUID's, else 4 GHz. */
+uint64_t tsc_khz(void);
 uint64_t tsc_from_us(uint64_t us);
 void udelay(uint64_t us);
+
+/* wait.c */
 /* One wait step until rdtsc() reaches `deadline`: HLT until the APIC
  * timer or a wake IPI ends it if this CPU can sleep, else PAUSE. The
  * caller checks its condition with interrupts off before each step, so a

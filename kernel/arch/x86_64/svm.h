@@ -256,8 +256,8 @@ enum sk_run_result svm_handle_exit(struct sk_vp *vp, struct svm_vp *s,
 
 /*
  * What the VMCB and exit code need from the CPU it runs on: the real
- * instructions in svm_backend.c, stand-ins in the hosted tests and the
- * fuzz harness.
+ * instructions in svm_host.c, stand-ins in the hosted tests and the fuzz
+ * harness (hosted/svm_host_model.c).
  */
 struct cpuid_regs svm_host_cpuid(uint32_t leaf, uint32_t subleaf);
 uint64_t svm_host_rdtsc(void);

@@ -29,26 +29,6 @@
 /* CPUID.1:ECX.XSAVE (SDM Vol. 2A, CPUID). */
 #define CPUID1_ECX_XSAVE (1u << 26)
 
-struct cpuid_regs svm_host_cpuid(uint32_t leaf, uint32_t subleaf)
-{
-	return cpuid(leaf, subleaf);
-}
-
-uint64_t svm_host_rdtsc(void)
-{
-	return rdtsc();
-}
-
-void svm_host_take_interrupt(void)
-{
-	__asm__ volatile("sti; nop; cli" ::: "memory");
-}
-
-void svm_host_wbinvd(void)
-{
-	__asm__ volatile("wbinvd" ::: "memory");
-}
-
 static uint64_t read_cr4(void)
 {
 	uint64_t v;

@@ -62,8 +62,8 @@ void sk_hosted_cpu_init(struct sk_hosted_cpu *cpu, struct sk_hosted_host *host,
 			uint32_t node_cpu_index, uint32_t vp_index);
 void sk_hosted_cpu_destroy(struct sk_hosted_cpu *cpu);
 
-/* Starts the CPU's thread: announce (RUN -> IDLE), then the dispatch loop
- * until REMOVE; the thread ends parked. */
+/* Starts the CPU's thread (cpu_thread.c): announce (RUN -> IDLE), then the
+ * dispatch loop until REMOVE; the thread ends parked. */
 void sk_hosted_cpu_start(struct sk_hosted_cpu *cpu);
 void sk_hosted_cpu_join(struct sk_hosted_cpu *cpu);
 
