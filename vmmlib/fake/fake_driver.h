@@ -7,7 +7,7 @@
  * (kernel/core, built hosted: one thread per sidecar CPU, sk_hosted.h). It
  * supplies what node.c and dev.c supply in the kernel: the request IPIs,
  * an "interrupt thread" per node that takes the response IPIs and scans,
- * the sleeping, and poll readiness (fake_driver.c).
+ * the sleeping, and poll readiness (fake_node.c, fake_transport.c).
  *
  * A fake VP backend gives the guest a register file and a run loop whose
  * behaviour the test chooses (fake_set_run_mode(), fake_backend_controls.c).

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the two halves of the unit tests' driver share: the emulated
- * driver and transport (fake_driver.c), which runs sidecar.ko's own
- * command state machine (driver/cmd_state.c), and the fake VP backend
- * (fake_backend.c) that the hosted sidecar core runs guests on.
+ * What the parts of the unit tests' driver share: the emulated driver,
+ * which runs sidecar.ko's own command state machine (driver/cmd_state.c)
+ * on the platform of fake_node.c, is set up and steered by the tests
+ * through fake_driver.c and answers the library through the transport of
+ * fake_transport.c; the fake VP backend (fake_backend.c) is what the
+ * hosted sidecar core runs guests on.
  */
 #ifndef SIDECAR_VMM_FAKE_INTERNAL_H
 #define SIDECAR_VMM_FAKE_INTERNAL_H
@@ -74,7 +76,53 @@ struct fake_node {
 	char *status_text;
 };
 
-/* fake_driver.c: the CPU numbered `cpu`, NULL if no node has it. */
+/* The fake's stand-in for sidecar_stop_bound(): the hosted core answers a
+ * STOP at once, so only a broken test gets near it. */
+#define STOP_BOUND_MS 10000
+
+struct fake_driver {
+	struct fake_config config;
+	struct fake_node nodes[FAKE_MAX_NODES];
+	pthread_mutex_t lock; /* fds, injections */
+	struct {
+		int fd;
+		unsigned int node, file;
+	} fds[FAKE_MAX_NODES * FAKE_MAX_FILES];
+	struct {
+		bool armed;
+		int err;
+		unsigned int skip;
+	} inject[FAKE_OP_COUNT];
+	bool online_is_noop; /* fake_set_online_converts(false) */
+	/* The guest memory: a memfd, the driver's own mapping of it, and what
+	 * the client has open and mapped. */
+	int guest_memfd;
+	uint8_t *guest_view;
+	int guest_fd;
+	void *guest_map;
+};
+
+/*
+ * fake_node.c: the state machine's platform. Unless said otherwise, each
+ * is called with node->lock held.
+ */
+extern const struct scmd_ops fake_cmd_ops;
+/* CPU i's status word (no lock needed). */
+uint8_t fake_status_of(struct fake_node *node, uint32_t i);
+/* Signals each file's eventfd whose readability changed. */
+void fake_sync_readable(struct fake_node *node);
+/* Waits on node->cond for up to a slice. */
+void fake_wait_scan(struct fake_node *node);
+/* CLOCK_MONOTONIC in milliseconds (no lock needed). */
+uint64_t fake_now_ms(void);
+/* Waits until CPU i's command ended or STOP_BOUND_MS passed. */
+bool fake_wait_ended(struct fake_node *node, uint32_t i);
+/* Gives CPU i up as the watchdog would. */
+void fake_expire(struct fake_node *node, uint32_t i);
+/* The node's "interrupt thread" (pthread_create()), and its wake-up. */
+void *fake_irq_thread(void *arg);
+void fake_wake_irq_thread(struct fake_node *node);
+/* The CPU numbered `cpu`, NULL if no node has it (no lock needed). */
 struct fake_vp *fake_find_cpu(struct fake_driver *fake, uint32_t cpu);
 
 /* fake_backend.c */
