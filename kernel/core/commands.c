@@ -128,7 +128,7 @@ static void run_vp(struct sk_vp *vp, struct sidecar_command_page *cp)
 	}
 	/* Run until an exit the VMM must see, or until the host asks for a
 	 * stop; the request IPI that accompanies STOP interrupts the guest. */
-	while (sidecar_cpu_status(vp->control, vp->node_cpu_index) != SIDECAR_CPU_STATUS_STOP) {
+	while (sidecar_cpu_status(vp->control, vp->index_in_node) != SIDECAR_CPU_STATUS_STOP) {
 		enum sk_run_result r = vp->backend->run_once(vp, cp);
 
 		if (r == SK_RUN_FAILED)

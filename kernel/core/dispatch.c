@@ -40,7 +40,7 @@ void sk_dispatch_announce(struct sk_vp *vp, void *register_page)
 	memset(vp->command, 0, sizeof(*vp->command));
 	if (register_page)
 		memset(register_page, 0, SIDECAR_PAGE_SIZE);
-	sidecar_cpu_status_publish(vp->control, vp->node_cpu_index, SIDECAR_CPU_STATUS_IDLE);
+	sidecar_cpu_status_publish(vp->control, vp->index_in_node, SIDECAR_CPU_STATUS_IDLE);
 }
 
 /* Waits until the host asks for something; returns the status it set. */
@@ -49,7 +49,7 @@ static uint8_t wait_for_request(struct sk_vp *vp)
 	bool reported = false;
 
 	for (;;) {
-		uint8_t status = sidecar_cpu_status(vp->control, vp->node_cpu_index);
+		uint8_t status = sidecar_cpu_status(vp->control, vp->index_in_node);
 
 		switch (status) {
 		case SIDECAR_CPU_STATUS_RUN:
@@ -86,14 +86,13 @@ void sk_dispatch_loop(struct sk_vp *vp)
 		 * (RUN_VP) check for STOP themselves. */
 		sk_command_execute(vp);
 		vp->commands++;
-		sidecar_cpu_status_publish(vp->control, vp->node_cpu_index,
-					   SIDECAR_CPU_STATUS_IDLE);
+		sidecar_cpu_status_publish(vp->control, vp->index_in_node, SIDECAR_CPU_STATUS_IDLE);
 		sk_raise_attention(vp);
 	}
 
 	sk_plat_log(vp, "removing");
 	if (vp->backend && vp->backend->teardown_vp)
 		vp->backend->teardown_vp(vp);
-	sidecar_cpu_status_publish(vp->control, vp->node_cpu_index, SIDECAR_CPU_STATUS_REMOVED);
+	sidecar_cpu_status_publish(vp->control, vp->index_in_node, SIDECAR_CPU_STATUS_REMOVED);
 	sk_raise_attention(vp);
 }

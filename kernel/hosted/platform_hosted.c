@@ -58,13 +58,13 @@ static bool write_faults(uint32_t msr, uint64_t v)
 
 void sk_hosted_cpu_init(struct sk_hosted_cpu *cpu, struct sk_hosted_host *host,
 			struct sidecar_control_page *control, struct sidecar_command_page *command,
-			uint32_t node_cpu_index, uint32_t vp_index)
+			uint32_t index_in_node, uint32_t vp_index)
 {
 	memset(cpu, 0, sizeof(*cpu));
 	cpu->host = host;
 	cpu->vp.control = control;
 	cpu->vp.command = command;
-	cpu->vp.node_cpu_index = node_cpu_index;
+	cpu->vp.index_in_node = index_in_node;
 	cpu->vp.vp_index = vp_index;
 	cpu->vp.platform = cpu;
 	pthread_mutex_init(&cpu->lock, NULL);

@@ -332,7 +332,7 @@ static enum sk_run_result fake_run(struct sk_vp *vp, struct sidecar_command_page
 	uint8_t b = (uint8_t)take(1);
 
 	FUZZ_CHECK(f.in_command && f.command == SIDECAR_COMMAND_RUN_VP, "run outside RUN_VP");
-	FUZZ_CHECK(sidecar_cpu_status(vp->control, vp->node_cpu_index) != SIDECAR_CPU_STATUS_STOP,
+	FUZZ_CHECK(sidecar_cpu_status(vp->control, vp->index_in_node) != SIDECAR_CPU_STATUS_STOP,
 		   "the guest ran again after STOP");
 	FUZZ_CHECK(cp == f.page, "run_once got another page");
 	apply_start();
@@ -341,7 +341,7 @@ static enum sk_run_result fake_run(struct sk_vp *vp, struct sidecar_command_page
 	/* The host asks for a stop while the guest runs (and always, at
 	 * last, so that no input spins forever). */
 	if ((b & 0x30) == 0x30 || f.runs >= MAX_RUNS) {
-		sidecar_cpu_status_transition(vp->control, vp->node_cpu_index,
+		sidecar_cpu_status_transition(vp->control, vp->index_in_node,
 					      SIDECAR_CPU_STATUS_RUN, SIDECAR_CPU_STATUS_STOP);
 		f.requested = SIDECAR_CPU_STATUS_STOP;
 	}

@@ -107,7 +107,7 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3)
 
 	g->vp_index = n->base_vp + cpu;
 	g->node = node;
-	g->node_cpu_index = cpu;
+	g->index_in_node = cpu;
 	g->ap = n->first_ap + cpu;
 	g->apic_id = sk_boot.apic_ids[g->vp_index];
 	g->x2apic = sk_boot.x2apic;

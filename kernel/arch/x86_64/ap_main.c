@@ -38,7 +38,7 @@ void ap_main(uint32_t ap)
 
 	cpu->vp.control = slot_va(SLOT_CONTROL);
 	cpu->vp.command = slot_va(SLOT_COMMAND);
-	cpu->vp.node_cpu_index = cpu->node_cpu_index;
+	cpu->vp.index_in_node = cpu->index_in_node;
 	cpu->vp.vp_index = cpu->vp_index;
 	cpu->vp.platform = cpu;
 	cpu->vp.backend = NULL;

@@ -114,7 +114,7 @@ struct percpu {
 	struct sk_vp vp;
 	uint32_t vp_index;
 	uint32_t node;
-	uint32_t node_cpu_index;
+	uint32_t index_in_node;
 	uint32_t apic_id;
 	uint32_t ap; /* index into sk_boot.aps */
 	bool is_bsp;

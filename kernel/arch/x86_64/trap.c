@@ -88,7 +88,7 @@ static void __attribute__((noreturn)) crash(struct sc_trap_frame *f)
 	log_force_line("crashed: %.*s; parking", rec->message_len, (const char *)rec->message);
 	atomic_store_explicit(&sk_boot.aps[cpu->ap].state, AP_CRASHED, memory_order_release);
 
-	sidecar_cpu_status_publish(control, cpu->node_cpu_index, SIDECAR_CPU_STATUS_REMOVED);
+	sidecar_cpu_status_publish(control, cpu->index_in_node, SIDECAR_CPU_STATUS_REMOVED);
 	if (cpu->vp.control)
 		sk_raise_attention(&cpu->vp);
 	else

@@ -85,7 +85,7 @@ struct sk_vp {
 	struct sidecar_control_page *control;
 	struct sidecar_command_page *command;
 	/* Index of this CPU in the node (its cpu_status index), and its VP index. */
-	uint32_t node_cpu_index;
+	uint32_t index_in_node;
 	uint32_t vp_index;
 	/* The guest backend, or NULL when there is none; then why. */
 	const struct sk_vp_backend *backend;

@@ -59,7 +59,7 @@ struct sk_hosted_cpu {
 /* Prepares a CPU over the given pages; does not start its thread. */
 void sk_hosted_cpu_init(struct sk_hosted_cpu *cpu, struct sk_hosted_host *host,
 			struct sidecar_control_page *control, struct sidecar_command_page *command,
-			uint32_t node_cpu_index, uint32_t vp_index);
+			uint32_t index_in_node, uint32_t vp_index);
 void sk_hosted_cpu_destroy(struct sk_hosted_cpu *cpu);
 
 /* Starts the CPU's thread (cpu_thread.c): announce (RUN -> IDLE), then the
