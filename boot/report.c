@@ -12,22 +12,12 @@
  * seconds of serial output under TCG). */
 #define REPORT_ALL_CPUS_MAX 256u
 
+/* The ABI's word for a status (the driver's sysfs uses the same). */
 const char *report_status_name(uint8_t status)
 {
-	switch (status) {
-	case SIDECAR_CPU_STATUS_REMOVED:
-		return "REMOVED";
-	case SIDECAR_CPU_STATUS_IDLE:
-		return "IDLE";
-	case SIDECAR_CPU_STATUS_RUN:
-		return "RUN";
-	case SIDECAR_CPU_STATUS_STOP:
-		return "STOP";
-	case SIDECAR_CPU_STATUS_REMOVE:
-		return "REMOVE";
-	default:
-		return "invalid";
-	}
+	const char *word = sidecar_cpu_status_word(status);
+
+	return word ? word : "invalid";
 }
 
 /* output_ext->vps[].result; an unknown value shows as its number. */
