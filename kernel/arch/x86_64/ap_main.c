@@ -20,9 +20,9 @@ void ap_main(uint32_t ap)
 	struct percpu *cpu = this_cpu();
 	struct ap_record *s = &sk_boot.aps[ap];
 	uint32_t expected = AP_STARTING;
-	uint64_t khz = 0;
+	uint64_t khz;
 
-	s->phase_end_tsc[SIDECAR_VP_PHASE_ENTRY] = rdtsc() - sk_boot.entry_tsc;
+	s->phase_end_tsc[SIDECAR_VP_PHASE_ENTRY] = tsc_since_entry();
 	descriptors_load(cpu);
 	/* The APIC before the check-in: the check-in IPI needs it. A CPU
 	 * given up meanwhile is sent INIT, which resets it again. */
@@ -54,13 +54,10 @@ void ap_main(uint32_t ap)
 			cpu->vp.no_backend_reason = why;
 	}
 	/* Start-up waits from here on halt on the APIC timer (ap_start.c). */
-	if (!atomic_load_explicit(&sk_boot.apic_timer_khz, memory_order_relaxed)) {
-		khz = apic_timer_measure_khz();
-		atomic_store_explicit(&sk_boot.apic_timer_khz, khz, memory_order_relaxed);
-	}
+	khz = apic_timer_calibrate();
 	cpu->can_sleep = true;
 	cpu->sleep_max_tsc = tsc_from_us(AP_SLEEP_MAX_US);
-	s->phase_end_tsc[SIDECAR_VP_PHASE_CHECKIN] = rdtsc() - sk_boot.entry_tsc;
+	s->phase_end_tsc[SIDECAR_VP_PHASE_CHECKIN] = tsc_since_entry();
 	if (khz)
 		log_line("APIC timer: %llu kHz", (unsigned long long)khz);
 	log_line("up: APIC ID %u, node %u, started by VP %u at depth %u", cpu->apic_id, cpu->node,
@@ -74,7 +71,7 @@ void ap_main(uint32_t ap)
 
 	start_aps(cpu->vp_index, s->depth);
 
-	s->idle_tsc = rdtsc() - sk_boot.entry_tsc;
+	s->idle_tsc = tsc_since_entry();
 	atomic_store_explicit(&s->state, AP_READY, memory_order_release);
 	sk_dispatch_announce(&cpu->vp, slot_va(SLOT_REGISTER));
 	sk_dispatch_loop(&cpu->vp);

@@ -41,11 +41,6 @@
 #define BSP_POLL_FIRST_US 20
 #define BSP_POLL_MAX_US	  1000
 
-static uint64_t since_entry(void)
-{
-	return rdtsc() - sk_boot.entry_tsc;
-}
-
 /*
  * Waits until TSC `end` for the record to leave `state`; true if it did. An
  * AP sleeps until the CPU's check-in IPI (or `end`); the BSP, which takes
@@ -131,7 +126,7 @@ static uint32_t claim(struct target *t, uint32_t max, uint32_t *node)
 			.ap = n->first_ap + cpu,
 			.apic_id = sk_ap_apic_ids[n->first_ap + cpu],
 		};
-		sk_boot.aps[n->first_ap + cpu].claim_tsc = since_entry();
+		sk_boot.aps[n->first_ap + cpu].claim_tsc = tsc_since_entry();
 	}
 	return count;
 }
@@ -152,7 +147,7 @@ static bool prepare(struct target *t, uint32_t my_vp, uint32_t my_depth)
 		return false;
 	}
 	sk_ap_cr3[t->ap] = cr3;
-	s->phase_end_tsc[SIDECAR_VP_PHASE_TABLES] = since_entry();
+	s->phase_end_tsc[SIDECAR_VP_PHASE_TABLES] = tsc_since_entry();
 	/* Release: the tables, globals and cr3 are in place before the CPU can
 	 * see its record as starting (the IPIs come after this store). */
 	atomic_store_explicit(&s->state, AP_STARTING, memory_order_release);

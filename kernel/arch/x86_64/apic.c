@@ -72,7 +72,7 @@ void apic_timer_prepare(void)
  * which only CPUID 15H names and few CPUs (and not QEMU) fill in, so it is
  * measured, once, by the first CPU that sleeps. 0 if it did not count.
  */
-uint64_t apic_timer_measure_khz(void)
+static uint64_t apic_timer_measure_khz(void)
 {
 	struct sc_lapic l = lapic();
 	uint64_t start, ticks;
@@ -91,6 +91,17 @@ uint64_t apic_timer_measure_khz(void)
 		return 0;
 	/* counted * tsc_khz / ticks: both factors are below 2^32. */
 	return (uint64_t)(UINT32_MAX - left) * tsc_khz() / ticks;
+}
+
+uint64_t apic_timer_calibrate(void)
+{
+	uint64_t khz;
+
+	if (atomic_load_explicit(&sk_boot.apic_timer_khz, memory_order_relaxed))
+		return 0;
+	khz = apic_timer_measure_khz();
+	atomic_store_explicit(&sk_boot.apic_timer_khz, khz, memory_order_relaxed);
+	return khz;
 }
 
 void apic_timer_arm(uint32_t count)

@@ -437,9 +437,8 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 	cpu->can_sleep = apic_bsp_borrow_timer(&saved_apic);
 	cpu->timer_ready = cpu->can_sleep;
 	if (cpu->can_sleep) {
-		uint64_t khz = apic_timer_measure_khz();
+		uint64_t khz = apic_timer_calibrate();
 
-		atomic_store_explicit(&sk_boot.apic_timer_khz, khz, memory_order_relaxed);
 		log_line("APIC timer: %llu kHz", (unsigned long long)khz);
 	} else {
 		log_line("the loader's APIC timer is in use: the BSP polls");
@@ -460,8 +459,7 @@ bool bsp_main(uint64_t params_pa, uint64_t output_pa)
 		temp_unmap(TEMP_TRAMPOLINE, sk_boot.trampoline_page, SIDECAR_PAGE_SIZE);
 	}
 	write_output_ext(rdtsc());
-	log_line("all CPUs started in %llu TSC ticks",
-		 (unsigned long long)(rdtsc() - sk_boot.entry_tsc));
+	log_line("all CPUs started in %llu TSC ticks", (unsigned long long)tsc_since_entry());
 	temp_unmap(TEMP_OUTPUT, output_pa, sizeof(*out));
 	return true;
 }

@@ -252,7 +252,10 @@ bool build_cpu_tables(uint32_t node, uint32_t cpu, uint64_t *cr3);
 void apic_init_this_cpu(void);
 /* The one-shot APIC timer on SK_WAKE_VECTOR, for start-up waits. */
 void apic_timer_prepare(void);
-uint64_t apic_timer_measure_khz(void);
+/* Measures the timer's rate against the TSC into sk_boot.apic_timer_khz,
+ * for every CPU, unless a CPU already has; returns what this call
+ * measured, 0 if it measured nothing. */
+uint64_t apic_timer_calibrate(void);
 void apic_timer_arm(uint32_t count);
 void apic_timer_disarm(void);
 /* The BSP's APIC as the loader left it, while sidecar_entry() borrows its
@@ -279,6 +282,9 @@ uint64_t tsc_khz_from_cpuid(void);
 /* The TSC frequency the delays use: the loader's or CPUID's, else 4 GHz. */
 uint64_t tsc_khz(void);
 uint64_t tsc_from_us(uint64_t us);
+/* TSC ticks since sidecar_entry() (sk_boot.entry_tsc): the output
+ * extension's time stamps. */
+uint64_t tsc_since_entry(void);
 void udelay(uint64_t us);
 
 /* wait.c */

@@ -7,7 +7,6 @@
  */
 #include "cpu.h"
 #include "kernel.h"
-#include "sk_boot.h"
 
 #define FALLBACK_TSC_KHZ 4000000ull
 
@@ -34,6 +33,11 @@ uint64_t tsc_khz_from_cpuid(void)
 uint64_t tsc_khz(void)
 {
 	return sk_boot.tsc_khz ? sk_boot.tsc_khz : FALLBACK_TSC_KHZ;
+}
+
+uint64_t tsc_since_entry(void)
+{
+	return rdtsc() - sk_boot.entry_tsc;
 }
 
 uint64_t tsc_from_us(uint64_t us)

@@ -13,10 +13,11 @@
  * that halts gives it back. The timer bounds the HLT, so a wait never
  * outlasts its deadline by more than the timer's latency.
  *
- * Waits shorter than WAIT_SPIN_US spin: a host sleeps at least its timer slack (50 us by
- * default on Linux), and each sleep costs several APIC register accesses
- * and a host wake-up (under TCG each one takes QEMU's global lock). Only
- * the protocol's SIPI delay (10 us from the reference shim) is that short.
+ * Waits shorter than WAIT_SPIN_US spin: a host sleeps at least its timer
+ * slack (50 us by default on Linux), and each sleep costs several APIC
+ * register accesses and a host wake-up (under TCG each one takes QEMU's
+ * global lock). Only the protocol's SIPI delay (10 us from the reference
+ * shim) is that short.
  */
 #define WAIT_SPIN_US 50
 
