@@ -40,32 +40,6 @@ static bool plausible(uint64_t k)
 	return k >= TSC_MIN_KHZ && k <= TSC_MAX_KHZ;
 }
 
-/* Intel SDM Vol. 2A, CPUID leaf 15H: TSC = crystal * EBX / EAX; ECX is the
- * crystal frequency in Hz, 0 if not enumerated. */
-static uint64_t from_leaf_15(uint32_t max_leaf)
-{
-	struct cpuid_regs r;
-
-	if (max_leaf < 0x15)
-		return 0;
-	r = cpuid(0x15, 0);
-	if (r.eax == 0 || r.ebx == 0 || r.ecx == 0)
-		return 0;
-	return (uint64_t)r.ecx * r.ebx / r.eax / 1000;
-}
-
-/* CPUID leaf 16H EAX[15:0]: the processor base frequency in MHz, which is
- * the TSC frequency on processors with an invariant TSC. */
-static uint64_t from_leaf_16(uint32_t max_leaf)
-{
-	uint32_t mhz;
-
-	if (max_leaf < 0x16)
-		return 0;
-	mhz = cpuid(0x16, 0).eax & 0xFFFFu;
-	return (uint64_t)mhz * 1000;
-}
-
 /*
  * PIT calibration as a hypervisor allows it. Under load (a vCPU is a host
  * thread that may lose the host CPU for milliseconds at any moment) a
@@ -162,15 +136,14 @@ static uint64_t from_pit(void)
 
 uint64_t tsc_calibrate(const char **source)
 {
-	uint32_t max_leaf = cpuid(0, 0).eax;
 	uint64_t k;
 
-	k = from_leaf_15(max_leaf);
+	k = sc_tsc_khz_from_leaf_15();
 	if (plausible(k)) {
 		*source = "CPUID leaf 0x15";
 		return khz = k;
 	}
-	k = from_leaf_16(max_leaf);
+	k = sc_tsc_khz_from_leaf_16();
 	if (plausible(k)) {
 		*source = "CPUID leaf 0x16";
 		return khz = k;

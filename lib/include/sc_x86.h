@@ -28,6 +28,31 @@ static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 	return r;
 }
 
+/*
+ * The TSC frequency in kHz as CPUID enumerates it (SDM Vol. 2A, CPUID), 0
+ * where it does not: leaf 15H, crystal Hz (ECX) * EBX / EAX, 0 if any is 0;
+ * leaf 16H, the base frequency in MHz (EAX[15:0]), the TSC's on
+ * processors with an invariant TSC.
+ */
+static inline uint64_t sc_tsc_khz_from_leaf_15(void)
+{
+	struct cpuid_regs r;
+
+	if (cpuid(0, 0).eax < 0x15)
+		return 0;
+	r = cpuid(0x15, 0);
+	if (r.eax == 0 || r.ebx == 0 || r.ecx == 0)
+		return 0;
+	return (uint64_t)r.ecx * r.ebx / r.eax / 1000;
+}
+
+static inline uint64_t sc_tsc_khz_from_leaf_16(void)
+{
+	if (cpuid(0, 0).eax < 0x16)
+		return 0;
+	return (uint64_t)(cpuid(0x16, 0).eax & 0xFFFFu) * 1000;
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

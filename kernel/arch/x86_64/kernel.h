@@ -193,7 +193,7 @@ struct sk_boot {
 	 * the TSC by the first CPU that needed it; 0: not measured yet. */
 	_Atomic uint64_t apic_timer_khz;
 	/* The deepest a starter may be and still start CPUs: every CPU then
-	 * has fan-out depth at most this + 1 (sk_fanout_max_depth()). */
+	 * has fan-out depth at most this + 1, sidecar_fanout_depth_bound(). */
 	uint32_t max_starter_depth;
 	uint32_t trampoline_page;
 	uint32_t flags;
@@ -218,8 +218,9 @@ struct sk_boot {
 
 extern struct sk_boot sk_boot;
 
-/* What an AP needs before it has a stack (entry.asm): it finds its start-up record by
- * APIC ID in sk_ap_apic_ids and switches to sk_ap_cr3[ap]. */
+/* What an AP needs before it has a stack (entry.asm): it finds its
+ * start-up record by APIC ID in sk_ap_apic_ids and switches to
+ * sk_ap_cr3[ap]. */
 extern uint32_t sk_ap_apic_ids[SIDECAR_EXT_MAX_VPS];
 extern uint64_t sk_ap_cr3[SIDECAR_EXT_MAX_VPS];
 extern uint32_t sk_ap_count;

@@ -204,11 +204,11 @@ hv_status_t svm_get_register(struct sk_vp *vp, hv_register_name_t name,
 			     union hv_register_value *value)
 {
 	const struct svm_vp *s = vp->backend_state;
-	int slot = context_index(name);
+	int gp = context_index(name);
 
 	value->reg128.low = value->reg128.high = 0;
-	if (slot >= 0) {
-		value->reg64 = READ_ONCE_FIELD(vp->command->cpu_context.gps[slot]);
+	if (gp >= 0) {
+		value->reg64 = READ_ONCE_FIELD(vp->command->cpu_context.gps[gp]);
 		return HV_STATUS_SUCCESS;
 	}
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
@@ -261,10 +261,10 @@ hv_status_t svm_set_register(struct sk_vp *vp, hv_register_name_t name,
 {
 	struct svm_vp *s = vp->backend_state;
 	uint64_t v = value->reg64;
-	int slot = context_index(name);
+	int gp = context_index(name);
 
-	if (slot >= 0) {
-		vp->command->cpu_context.gps[slot] = v;
+	if (gp >= 0) {
+		vp->command->cpu_context.gps[gp] = v;
 		return HV_STATUS_SUCCESS;
 	}
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {

@@ -10,24 +10,13 @@
 
 #define FALLBACK_TSC_KHZ 4000000ull
 
-/* CPUID 15H (TSC/crystal ratio) or 16H (base frequency), SDM Vol. 2A. */
 uint64_t tsc_khz_from_cpuid(void)
 {
-	uint32_t max = cpuid(0, 0).eax;
+	uint64_t k = sc_tsc_khz_from_leaf_15();
 
-	if (max >= 0x15) {
-		struct cpuid_regs r = cpuid(0x15, 0);
-
-		if (r.eax && r.ebx && r.ecx)
-			return (uint64_t)r.ecx * r.ebx / r.eax / 1000;
-	}
-	if (max >= 0x16) {
-		struct cpuid_regs r = cpuid(0x16, 0);
-
-		if (r.eax & 0xFFFF)
-			return (uint64_t)(r.eax & 0xFFFF) * 1000;
-	}
-	return FALLBACK_TSC_KHZ;
+	if (!k)
+		k = sc_tsc_khz_from_leaf_16();
+	return k ? k : FALLBACK_TSC_KHZ;
 }
 
 uint64_t tsc_khz(void)
