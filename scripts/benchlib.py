@@ -13,7 +13,6 @@ import importlib.machinery
 import importlib.util
 import os
 import platform
-import re
 import signal
 import statistics
 import subprocess
@@ -159,16 +158,6 @@ class BusyCore:
         return False
 
 
-def qemu_version_text(qemu):
-    try:
-        out = subprocess.run([qemu, "--version"], capture_output=True, text=True,
-                             timeout=30).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    m = re.search(r"version (\S+)(?: \(([^)]*)\))?", out)
-    return m.group(1) + (f" ({m.group(2)})" if m and m.group(2) else "") if m else "unknown"
-
-
 def host_description(qemu):
     """One line naming the date, host, CPU, core count, QEMU and the load
     when the figures were taken."""
@@ -183,7 +172,7 @@ def host_description(qemu):
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return (f"{when}; host {platform.node()}: {model}, {os.cpu_count()} cores; "
-            f"QEMU {qemu_version_text(qemu)} TCG; load average {load}")
+            f"QEMU {launcher().qemu_version_text(qemu) or 'unknown'} TCG; load average {load}")
 
 
 def source_description(build):
