@@ -37,17 +37,20 @@ static int write_file(const char *path, const char *text)
 static int read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	size_t len = 0;
+	ssize_t n = 0;
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, size - 1);
+	/* A sysfs file comes in one read, /proc/interrupts in several. */
+	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
 	err = errno; /* before close() can change it */
 	close(fd);
 	if (n < 0)
 		return -err;
-	buf[n] = '\0';
+	buf[len] = '\0';
 	return 0;
 }
 
@@ -90,16 +93,10 @@ static long long irq_count(const char *label, const char *device, uint32_t cpu, 
 {
 	static char text[1 << 16];
 	char want[16], *line, *save = NULL;
-	int fd = open("/proc/interrupts", O_RDONLY | O_CLOEXEC), column = -1;
-	ssize_t n, len = 0;
+	int column = -1;
 
-	if (fd < 0)
+	if (read_file("/proc/interrupts", text, sizeof(text)) < 0)
 		return -1;
-	while (len < (ssize_t)sizeof(text) - 1 &&
-	       (n = read(fd, text + len, sizeof(text) - 1 - (size_t)len)) > 0)
-		len += n;
-	close(fd);
-	text[len] = '\0';
 	snprintf(want, sizeof(want), "CPU%u", cpu);
 	line = strtok_r(text, "\n", &save);
 	if (!line)
